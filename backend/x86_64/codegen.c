@@ -1,0 +1,942 @@
+/*
+ * codegen.c — IR to x86-64: a local register allocator and one lowering
+ * per op.
+ *
+ * The one thing to know: guest registers (IR globals) are loaded into host
+ * registers on first use and stay there, dirty, until the end of the basic
+ * block, a helper call, or eviction; only then are they written back to
+ * env. At each guest memory access a fault site records which host
+ * registers hold unwritten globals, so a fault can rebuild exact state
+ * without any store on the fast path.
+ */
+#include <signal.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "codegen.h"
+
+enum { OWNER_FREE = -1, OWNER_SCRATCH = -2 };
+enum { LOC_DEAD, LOC_REG, LOC_SLOT };
+
+static const int alloc_order[NB_ALLOC_REGS] = {
+    RBX, R12, R15, RSI, RDI, R8, R9, R10, R11, RAX, RDX, RCX,
+};
+#define ALLOCATABLE_MASK                                                                        \
+    ((1u << RBX) | (1u << R12) | (1u << R15) | (1u << RSI) | (1u << RDI) | (1u << R8) |         \
+     (1u << R9) | (1u << R10) | (1u << R11) | (1u << RAX) | (1u << RDX) | (1u << RCX))
+#define CALLER_SAVED_MASK                                                                       \
+    ((1u << RAX) | (1u << RCX) | (1u << RDX) | (1u << RSI) | (1u << RDI) | (1u << R8) |         \
+     (1u << R9) | (1u << R10) | (1u << R11))
+
+typedef struct LabelFixup {
+    uint32_t label;
+    uint8_t *field;
+} LabelFixup;
+
+typedef struct BoundsStub {
+    uint8_t *jcc_field; /* jae to the stub */
+    int addr_reg;
+    uint32_t site;      /* index into sites */
+} BoundsStub;
+
+typedef struct Gen {
+    Emitter e;
+    IRBlock *b;
+    TranslationBlock *tb;
+    uint64_t cur_pc;
+    int owner[16];         /* temp id, OWNER_FREE or OWNER_SCRATCH */
+    uint16_t locked;       /* registers the current op reads: never evicted */
+    int nb_slots;
+    bool too_big;
+    /* Forward references to labels. */
+    LabelFixup *fixups;
+    uint32_t nb_fixups, cap_fixups;
+    /* Fault sites and their out-of-line bounds-check stubs. */
+    FaultSite *sites;
+    uint32_t nb_sites, cap_sites;
+    BoundsStub *stubs;
+    uint32_t nb_stubs, cap_stubs;
+} Gen;
+
+/* Per-temp state, indexed by temp id (translation is single-threaded). */
+static int8_t temp_reg[IR_MAX_TEMPS];
+static uint8_t temp_loc[IR_MAX_TEMPS];
+static bool temp_dirty[IR_MAX_TEMPS];
+static int16_t temp_slot[IR_MAX_TEMPS];
+
+static void *grow(void *p, uint32_t *cap, size_t elem)
+{
+    *cap = *cap ? *cap * 2 : 16;
+    p = realloc(p, *cap * elem);
+    if (!p) {
+        abort();
+    }
+    return p;
+}
+
+static inline IRTemp *temp(Gen *g, IRTempId t)
+{
+    return &g->b->temps[t];
+}
+
+static inline int32_t slot_offset(int slot)
+{
+    return 8 * slot;
+}
+
+/* ---- register allocation ---- */
+
+static void reg_assign(Gen *g, int r, IRTempId t)
+{
+    g->owner[r] = t;
+    temp_reg[t] = (int8_t)r;
+    if (temp(g, t)->kind == IR_TEMP_LOCAL) {
+        temp_loc[t] = LOC_REG;
+    }
+}
+
+static void reg_release(Gen *g, int r)
+{
+    int t = g->owner[r];
+    if (t >= 0) {
+        temp_reg[t] = -1;
+    }
+    g->owner[r] = OWNER_FREE;
+}
+
+/* Writes a dirty global back to env; the register keeps the value. */
+static void global_sync(Gen *g, IRTempId t)
+{
+    if (temp_reg[t] >= 0 && temp_dirty[t]) {
+        emit_store_env(&g->e, temp_reg[t], REG_ENV, temp(g, t)->env_offset);
+        temp_dirty[t] = false;
+    }
+}
+
+/* Frees register r, saving what it holds if that is still needed. */
+static void reg_evict(Gen *g, int r)
+{
+    int t = g->owner[r];
+    if (t >= 0) {
+        IRTemp *tp = temp(g, (IRTempId)t);
+        if (tp->kind == IR_TEMP_GLOBAL) {
+            global_sync(g, (IRTempId)t);
+        } else if (tp->kind == IR_TEMP_LOCAL) {
+            if (temp_slot[t] < 0) {
+                if (g->nb_slots >= MAX_SPILL_SLOTS) {
+                    g->too_big = true;
+                    temp_slot[t] = 0;
+                } else {
+                    temp_slot[t] = (int16_t)g->nb_slots++;
+                }
+            }
+            emit_store_env(&g->e, r, RSP, slot_offset(temp_slot[t]));
+            temp_loc[t] = LOC_SLOT;
+        }
+    }
+    reg_release(g, r);
+}
+
+static int reg_alloc(Gen *g, uint16_t avoid)
+{
+    for (int i = 0; i < NB_ALLOC_REGS; i++) {
+        int r = alloc_order[i];
+        if (g->owner[r] == OWNER_FREE && !(avoid & (1u << r))) {
+            return r;
+        }
+    }
+    /* Evict: clean globals first (free), then dirty globals, then locals. */
+    int best = -1, best_cost = 99;
+    for (int i = 0; i < NB_ALLOC_REGS; i++) {
+        int r = alloc_order[i];
+        int t = g->owner[r];
+        if ((avoid | g->locked) & (1u << r) || t == OWNER_SCRATCH) {
+            continue;
+        }
+        int cost;
+        if (t < 0 || temp(g, (IRTempId)t)->kind == IR_TEMP_CONST) {
+            cost = 0;
+        } else if (temp(g, (IRTempId)t)->kind == IR_TEMP_GLOBAL) {
+            cost = temp_dirty[t] ? 2 : 1;
+        } else {
+            cost = 3;
+        }
+        if (cost < best_cost) {
+            best_cost = cost;
+            best = r;
+        }
+    }
+    if (best < 0) {
+        abort(); /* more than NB_ALLOC_REGS registers locked by one op */
+    }
+    reg_evict(g, best);
+    return best;
+}
+
+static int scratch_alloc(Gen *g, uint16_t avoid)
+{
+    int r = reg_alloc(g, avoid);
+    g->owner[r] = OWNER_SCRATCH;
+    g->locked |= (uint16_t)(1u << r);
+    return r;
+}
+
+/* Makes register r available as scratch, moving its current value away. */
+static void reg_claim_fixed(Gen *g, int r, uint16_t avoid)
+{
+    int t = g->owner[r];
+    if (t >= 0 && temp(g, (IRTempId)t)->kind != IR_TEMP_CONST) {
+        int nr = reg_alloc(g, (uint16_t)(avoid | (1u << r)));
+        emit_mov_rr(&g->e, nr, r);
+        g->owner[nr] = t;
+        temp_reg[t] = (int8_t)nr;
+        if (g->locked & (1u << r)) {
+            g->locked |= (uint16_t)(1u << nr);
+        }
+        g->owner[r] = OWNER_FREE;
+    } else {
+        reg_release(g, r);
+    }
+    g->owner[r] = OWNER_SCRATCH;
+    g->locked |= (uint16_t)(1u << r);
+}
+
+/* Returns a register holding t's value, loading it if needed; locks it. */
+static int temp_load(Gen *g, IRTempId t, uint16_t avoid)
+{
+    IRTemp *tp = temp(g, t);
+    int r = temp_reg[t];
+    if (r >= 0 && !(avoid & (1u << r))) {
+        g->locked |= (uint16_t)(1u << r);
+        return r;
+    }
+    int nr = reg_alloc(g, avoid);
+    if (r >= 0) {
+        /* In a register we must not use: copy it. */
+        emit_mov_rr(&g->e, nr, r);
+        g->owner[nr] = OWNER_SCRATCH;
+        g->locked |= (uint16_t)(1u << nr);
+        return nr;
+    }
+    switch (tp->kind) {
+    case IR_TEMP_CONST:
+        emit_mov_ri(&g->e, nr, tp->val);
+        break;
+    case IR_TEMP_GLOBAL:
+        emit_load_env(&g->e, nr, REG_ENV, tp->env_offset);
+        temp_dirty[t] = false;
+        break;
+    default:
+        if (temp_loc[t] == LOC_SLOT) {
+            emit_load_env(&g->e, nr, RSP, slot_offset(temp_slot[t]));
+        } /* LOC_DEAD would be a validator bug: the value is garbage but safe */
+        break;
+    }
+    reg_assign(g, nr, t);
+    g->locked |= (uint16_t)(1u << nr);
+    return nr;
+}
+
+/* After the inputs are in registers: forget inputs that die here. */
+static void temps_free_dead(Gen *g, const IROp *op)
+{
+    const IROpDef *def = &ir_op_defs[op->opc];
+    for (unsigned i = 0; i < def->nb_in; i++) {
+        IRTempId t = op->in[i];
+        if (!(op->dead_in & (1u << i)) || temp(g, t)->kind == IR_TEMP_CONST) {
+            continue;
+        }
+        if (temp_reg[t] >= 0) {
+            reg_release(g, temp_reg[t]);
+        }
+        if (temp(g, t)->kind == IR_TEMP_LOCAL) {
+            temp_loc[t] = LOC_DEAD;
+        }
+        temp_dirty[t] = false;
+    }
+}
+
+/* Chooses the register that receives output t. */
+static int temp_out(Gen *g, IRTempId t, int prefer, uint16_t avoid)
+{
+    if (temp_reg[t] >= 0) {
+        reg_release(g, temp_reg[t]);
+    }
+    int r;
+    if (prefer >= 0 && g->owner[prefer] == OWNER_FREE && !(avoid & (1u << prefer))) {
+        r = prefer;
+    } else {
+        r = reg_alloc(g, avoid);
+    }
+    reg_assign(g, r, t);
+    temp_dirty[t] = temp(g, t)->kind == IR_TEMP_GLOBAL;
+    return r;
+}
+
+/* End of op: scratch and constant registers become free again. */
+static void op_finish(Gen *g)
+{
+    for (int r = 0; r < 16; r++) {
+        int t = g->owner[r];
+        if (t == OWNER_SCRATCH || (t >= 0 && temp(g, (IRTempId)t)->kind == IR_TEMP_CONST)) {
+            reg_release(g, r);
+        }
+    }
+    g->locked = 0;
+}
+
+static void globals_sync_all(Gen *g)
+{
+    for (int r = 0; r < 16; r++) {
+        int t = g->owner[r];
+        if (t >= 0 && temp(g, (IRTempId)t)->kind == IR_TEMP_GLOBAL) {
+            global_sync(g, (IRTempId)t);
+        }
+    }
+}
+
+/* Basic-block boundary: nothing stays in registers. */
+static void regs_forget_all(Gen *g)
+{
+    for (int r = 0; r < 16; r++) {
+        if (g->owner[r] != OWNER_FREE) {
+            reg_release(g, r);
+        }
+    }
+    for (uint32_t t = g->b->nb_globals; t < g->b->nb_temps; t++) {
+        temp_loc[t] = LOC_DEAD;
+        temp_slot[t] = -1;
+    }
+    g->nb_slots = 0;
+    g->locked = 0;
+}
+
+/* ---- helpers for lowering ---- */
+
+static const int cond_to_cc[IR_NB_CONDS] = {
+    [IR_COND_EQ] = CC_E,  [IR_COND_NE] = CC_NE,  [IR_COND_LT] = CC_L,
+    [IR_COND_GE] = CC_GE, [IR_COND_LTU] = CC_B, [IR_COND_GEU] = CC_AE,
+};
+
+static bool temp_is_imm32(Gen *g, IRTempId t)
+{
+    return temp(g, t)->kind == IR_TEMP_CONST && fits_s32((int64_t)temp(g, t)->val);
+}
+
+static int32_t temp_imm(Gen *g, IRTempId t)
+{
+    return (int32_t)temp(g, t)->val;
+}
+
+/* cmp a, b (a in a register, b a register or imm32). */
+static void gen_compare(Gen *g, IRTempId a, IRTempId b)
+{
+    int ra = temp_load(g, a, 0);
+    if (temp_is_imm32(g, b)) {
+        emit_alu_ri(&g->e, ALU_CMP, ra, temp_imm(g, b));
+    } else {
+        int rb = temp_load(g, b, 0);
+        emit_alu_rr(&g->e, ALU_CMP, ra, rb);
+    }
+}
+
+static void record_site(Gen *g, uint32_t host_start)
+{
+    if (g->nb_sites == g->cap_sites) {
+        g->sites = grow(g->sites, &g->cap_sites, sizeof(FaultSite));
+    }
+    FaultSite *s = &g->sites[g->nb_sites++];
+    memset(s, 0, sizeof(*s));
+    s->host_start = host_start;
+    s->guest_pc = g->cur_pc;
+    for (int r = 0; r < 16; r++) {
+        int t = g->owner[r];
+        if (t >= 0 && temp(g, (IRTempId)t)->kind == IR_TEMP_GLOBAL && temp_dirty[t]) {
+            s->reg[s->nb_regs] = (uint8_t)r;
+            s->global[s->nb_regs] = (uint8_t)t;
+            s->nb_regs++;
+        }
+    }
+}
+
+static uint32_t code_offset(Gen *g)
+{
+    return (uint32_t)(g->e.p - g->e.start);
+}
+
+/* Bounds check of a guest address: jae to an out-of-line stub. */
+static void gen_bounds_check(Gen *g, int addr_reg)
+{
+    emit_alu_rr(&g->e, ALU_CMP, addr_reg, REG_GUEST_LIMIT);
+    if (g->nb_stubs == g->cap_stubs) {
+        g->stubs = grow(g->stubs, &g->cap_stubs, sizeof(BoundsStub));
+    }
+    BoundsStub *st = &g->stubs[g->nb_stubs++];
+    st->jcc_field = emit_jcc(&g->e, CC_AE);
+    st->addr_reg = addr_reg;
+    st->site = g->nb_sites; /* the site recorded next */
+}
+
+/* ---- op lowering ---- */
+
+static void gen_mov(Gen *g, const IROp *op)
+{
+    IRTempId out = op->out[0], a = op->in[0];
+    if (out == a) {
+        return;
+    }
+    if (temp(g, a)->kind == IR_TEMP_CONST) {
+        int ro = temp_out(g, out, -1, 0);
+        emit_mov_ri(&g->e, ro, temp(g, a)->val);
+        return;
+    }
+    int ra = temp_load(g, a, 0);
+    if ((op->dead_in & 1) && g->owner[ra] == a) {
+        /* The source dies here: the register simply changes hands. */
+        temps_free_dead(g, op);
+        temp_out(g, out, ra, 0);
+        return;
+    }
+    temps_free_dead(g, op);
+    int ro = temp_out(g, out, -1, 0);
+    if (ro != ra) {
+        emit_mov_rr(&g->e, ro, ra);
+    }
+}
+
+/* Two-address ALU op: out = a OP b, with b register or imm32. */
+static void gen_alu(Gen *g, const IROp *op, int alu)
+{
+    IRTempId a = op->in[0], b = op->in[1];
+    if ((ir_op_defs[op->opc].flags & IR_OPF_COMMUTATIVE) && temp(g, a)->kind == IR_TEMP_CONST &&
+        temp(g, b)->kind != IR_TEMP_CONST) {
+        IRTempId t = a;
+        a = b;
+        b = t;
+    }
+    int ra = temp_load(g, a, 0);
+    if (temp_is_imm32(g, b)) {
+        temps_free_dead(g, op);
+        int ro = temp_out(g, op->out[0], ra, 0);
+        if (alu == ALU_ADD && ro != ra) {
+            emit_lea(&g->e, ro, ra, -1, temp_imm(g, b));
+            return;
+        }
+        if (ro != ra) {
+            emit_mov_rr(&g->e, ro, ra);
+        }
+        emit_alu_ri(&g->e, alu, ro, temp_imm(g, b));
+        return;
+    }
+    int rb = temp_load(g, b, 0);
+    temps_free_dead(g, op);
+    if (alu == ALU_ADD) {
+        int ro = temp_out(g, op->out[0], ra, 0);
+        if (ro == ra) {
+            emit_alu_rr(&g->e, ALU_ADD, ro, rb);
+        } else {
+            emit_lea(&g->e, ro, ra, rb, 0);
+        }
+        return;
+    }
+    uint16_t avoid = rb == ra ? 0 : (uint16_t)(1u << rb);
+    int ro = temp_out(g, op->out[0], ra, avoid);
+    if (ro != ra) {
+        emit_mov_rr(&g->e, ro, ra);
+    }
+    emit_alu_rr(&g->e, alu, ro, rb);
+}
+
+static void gen_mul(Gen *g, const IROp *op)
+{
+    IRTempId a = op->in[0], b = op->in[1];
+    if (temp(g, a)->kind == IR_TEMP_CONST) {
+        IRTempId t = a;
+        a = b;
+        b = t;
+    }
+    int ra = temp_load(g, a, 0);
+    if (temp_is_imm32(g, b)) {
+        temps_free_dead(g, op);
+        int ro = temp_out(g, op->out[0], ra, 0);
+        emit_imul_rri(&g->e, ro, ra, temp_imm(g, b));
+        return;
+    }
+    int rb = temp_load(g, b, 0);
+    temps_free_dead(g, op);
+    uint16_t avoid = rb == ra ? 0 : (uint16_t)(1u << rb);
+    int ro = temp_out(g, op->out[0], ra, avoid);
+    if (ro != ra) {
+        emit_mov_rr(&g->e, ro, ra);
+    }
+    emit_imul_rr(&g->e, ro, rb);
+}
+
+static void gen_shift(Gen *g, const IROp *op, int shift)
+{
+    IRTempId a = op->in[0], b = op->in[1];
+    if (temp(g, b)->kind == IR_TEMP_CONST) {
+        int ra = temp_load(g, a, 0);
+        temps_free_dead(g, op);
+        int ro = temp_out(g, op->out[0], ra, 0);
+        if (ro != ra) {
+            emit_mov_rr(&g->e, ro, ra);
+        }
+        unsigned count = (unsigned)temp(g, b)->val & 63;
+        if (count) {
+            emit_shift_ri(&g->e, shift, ro, count);
+        }
+        return;
+    }
+    reg_claim_fixed(g, RCX, 0);
+    uint16_t avoid = 1u << RCX;
+    int ra = temp_load(g, a, avoid);
+    int rb = temp_load(g, b, avoid);
+    emit_mov_rr(&g->e, RCX, rb);
+    temps_free_dead(g, op);
+    int ro = temp_out(g, op->out[0], ra, avoid);
+    if (ro != ra) {
+        emit_mov_rr(&g->e, ro, ra);
+    }
+    emit_shift_cl(&g->e, shift, ro);
+}
+
+static void gen_unary_inplace(Gen *g, const IROp *op, int unary)
+{
+    int ra = temp_load(g, op->in[0], 0);
+    temps_free_dead(g, op);
+    int ro = temp_out(g, op->out[0], ra, 0);
+    if (ro != ra) {
+        emit_mov_rr(&g->e, ro, ra);
+    }
+    emit_unary(&g->e, unary, ro);
+}
+
+/* out = f(a) with a three-operand host instruction dst, src. */
+static void gen_unary_rr(Gen *g, const IROp *op, int opc)
+{
+    int ra = temp_load(g, op->in[0], 0);
+    temps_free_dead(g, op);
+    int ro = temp_out(g, op->out[0], ra, 0);
+    emit_modrm_reg(&g->e, opc, ro, ra);
+}
+
+static void gen_ext(Gen *g, const IROp *op, unsigned log2size, bool sign)
+{
+    int ra = temp_load(g, op->in[0], 0);
+    temps_free_dead(g, op);
+    int ro = temp_out(g, op->out[0], ra, 0);
+    emit_ext(&g->e, ro, ra, log2size, sign);
+}
+
+static void gen_andn(Gen *g, const IROp *op)
+{
+    int ra = temp_load(g, op->in[0], 0);
+    int rb = temp_load(g, op->in[1], 0);
+    temps_free_dead(g, op);
+    int ro = temp_out(g, op->out[0], rb, (uint16_t)(1u << ra));
+    if (ro != rb) {
+        emit_mov_rr(&g->e, ro, rb);
+    }
+    emit_unary(&g->e, UNARY_NOT, ro);
+    emit_alu_rr(&g->e, ALU_AND, ro, ra);
+}
+
+static void gen_bswap(Gen *g, const IROp *op)
+{
+    int ra = temp_load(g, op->in[0], 0);
+    temps_free_dead(g, op);
+    int ro = temp_out(g, op->out[0], ra, 0);
+    if (ro != ra) {
+        emit_mov_rr(&g->e, ro, ra);
+    }
+    emit_opc(&g->e, P_REXW | P_0F | (0xc8 | (ro & 7)), 0, 0, ro);
+}
+
+/* orc.b: each byte becomes 0xff if it was nonzero, else 0. */
+static void gen_orcb(Gen *g, const IROp *op)
+{
+    int ra = temp_load(g, op->in[0], 0);
+    int t = scratch_alloc(g, 0);
+    temps_free_dead(g, op);
+    int ro = temp_out(g, op->out[0], -1, (uint16_t)(1u << ra | 1u << t));
+    emit_mov_ri(&g->e, t, 0x7f7f7f7f7f7f7f7full);
+    emit_mov_rr(&g->e, ro, ra);
+    emit_alu_rr(&g->e, ALU_AND, ro, t);
+    emit_alu_rr(&g->e, ALU_ADD, ro, t);  /* bit 7 of a byte: low 7 bits nonzero */
+    emit_alu_rr(&g->e, ALU_OR, ro, ra);  /* ... or bit 7 itself set */
+    emit_mov_ri(&g->e, t, 0x8080808080808080ull);
+    emit_alu_rr(&g->e, ALU_AND, ro, t);
+    emit_shift_ri(&g->e, SHIFT_SHR, ro, 7);
+    emit_imul_rri(&g->e, ro, ro, 0xff);
+}
+
+/* High half of a 128-bit product, in rdx. */
+static void gen_mulh(Gen *g, const IROp *op)
+{
+    reg_claim_fixed(g, RAX, 0);
+    reg_claim_fixed(g, RDX, (uint16_t)(1u << RAX));
+    uint16_t avoid = (uint16_t)(1u << RAX | 1u << RDX);
+    int ra = temp_load(g, op->in[0], avoid);
+    int rb = temp_load(g, op->in[1], avoid);
+    emit_mov_rr(&g->e, RAX, ra);
+    emit_unary(&g->e, op->opc == IR_mulsh ? UNARY_IMUL : UNARY_MUL, rb);
+    if (op->opc == IR_mulsuh) {
+        /* signed a x unsigned b = unsigned product - (a < 0 ? b << 64 : 0) */
+        int t = scratch_alloc(g, avoid);
+        emit_mov_rr(&g->e, t, ra);
+        emit_shift_ri(&g->e, SHIFT_SAR, t, 63);
+        emit_alu_rr(&g->e, ALU_AND, t, rb);
+        emit_alu_rr(&g->e, ALU_SUB, RDX, t);
+    }
+    temps_free_dead(g, op);
+    g->owner[RDX] = OWNER_FREE;
+    temp_out(g, op->out[0], RDX, 0);
+}
+
+/* Division with RISC-V results for x/0 and INT64_MIN/-1. */
+static void gen_div(Gen *g, const IROp *op)
+{
+    bool is_signed = op->opc == IR_div || op->opc == IR_rem;
+    bool want_rem = op->opc == IR_rem || op->opc == IR_remu;
+    reg_claim_fixed(g, RAX, 0);
+    reg_claim_fixed(g, RDX, (uint16_t)(1u << RAX));
+    uint16_t avoid = (uint16_t)(1u << RAX | 1u << RDX);
+    int ra = temp_load(g, op->in[0], avoid);
+    int rb = temp_load(g, op->in[1], avoid);
+    Emitter *e = &g->e;
+    emit_mov_rr(e, RAX, ra);
+    emit_test_rr(e, rb, rb);
+    uint8_t *to_zero = emit_jcc(e, CC_E);
+    uint8_t *to_done_minus1 = NULL;
+    if (is_signed) {
+        emit_alu_ri(e, ALU_CMP, rb, -1);
+        uint8_t *to_divide = emit_jcc(e, CC_NE);
+        /* b == -1: quotient -a (wraps for INT64_MIN), remainder 0 */
+        emit_unary(e, UNARY_NEG, RAX);
+        emit_mov_ri(e, RDX, 0);
+        to_done_minus1 = emit_jmp(e);
+        if (!e->overflow) {
+            emit_patch_rel32(to_divide, emit_rx(e));
+        }
+        emit8(e, 0x48); /* cqo */
+        emit8(e, 0x99);
+        emit_unary(e, UNARY_IDIV, rb);
+    } else {
+        emit_mov_ri(e, RDX, 0);
+        emit_unary(e, UNARY_DIV, rb);
+    }
+    uint8_t *to_done = emit_jmp(e);
+    if (!e->overflow) {
+        emit_patch_rel32(to_zero, emit_rx(e));
+    }
+    /* b == 0: quotient all ones, remainder a */
+    emit_mov_rr(e, RDX, RAX);
+    emit_mov_ri(e, RAX, UINT64_MAX);
+    if (!e->overflow) {
+        emit_patch_rel32(to_done, emit_rx(e));
+        if (to_done_minus1) {
+            emit_patch_rel32(to_done_minus1, emit_rx(e));
+        }
+    }
+    temps_free_dead(g, op);
+    int res = want_rem ? RDX : RAX;
+    g->owner[res] = OWNER_FREE;
+    temp_out(g, op->out[0], res, 0);
+}
+
+static void gen_setcond(Gen *g, const IROp *op)
+{
+    gen_compare(g, op->in[0], op->in[1]);
+    temps_free_dead(g, op);
+    int ro = temp_out(g, op->out[0], -1, 0);
+    emit_setcc(&g->e, cond_to_cc[op->c[0]], ro);
+}
+
+static void gen_movcond(Gen *g, const IROp *op)
+{
+    int ra = temp_load(g, op->in[0], 0);
+    int rb = temp_load(g, op->in[1], 0);
+    int rc = temp_load(g, op->in[2], 0);
+    int rd = temp_load(g, op->in[3], 0);
+    temps_free_dead(g, op);
+    uint16_t avoid = (uint16_t)(1u << ra | 1u << rb | 1u << rc);
+    int ro = temp_out(g, op->out[0], rd, avoid);
+    if (ro != rd) {
+        emit_mov_rr(&g->e, ro, rd);
+    }
+    emit_alu_rr(&g->e, ALU_CMP, ra, rb);
+    emit_cmov(&g->e, cond_to_cc[op->c[0]], ro, rc);
+}
+
+static void gen_ld(Gen *g, const IROp *op)
+{
+    int ra = temp_load(g, op->in[0], 0);
+    gen_bounds_check(g, ra);
+    record_site(g, code_offset(g));
+    temps_free_dead(g, op);
+    int ro = temp_out(g, op->out[0], -1, 0);
+    g->sites[g->nb_sites - 1].host_start = code_offset(g);
+    emit_load_sized(&g->e, ro, REG_GUEST_BASE, ra, op->c[0] & IR_MO_SIZE_MASK,
+                    (op->c[0] & IR_MO_SIGN) != 0);
+    g->sites[g->nb_sites - 1].host_end = code_offset(g);
+}
+
+static void gen_st(Gen *g, const IROp *op)
+{
+    int rv = temp_load(g, op->in[0], 0);
+    int ra = temp_load(g, op->in[1], 0);
+    gen_bounds_check(g, ra);
+    record_site(g, code_offset(g));
+    emit_store_sized(&g->e, rv, REG_GUEST_BASE, ra, op->c[0] & IR_MO_SIZE_MASK);
+    g->sites[g->nb_sites - 1].host_end = code_offset(g);
+    temps_free_dead(g, op);
+}
+
+static void gen_call(Gen *g, const IROp *op)
+{
+    static const int arg_regs[3] = { RSI, RDX, RCX };
+    const IRHelper *h = (const IRHelper *)(uintptr_t)op->c[0];
+    globals_sync_all(g);
+    /* Locals passed as arguments go to their slots; then every argument is
+     * loaded from memory or as a constant, so no move clobbers another. */
+    for (int i = 0; i < 3; i++) {
+        IRTempId t = op->in[i];
+        if (temp(g, t)->kind == IR_TEMP_LOCAL && temp_reg[t] >= 0) {
+            reg_evict(g, temp_reg[t]);
+        }
+    }
+    for (int i = 0; i < 3; i++) {
+        IRTempId t = op->in[i];
+        IRTemp *tp = temp(g, t);
+        if (tp->kind == IR_TEMP_CONST) {
+            emit_mov_ri(&g->e, arg_regs[i], tp->val);
+        } else if (tp->kind == IR_TEMP_GLOBAL) {
+            emit_load_env(&g->e, arg_regs[i], REG_ENV, tp->env_offset);
+        } else {
+            emit_load_env(&g->e, arg_regs[i], RSP, slot_offset(temp_slot[t]));
+        }
+    }
+    emit_mov_rr(&g->e, RDI, REG_ENV);
+    emit_call_abs(&g->e, (const void *)h->fn);
+    regs_forget_all(g);
+    temp_out(g, op->out[0], RAX, 0);
+}
+
+static void bind_label(Gen *g, uint32_t label)
+{
+    uintptr_t here = emit_rx(&g->e);
+    for (uint32_t i = 0; i < g->nb_fixups; i++) {
+        if (g->fixups[i].label == label && !g->e.overflow) {
+            emit_patch_rel32(g->fixups[i].field, here);
+        }
+    }
+}
+
+static void add_fixup(Gen *g, uint32_t label, uint8_t *field)
+{
+    if (g->nb_fixups == g->cap_fixups) {
+        g->fixups = grow(g->fixups, &g->cap_fixups, sizeof(LabelFixup));
+    }
+    g->fixups[g->nb_fixups++] = (LabelFixup){ label, field };
+}
+
+static void gen_exit_to_epilogue(Gen *g)
+{
+    uint8_t *f = emit_jmp(&g->e);
+    if (!g->e.overflow) {
+        emit_patch_rel32(f, jit_stubs.epilogue);
+    }
+}
+
+static void gen_goto_tb(Gen *g, unsigned slot)
+{
+    globals_sync_all(g);
+    /* The rel32 field must be 4-byte aligned so patching is one store. */
+    while ((uintptr_t)(g->e.p + 1) & 3) {
+        emit8(&g->e, 0x90);
+    }
+    uint8_t *field = emit_jmp(&g->e);
+    g->tb->jmp_patch[slot] = (uint32_t)(field - g->e.start);
+    g->tb->jmp_reset[slot] = code_offset(g);
+    emit_mov_ri(&g->e, RAX, (uint64_t)(uintptr_t)g->tb | slot);
+    gen_exit_to_epilogue(g);
+    regs_forget_all(g);
+}
+
+static void gen_exit_tb(Gen *g, uint32_t excp)
+{
+    globals_sync_all(g);
+    emit_store32_imm(&g->e, REG_ENV, offsetof(CPUState, exit_code), excp);
+    emit_mov_ri(&g->e, RAX, TB_EXIT_NOCHAIN);
+    gen_exit_to_epilogue(g);
+    regs_forget_all(g);
+}
+
+static void gen_goto_ptr(Gen *g)
+{
+    globals_sync_all(g);
+    emit_mov_rr(&g->e, RDI, REG_ENV);
+    emit_call_abs(&g->e, (const void *)jit_lookup_code);
+    emit_jmp_reg(&g->e, RAX);
+    regs_forget_all(g);
+}
+
+static void gen_op(Gen *g, const IROp *op)
+{
+    switch ((IROpcode)op->opc) {
+    case IR_insn_start:
+        g->cur_pc = op->c[0];
+        break;
+    case IR_mov: gen_mov(g, op); break;
+    case IR_add: gen_alu(g, op, ALU_ADD); break;
+    case IR_sub: gen_alu(g, op, ALU_SUB); break;
+    case IR_and: gen_alu(g, op, ALU_AND); break;
+    case IR_or: gen_alu(g, op, ALU_OR); break;
+    case IR_xor: gen_alu(g, op, ALU_XOR); break;
+    case IR_andn: gen_andn(g, op); break;
+    case IR_shl: gen_shift(g, op, SHIFT_SHL); break;
+    case IR_shr: gen_shift(g, op, SHIFT_SHR); break;
+    case IR_sar: gen_shift(g, op, SHIFT_SAR); break;
+    case IR_rotl: gen_shift(g, op, SHIFT_ROL); break;
+    case IR_rotr: gen_shift(g, op, SHIFT_ROR); break;
+    case IR_neg: gen_unary_inplace(g, op, UNARY_NEG); break;
+    case IR_not: gen_unary_inplace(g, op, UNARY_NOT); break;
+    case IR_mul: gen_mul(g, op); break;
+    case IR_mulsh:
+    case IR_muluh:
+    case IR_mulsuh: gen_mulh(g, op); break;
+    case IR_div:
+    case IR_divu:
+    case IR_rem:
+    case IR_remu: gen_div(g, op); break;
+    case IR_ext8s: gen_ext(g, op, 0, true); break;
+    case IR_ext16s: gen_ext(g, op, 1, true); break;
+    case IR_ext32s: gen_ext(g, op, 2, true); break;
+    case IR_ext8u: gen_ext(g, op, 0, false); break;
+    case IR_ext16u: gen_ext(g, op, 1, false); break;
+    case IR_ext32u: gen_ext(g, op, 2, false); break;
+    case IR_clz: gen_unary_rr(g, op, P_F3 | P_REXW | P_0F | 0xbd); break;
+    case IR_ctz: gen_unary_rr(g, op, P_F3 | P_REXW | P_0F | 0xbc); break;
+    case IR_cpop: gen_unary_rr(g, op, P_F3 | P_REXW | P_0F | 0xb8); break;
+    case IR_bswap: gen_bswap(g, op); break;
+    case IR_orcb: gen_orcb(g, op); break;
+    case IR_setcond: gen_setcond(g, op); break;
+    case IR_movcond: gen_movcond(g, op); break;
+    case IR_ld: gen_ld(g, op); break;
+    case IR_st: gen_st(g, op); break;
+    case IR_call: gen_call(g, op); break;
+    case IR_label:
+        globals_sync_all(g);
+        regs_forget_all(g);
+        bind_label(g, (uint32_t)op->c[0]);
+        break;
+    case IR_br:
+        globals_sync_all(g);
+        add_fixup(g, (uint32_t)op->c[0], emit_jmp(&g->e));
+        regs_forget_all(g);
+        break;
+    case IR_brcond:
+        globals_sync_all(g);
+        gen_compare(g, op->in[0], op->in[1]);
+        add_fixup(g, (uint32_t)op->c[1], emit_jcc(&g->e, cond_to_cc[op->c[0]]));
+        regs_forget_all(g);
+        break;
+    case IR_goto_tb: gen_goto_tb(g, (unsigned)op->c[0]); break;
+    case IR_goto_ptr: gen_goto_ptr(g); break;
+    case IR_exit_tb: gen_exit_tb(g, (uint32_t)op->c[0]); break;
+    case IR_NB_OPS: abort();
+    }
+    op_finish(g);
+}
+
+/* Out-of-line code for failed bounds checks: write back the globals the
+ * site lists, record the fault and leave with EXCP_SEGV. */
+static void gen_bounds_stubs(Gen *g)
+{
+    Emitter *e = &g->e;
+    for (uint32_t i = 0; i < g->nb_stubs; i++) {
+        BoundsStub *st = &g->stubs[i];
+        const FaultSite *s = &g->sites[st->site];
+        if (!e->overflow) {
+            emit_patch_rel32(st->jcc_field, emit_rx(e));
+        }
+        emit_store_env(e, st->addr_reg, REG_ENV, offsetof(CPUState, fault_addr));
+        emit_store32_imm(e, REG_ENV, offsetof(CPUState, fault_code), SEGV_MAPERR);
+        for (unsigned k = 0; k < s->nb_regs; k++) {
+            emit_store_env(e, s->reg[k], REG_ENV, g->b->temps[s->global[k]].env_offset);
+        }
+        emit_mov_ri(e, RAX, s->guest_pc);
+        emit_store_env(e, RAX, REG_ENV, offsetof(CPUState, pc));
+        emit_store32_imm(e, REG_ENV, offsetof(CPUState, exit_code), EXCP_SEGV);
+        emit_mov_ri(e, RAX, TB_EXIT_NOCHAIN);
+        gen_exit_to_epilogue(g);
+    }
+}
+
+/* Entry check: leave at once when the exec loop asked for it. */
+static uint8_t *gen_entry_check(Gen *g)
+{
+    emit_modrm_mem(&g->e, 0x83, ALU_CMP, REG_ENV, -1, offsetof(CPUState, exit_request));
+    emit8(&g->e, 0);
+    return emit_jcc(&g->e, CC_NE);
+}
+
+int jit_gen_block(TranslationBlock *tb, IRBlock *b)
+{
+    static Gen g;
+    if (code_buffer.size - code_buffer.used < 65536) {
+        return BACKEND_GEN_FULL;
+    }
+    g.e.start = g.e.p = code_buffer.rw + code_buffer.used;
+    g.e.end = code_buffer.rw + code_buffer.size;
+    g.e.overflow = false;
+    g.b = b;
+    g.tb = tb;
+    g.cur_pc = tb->pc;
+    g.too_big = false;
+    g.nb_fixups = g.nb_sites = g.nb_stubs = 0;
+    for (int r = 0; r < 16; r++) {
+        g.owner[r] = OWNER_FREE;
+    }
+    for (uint32_t t = 0; t < b->nb_temps; t++) {
+        temp_reg[t] = -1;
+        temp_dirty[t] = false;
+        temp_loc[t] = LOC_DEAD;
+        temp_slot[t] = -1;
+    }
+    g.nb_slots = 0;
+    g.locked = 0;
+
+    uint8_t *entry_exit = gen_entry_check(&g);
+    for (uint32_t i = 0; i < b->nb_ops; i++) {
+        gen_op(&g, &b->ops[i]);
+    }
+    /* Falling off the end (should not happen: frontends end with an exit). */
+    globals_sync_all(&g);
+    if (!g.e.overflow) {
+        emit_patch_rel32(entry_exit, emit_rx(&g.e));
+    }
+    emit_mov_ri(&g.e, RAX, TB_EXIT_NOCHAIN);
+    gen_exit_to_epilogue(&g);
+    gen_bounds_stubs(&g);
+
+    if (g.e.overflow) {
+        return BACKEND_GEN_FULL;
+    }
+    if (g.too_big) {
+        return BACKEND_GEN_TOO_BIG;
+    }
+    JitTBData *data = malloc(sizeof(JitTBData) + g.nb_sites * sizeof(FaultSite));
+    if (!data) {
+        abort();
+    }
+    data->nb_sites = g.nb_sites;
+    memcpy(data->sites, g.sites, g.nb_sites * sizeof(FaultSite));
+    tb->backend_data = data;
+    tb->code = code_rx_of(g.e.start);
+    tb->code_size = (uint32_t)(g.e.p - g.e.start);
+    code_buffer.used += (tb->code_size + 15) & ~15u;
+    return 0;
+}

@@ -1,0 +1,47 @@
+/*
+ * code-buffer.c — the memory that holds generated host code, and the only
+ * file that knows about W^X.
+ *
+ * The one thing to know: the buffer is one memfd mapped twice, once
+ * read+write (where backends write code) and once read+execute (where code
+ * runs); no page is ever writable and executable through the same address.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "mimic/exec.h"
+
+CodeBuffer code_buffer;
+
+int code_buffer_init(size_t size)
+{
+    int fd = memfd_create("mimic-code", MFD_CLOEXEC);
+    if (fd < 0) {
+        return -1;
+    }
+    if (ftruncate(fd, (off_t)size) < 0) {
+        int e = errno;
+        close(fd);
+        errno = e;
+        return -1;
+    }
+    void *rw = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    void *rx = rw == MAP_FAILED ? MAP_FAILED : mmap(NULL, size, PROT_READ | PROT_EXEC, MAP_SHARED, fd, 0);
+    int e = errno;
+    close(fd);
+    if (rw == MAP_FAILED || rx == MAP_FAILED) {
+        if (rw != MAP_FAILED) {
+            munmap(rw, size);
+        }
+        errno = e;
+        return -1;
+    }
+    code_buffer.rw = rw;
+    code_buffer.rx = rx;
+    code_buffer.size = size;
+    code_buffer.used = 0;
+    return 0;
+}

@@ -1,0 +1,211 @@
+/*
+ * exec-loop.c — translating blocks and running them: the loop that finds
+ * or translates the block at env->pc, chains it to the block that just
+ * exited, runs it, and returns to the caller on anything but a plain exit.
+ *
+ * The one thing to know: everything between the frontend and the backend
+ * happens in tb_translate(): frontend -> IR -> optimize -> liveness ->
+ * backend, with the -d logs at each step.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "exec-internal.h"
+#include "mimic/log.h"
+
+#define DEFAULT_MAX_INSNS 256
+
+static ExecConfig config;
+static IRBlock ir_block;
+uint64_t exec_flush_generation;
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static void exec_print_stats(void)
+{
+    log_printf("exec: %llu blocks translated (%llu guest instructions, %.1f ns per instruction), "
+               "%llu chains, %llu invalidations, %llu flushes, %llu exec-loop entries\n",
+               (unsigned long long)exec_stats.blocks_translated,
+               (unsigned long long)exec_stats.guest_insns_translated,
+               exec_stats.guest_insns_translated
+                   ? (double)exec_stats.translate_ns / (double)exec_stats.guest_insns_translated
+                   : 0.0,
+               (unsigned long long)exec_stats.chains, (unsigned long long)exec_stats.invalidations,
+               (unsigned long long)exec_stats.flushes, (unsigned long long)exec_stats.loop_entries);
+}
+
+void exec_init(const ExecConfig *cfg)
+{
+    config = *cfg;
+    if (!config.max_insns) {
+        config.max_insns = DEFAULT_MAX_INSNS;
+    }
+    ir_block_init(&ir_block, config.target->globals, config.target->nb_globals);
+    if (log_enabled(LOG_EXEC)) {
+        atexit(exec_print_stats);
+    }
+}
+
+const ExecConfig *exec_config(void)
+{
+    return &config;
+}
+
+static void log_guest_code(uint64_t pc, uint32_t size)
+{
+    char text[128];
+    log_printf("IN: guest code at 0x%llx\n", (unsigned long long)pc);
+    for (uint64_t a = pc; a < pc + size;) {
+        unsigned len = config.target->disas(a, text, sizeof(text));
+        if (!len) {
+            break;
+        }
+        log_printf("0x%016llx:  %s\n", (unsigned long long)a, text);
+        a += len;
+    }
+    log_printf("\n");
+}
+
+static void log_host_code(const TranslationBlock *tb)
+{
+    log_printf("OUT: host code for 0x%llx at %p, %u bytes\n", (unsigned long long)tb->pc, tb->code,
+               tb->code_size);
+    if (tb->code_size && code_buffer_contains((uintptr_t)tb->code)) {
+        const uint8_t *p = tb->code;
+        for (uint32_t i = 0; i < tb->code_size; i += 16) {
+            log_printf("  %04x:", i);
+            for (uint32_t k = i; k < i + 16 && k < tb->code_size; k++) {
+                log_printf(" %02x", p[k]);
+            }
+            log_printf("\n");
+        }
+    }
+    log_printf("\n");
+}
+
+static int count_insns(const IRBlock *b)
+{
+    int n = 0;
+    for (uint32_t i = 0; i < b->nb_ops; i++) {
+        n += b->ops[i].opc == IR_insn_start;
+    }
+    return n;
+}
+
+/* Translates the block at pc; returns NULL only on an internal failure. */
+static TranslationBlock *tb_translate(CPUState *cpu, uint64_t pc)
+{
+    uint64_t t0 = now_ns();
+    unsigned max_insns = config.max_insns;
+    for (;;) {
+        ir_block_reset(&ir_block);
+        TranslateRequest req = { .cpu = cpu, .b = &ir_block, .pc = pc, .max_insns = max_insns };
+        uint32_t size = config.target->translate(&req);
+        if (log_enabled(LOG_IN_ASM)) {
+            log_guest_code(pc, size);
+        }
+        if (log_enabled(LOG_OP)) {
+            log_printf("OP:\n");
+            ir_dump(&ir_block, log_file);
+            log_printf("\n");
+        }
+#ifndef NDEBUG
+        char err[200];
+        if (ir_validate(&ir_block, err, sizeof(err)) < 0) {
+            fprintf(stderr, "mimic: internal error: invalid IR for block at 0x%llx: %s\n",
+                    (unsigned long long)pc, err);
+            ir_dump(&ir_block, stderr);
+            abort();
+        }
+#endif
+        if (!config.no_opt) {
+            ir_optimize(&ir_block);
+        }
+        ir_liveness(&ir_block);
+        if (log_enabled(LOG_OP_OPT)) {
+            log_printf("OP after optimization and liveness:\n");
+            ir_dump(&ir_block, log_file);
+            log_printf("\n");
+        }
+        TranslationBlock *tb = calloc(1, sizeof(*tb));
+        if (!tb) {
+            abort();
+        }
+        tb->pc = pc;
+        tb->size = size;
+        tb->nb_insns = (uint32_t)count_insns(&ir_block);
+        tb->jmp_patch[0] = tb->jmp_patch[1] = TB_NO_OFFSET;
+        tb->jmp_reset[0] = tb->jmp_reset[1] = TB_NO_OFFSET;
+        int r = config.backend->gen(tb, &ir_block);
+        if (r == BACKEND_GEN_FULL) {
+            exec_tb_flush();
+            r = config.backend->gen(tb, &ir_block);
+        }
+        if (r == BACKEND_GEN_TOO_BIG && max_insns > 1) {
+            free(tb);
+            max_insns = max_insns / 2;
+            continue;
+        }
+        if (r != 0) {
+            fprintf(stderr, "mimic: internal error: backend %s cannot translate block at 0x%llx\n",
+                    config.backend->name, (unsigned long long)pc);
+            abort();
+        }
+        tb_cache_insert(tb);
+        exec_stats.blocks_translated++;
+        exec_stats.guest_insns_translated += tb->nb_insns;
+        exec_stats.translate_ns += now_ns() - t0;
+        if (log_enabled(LOG_OUT_ASM)) {
+            log_host_code(tb);
+        }
+        return tb;
+    }
+}
+
+Excp exec_cpu_loop(CPUState *cpu)
+{
+    TranslationBlock *last = NULL;
+    unsigned last_slot = 0;
+    for (;;) {
+        if (cpu->exit_request) {
+            cpu->exit_request = 0;
+            return EXCP_INTERRUPT;
+        }
+        uint64_t generation = exec_flush_generation;
+        TranslationBlock *tb = exec_tb_lookup(cpu->pc);
+        if (!tb) {
+            tb = tb_translate(cpu, cpu->pc);
+        }
+        if (last && generation == exec_flush_generation && !config.no_chain) {
+            tb_chain(last, last_slot, tb);
+        }
+        exec_stats.loop_entries++;
+        if (log_enabled(LOG_EXEC)) {
+            log_printf("Trace: %p [%016llx]\n", (void *)tb, (unsigned long long)tb->pc);
+        }
+        uintptr_t ret = config.backend->exec(cpu, tb);
+        unsigned kind = ret & TB_EXIT_MASK;
+        if (kind != TB_EXIT_NOCHAIN) {
+            last = (TranslationBlock *)(ret & ~(uintptr_t)TB_EXIT_MASK);
+            last_slot = kind;
+            continue;
+        }
+        last = NULL;
+        Excp e = (Excp)cpu->exit_code;
+        cpu->exit_code = EXCP_NONE;
+        if (e == EXCP_NONE) {
+            continue;
+        }
+        if (e == EXCP_FLUSH) {
+            exec_tb_flush();
+            continue;
+        }
+        return e;
+    }
+}

@@ -1,0 +1,181 @@
+/*
+ * tb-cache.c — the translated-block cache: hashed lookup by guest pc, a
+ * direct-mapped jump cache in front of it, chaining bookkeeping with
+ * back-links, invalidation of ranges and full flushes.
+ *
+ * The one thing to know: TBs are allocated in code-buffer order and kept in
+ * an array (all_tbs) in that order, so the TB holding a host pc is found by
+ * binary search; a flush frees every TB and restarts the code buffer.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "exec-internal.h"
+
+#define TB_HASH_BITS 16
+#define TB_HASH_SIZE (1u << TB_HASH_BITS)
+#define JMP_CACHE_BITS 12
+#define JMP_CACHE_SIZE (1u << JMP_CACHE_BITS)
+
+static TranslationBlock *tb_hash[TB_HASH_SIZE];
+static TranslationBlock *jmp_cache[JMP_CACHE_SIZE];
+static TranslationBlock **all_tbs;
+static size_t nb_tbs, cap_tbs;
+ExecStats exec_stats;
+
+static inline uint32_t tb_hash_pc(uint64_t pc)
+{
+    uint64_t h = (pc >> 1) * 0x9e3779b97f4a7c15ull;
+    return (uint32_t)(h >> (64 - TB_HASH_BITS));
+}
+
+static inline uint32_t jmp_cache_index(uint64_t pc)
+{
+    return (uint32_t)((pc >> 1) ^ (pc >> (1 + JMP_CACHE_BITS))) & (JMP_CACHE_SIZE - 1);
+}
+
+TranslationBlock *exec_tb_lookup(uint64_t pc)
+{
+    uint32_t j = jmp_cache_index(pc);
+    TranslationBlock *tb = jmp_cache[j];
+    if (tb && tb->pc == pc) {
+        return tb;
+    }
+    for (tb = tb_hash[tb_hash_pc(pc)]; tb; tb = tb->hash_next) {
+        if (tb->pc == pc) {
+            jmp_cache[j] = tb;
+            return tb;
+        }
+    }
+    return NULL;
+}
+
+void tb_cache_insert(TranslationBlock *tb)
+{
+    uint32_t h = tb_hash_pc(tb->pc);
+    tb->hash_next = tb_hash[h];
+    tb_hash[h] = tb;
+    jmp_cache[jmp_cache_index(tb->pc)] = tb;
+    if (nb_tbs == cap_tbs) {
+        cap_tbs = cap_tbs ? cap_tbs * 2 : 1024;
+        all_tbs = realloc(all_tbs, cap_tbs * sizeof(*all_tbs));
+        if (!all_tbs) {
+            abort();
+        }
+    }
+    all_tbs[nb_tbs++] = tb;
+}
+
+TranslationBlock *exec_tb_find_by_host_pc(uintptr_t host_pc)
+{
+    size_t lo = 0, hi = nb_tbs;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        TranslationBlock *tb = all_tbs[mid];
+        uintptr_t start = (uintptr_t)tb->code;
+        if (host_pc < start) {
+            hi = mid;
+        } else if (host_pc >= start + tb->code_size) {
+            lo = mid + 1;
+        } else {
+            return tb;
+        }
+    }
+    return NULL;
+}
+
+void tb_chain(TranslationBlock *from, unsigned slot, TranslationBlock *to)
+{
+    if (from->jmp_dest[slot] || from->jmp_patch[slot] == TB_NO_OFFSET || from->invalid ||
+        to->invalid) {
+        return;
+    }
+    from->jmp_dest[slot] = to;
+    from->jmp_next[slot] = to->jmp_incoming;
+    to->jmp_incoming = (uintptr_t)from | slot;
+    exec_config()->backend->chain(from, slot, to);
+    exec_stats.chains++;
+}
+
+/* Removes (from, slot) from dest's list of incoming jumps. */
+static void tb_unlink_incoming(TranslationBlock *dest, TranslationBlock *from, unsigned slot)
+{
+    uintptr_t want = (uintptr_t)from | slot;
+    uintptr_t *link = &dest->jmp_incoming;
+    while (*link) {
+        TranslationBlock *src = (TranslationBlock *)(*link & ~(uintptr_t)TB_EXIT_MASK);
+        unsigned s = *link & TB_EXIT_MASK;
+        if (*link == want) {
+            *link = src->jmp_next[s];
+            return;
+        }
+        link = &src->jmp_next[s];
+    }
+}
+
+static void tb_invalidate(TranslationBlock *tb)
+{
+    const Backend *be = exec_config()->backend;
+    if (tb->invalid) {
+        return;
+    }
+    tb->invalid = true;
+    TranslationBlock **link = &tb_hash[tb_hash_pc(tb->pc)];
+    while (*link && *link != tb) {
+        link = &(*link)->hash_next;
+    }
+    if (*link) {
+        *link = tb->hash_next;
+    }
+    uint32_t j = jmp_cache_index(tb->pc);
+    if (jmp_cache[j] == tb) {
+        jmp_cache[j] = NULL;
+    }
+    /* Jumps into this TB go back to their exit paths. */
+    for (uintptr_t in = tb->jmp_incoming; in;) {
+        TranslationBlock *src = (TranslationBlock *)(in & ~(uintptr_t)TB_EXIT_MASK);
+        unsigned s = in & TB_EXIT_MASK;
+        in = src->jmp_next[s];
+        src->jmp_dest[s] = NULL;
+        be->chain(src, s, NULL);
+    }
+    tb->jmp_incoming = 0;
+    /* This TB's own jumps leave the lists of their destinations. */
+    for (unsigned s = 0; s < 2; s++) {
+        if (tb->jmp_dest[s]) {
+            tb_unlink_incoming(tb->jmp_dest[s], tb, s);
+            tb->jmp_dest[s] = NULL;
+            be->chain(tb, s, NULL);
+        }
+    }
+    exec_stats.invalidations++;
+}
+
+void exec_tb_invalidate_range(uint64_t start, uint64_t end)
+{
+    for (size_t i = 0; i < nb_tbs; i++) {
+        TranslationBlock *tb = all_tbs[i];
+        if (tb->pc < end && tb->pc + tb->size > start) {
+            tb_invalidate(tb);
+        }
+    }
+}
+
+void exec_tb_flush(void)
+{
+    const Backend *be = exec_config()->backend;
+    for (size_t i = 0; i < nb_tbs; i++) {
+        if (be->free_tb) {
+            be->free_tb(all_tbs[i]);
+        }
+        free(all_tbs[i]);
+    }
+    nb_tbs = 0;
+    memset(tb_hash, 0, sizeof(tb_hash));
+    memset(jmp_cache, 0, sizeof(jmp_cache));
+    if (be->reset) {
+        be->reset();
+    }
+    exec_stats.flushes++;
+    exec_flush_generation++;
+}

@@ -1,0 +1,205 @@
+/*
+ * exec.h — translated blocks, the exec loop, and the contracts between the
+ * generic core, a guest frontend (TargetInfo) and a host backend (Backend).
+ *
+ * The one thing to know: translated code runs with env = (CPUState *), the
+ * first member of every guest CPU structure, and leaves a block either
+ * through a chain slot (which exec/ may patch to jump straight to the next
+ * block) or by returning an exit code (Excp) to exec_cpu_loop().
+ */
+#ifndef MIMIC_EXEC_H
+#define MIMIC_EXEC_H
+
+#include <setjmp.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "mimic/ir.h"
+
+/* Why translated code returned to the exec loop. */
+typedef enum Excp {
+    EXCP_NONE = 0,     /* just look up the next block at env->pc */
+    EXCP_SYSCALL,      /* guest system call (ecall) at env->pc */
+    EXCP_BREAKPOINT,   /* ebreak */
+    EXCP_ILLEGAL,      /* illegal instruction at env->pc */
+    EXCP_FLUSH,        /* fence.i: drop all translations, continue at env->pc */
+    EXCP_SEGV,         /* bad guest access: fault_addr, fault_code (SEGV_*) */
+    EXCP_BUS,          /* misaligned atomic: fault_addr */
+    EXCP_FETCH_FAULT,  /* could not read the instruction at env->pc */
+    EXCP_INTERRUPT,    /* exit_request was set */
+} Excp;
+
+struct TranslationBlock;
+struct TargetInfo;
+
+/* Generic part of every guest CPU; the guest structure starts with it. */
+typedef struct CPUState {
+    uint64_t pc;
+    uint32_t exit_code;            /* Excp, written by exit_tb / faults */
+    volatile int32_t exit_request; /* nonzero: leave translated code soon */
+    uint64_t fault_addr;
+    int32_t fault_code;            /* si_code for SEGV/BUS */
+    volatile int32_t in_helper_access; /* a helper is touching guest memory;
+                                          env->pc names the instruction */
+    const struct TargetInfo *target;
+    sigjmp_buf *fault_jmp;         /* where a host fault in guest code lands */
+    void *opaque;                  /* owner's per-CPU data (linux-user task) */
+} CPUState;
+
+/* Bytes the backend may use as a guest memory window: guest addresses in
+ * [0, guest_limit) map to host guest_base + addr. Set by the owner (linux-user)
+ * before any translation. */
+extern uintptr_t guest_base;
+extern uint64_t guest_limit;
+
+static inline void *g2h(uint64_t addr)
+{
+    return (void *)(guest_base + (uintptr_t)addr);
+}
+
+/* What a guest frontend provides. */
+typedef struct TranslateRequest {
+    CPUState *cpu;
+    IRBlock *b;
+    uint64_t pc;          /* first instruction */
+    unsigned max_insns;   /* stop after this many (1 for single-step) */
+} TranslateRequest;
+
+typedef struct TargetInfo {
+    const char *name;                 /* "riscv64" */
+    const IRGlobalDef *globals;       /* global temps, registered in every IRBlock */
+    unsigned nb_globals;
+    /* Emits IR for one block at req->pc; returns the guest bytes covered
+     * (> 0). Reads code with exec_read_code(); if the first instruction is
+     * unreadable it emits exit_tb(EXCP_FETCH_FAULT). */
+    uint32_t (*translate)(const TranslateRequest *req);
+    void (*dump_state)(const CPUState *cpu, FILE *f);
+    /* Disassembles the instruction at pc into buf; returns its length in
+     * bytes, or 0 if it cannot be read. */
+    unsigned (*disas)(uint64_t pc, char *buf, size_t buflen);
+} TargetInfo;
+
+/* Reads len bytes of guest code; false if any byte is not mapped readable
+ * and executable. Implemented by the owner of guest memory (linux-user). */
+bool exec_read_code(uint64_t addr, void *dst, size_t len);
+
+/* Translated block. */
+#define TB_NO_OFFSET UINT32_MAX
+typedef struct TranslationBlock {
+    uint64_t pc;
+    uint32_t size;                 /* guest bytes */
+    uint32_t nb_insns;
+    void *code;                    /* JIT: executable entry; interp: IRBlock * */
+    uint32_t code_size;
+    bool invalid;
+    struct TranslationBlock *hash_next;
+    /* Chaining. jmp_patch[n]: offset of the slot-n jump's patchable field;
+     * jmp_reset[n]: offset of its unchained target (the exit path). */
+    uint32_t jmp_patch[2];
+    uint32_t jmp_reset[2];
+    struct TranslationBlock *jmp_dest[2];
+    /* Incoming chained jumps: singly linked list of (tb | slot) values,
+     * threaded through the source TBs' jmp_next[slot]. */
+    uintptr_t jmp_incoming;
+    uintptr_t jmp_next[2];
+    /* Backend-private data (JIT: the fault-site table that maps host code
+     * back to guest pc and registers). */
+    void *backend_data;
+} TranslationBlock;
+
+/* Value returned by Backend.exec: the TB that exited (or 0) in the high bits
+ * and one of these in the low two bits. */
+enum {
+    TB_EXIT_SLOT0 = 0,
+    TB_EXIT_SLOT1 = 1,
+    TB_EXIT_NOCHAIN = 2,  /* env->exit_code says why */
+    TB_EXIT_MASK = 3,
+};
+
+enum { BACKEND_GEN_FULL = -1, BACKEND_GEN_TOO_BIG = -2 };
+
+/* What a host backend provides. */
+typedef struct Backend {
+    const char *name;
+    /* Generates code for b (optimized, liveness done) into tb; 0 on success,
+     * BACKEND_GEN_FULL if the code buffer is full (exec/ flushes everything
+     * and retries), BACKEND_GEN_TOO_BIG if the block needs more registers or
+     * spill slots than the backend has (exec/ retranslates a shorter block). */
+    int (*gen)(TranslationBlock *tb, IRBlock *b);
+    /* Runs tb (and whatever it chains to). */
+    uintptr_t (*exec)(CPUState *cpu, TranslationBlock *tb);
+    /* Points chain slot `slot` of tb at dest's code, or back at its exit
+     * path when dest is NULL. */
+    void (*chain)(TranslationBlock *tb, unsigned slot, TranslationBlock *dest);
+    /* After a host fault at host_pc inside tb's code: writes the guest state
+     * (pc and every register held in a host register) back into cpu from
+     * the signal context uc. Returns false if host_pc is not in tb. */
+    bool (*restore_state)(CPUState *cpu, TranslationBlock *tb, uintptr_t host_pc, void *uc);
+    /* Frees backend data of a TB dropped by a flush (may be NULL). */
+    void (*free_tb)(TranslationBlock *tb);
+    /* Drops all generated code (full flush). */
+    void (*reset)(void);
+} Backend;
+
+extern const Backend backend_x86_64;
+extern const Backend backend_interp;
+
+/* Configuration of the exec core, set once before exec_cpu_loop(). */
+typedef struct ExecConfig {
+    const Backend *backend;
+    const TargetInfo *target;
+    unsigned max_insns;       /* per block; 0 = default */
+    bool no_chain;            /* never chain blocks (debugging) */
+    bool no_opt;              /* skip the IR optimizer (debugging) */
+} ExecConfig;
+
+void exec_init(const ExecConfig *cfg);
+const ExecConfig *exec_config(void);
+
+/* Runs translated code until it exits with something other than EXCP_NONE
+ * or EXCP_FLUSH; returns that Excp (env->pc is the instruction concerned). */
+Excp exec_cpu_loop(CPUState *cpu);
+
+/* Looks up an existing translation of pc (no translating); NULL if none. */
+TranslationBlock *exec_tb_lookup(uint64_t pc);
+/* Drops every translation (fence.i, and when the code buffer fills). */
+void exec_tb_flush(void);
+/* Drops the translations that cover guest bytes [start, end). */
+void exec_tb_invalidate_range(uint64_t start, uint64_t end);
+/* Finds the TB whose host code contains host_pc (JIT only); NULL if none. */
+TranslationBlock *exec_tb_find_by_host_pc(uintptr_t host_pc);
+
+/* Called from a host SIGSEGV/SIGBUS handler: if the fault happened in
+ * translated code or in a helper marked with in_helper_access, records the
+ * guest fault in cpu and longjmps to cpu->fault_jmp; returns otherwise. */
+void exec_handle_host_fault(CPUState *cpu, uintptr_t host_pc, uint64_t host_addr, int si_code,
+                            void *uc);
+
+/* Code buffer (exec/code-buffer.c): the only place that knows about W^X.
+ * Code is written through the writable view and run from the executable
+ * view; the two are the same memory mapped twice. */
+typedef struct CodeBuffer {
+    uint8_t *rw;        /* writable view */
+    uint8_t *rx;        /* executable view */
+    size_t size;
+    size_t used;
+} CodeBuffer;
+
+extern CodeBuffer code_buffer;
+int code_buffer_init(size_t size);
+static inline uint8_t *code_rx_of(const uint8_t *rw_ptr)
+{
+    return code_buffer.rx + (rw_ptr - code_buffer.rw);
+}
+static inline uint8_t *code_rw_of(const void *rx_ptr)
+{
+    return code_buffer.rw + ((const uint8_t *)rx_ptr - code_buffer.rx);
+}
+static inline bool code_buffer_contains(uintptr_t rx_addr)
+{
+    return rx_addr >= (uintptr_t)code_buffer.rx &&
+           rx_addr < (uintptr_t)code_buffer.rx + code_buffer.size;
+}
+
+#endif

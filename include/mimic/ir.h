@@ -1,0 +1,168 @@
+/*
+ * ir.h — the intermediate representation shared by frontends and backends.
+ *
+ * A block (IRBlock) is a list of ops over temps. Temps are 64-bit values of
+ * three kinds: globals (guest state living in the CPU structure at a fixed
+ * offset from env; ids 0..nb_globals-1), locals (scratch values that live
+ * only inside one basic block) and constants. Ops are defined once, in
+ * ir/ops.def; read that file for the exact semantics of each op.
+ */
+#ifndef MIMIC_IR_H
+#define MIMIC_IR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+enum {
+    IR_OPF_SIDE_EFFECTS = 1 << 0, /* never removed by dead-code elimination */
+    IR_OPF_BB_END = 1 << 1,       /* ends a basic block: globals written back */
+    IR_OPF_MEM = 1 << 2,          /* guest memory access; may fault */
+    IR_OPF_CALL = 1 << 3,         /* helper call */
+    IR_OPF_EXIT = 1 << 4,         /* leaves the translated block */
+    IR_OPF_COMMUTATIVE = 1 << 5,
+};
+
+typedef enum IROpcode {
+#define IR_OP(name, nout, nin, nconst, flags) IR_##name,
+#include "../../ir/ops.def"
+#undef IR_OP
+    IR_NB_OPS
+} IROpcode;
+
+typedef struct IROpDef {
+    const char *name;
+    uint8_t nb_out, nb_in, nb_const;
+    uint32_t flags;
+} IROpDef;
+
+extern const IROpDef ir_op_defs[IR_NB_OPS];
+
+/* Conditions for setcond, movcond and brcond. */
+typedef enum IRCond {
+    IR_COND_EQ,
+    IR_COND_NE,
+    IR_COND_LT,  /* signed */
+    IR_COND_GE,
+    IR_COND_LTU, /* unsigned */
+    IR_COND_GEU,
+    IR_NB_CONDS
+} IRCond;
+
+/* Memory access descriptor for ld and st: log2 of the size, plus sign. */
+typedef enum IRMemOp {
+    IR_MO_8 = 0,
+    IR_MO_16 = 1,
+    IR_MO_32 = 2,
+    IR_MO_64 = 3,
+    IR_MO_SIZE_MASK = 3,
+    IR_MO_SIGN = 4,
+} IRMemOp;
+
+typedef enum IRTempKind {
+    IR_TEMP_GLOBAL,
+    IR_TEMP_LOCAL,
+    IR_TEMP_CONST,
+} IRTempKind;
+
+typedef uint16_t IRTempId;
+#define IR_MAX_TEMPS 65535
+
+typedef struct IRTemp {
+    uint8_t kind;        /* IRTempKind */
+    int32_t env_offset;  /* globals: byte offset of the value from env */
+    uint64_t val;        /* constants: the value */
+    const char *name;    /* globals: name for dumps */
+} IRTemp;
+
+#define IR_MAX_OUT 1
+#define IR_MAX_IN 4
+#define IR_MAX_CONST 2
+
+typedef struct IROp {
+    uint16_t opc;                /* IROpcode */
+    uint8_t dead_in;             /* liveness: bit i set = in[i] not read later */
+    uint8_t pad;
+    IRTempId out[IR_MAX_OUT];
+    IRTempId in[IR_MAX_IN];
+    uint64_t c[IR_MAX_CONST];
+} IROp;
+
+/* A helper callable from translated code: uint64_t fn(env, a, b, c). */
+typedef struct IRHelper {
+    const char *name;
+    uint64_t (*fn)(void *env, uint64_t a, uint64_t b, uint64_t c);
+} IRHelper;
+
+/* Description of one guest global, registered by the frontend. */
+typedef struct IRGlobalDef {
+    const char *name;
+    int32_t env_offset;
+} IRGlobalDef;
+
+typedef struct IRBlock {
+    IROp *ops;
+    uint32_t nb_ops, cap_ops;
+    IRTemp *temps;
+    uint32_t nb_temps, cap_temps;
+    uint32_t nb_globals;
+    uint32_t nb_labels;
+    bool overflow; /* too many temps or ops: the frontend must end the block */
+} IRBlock;
+
+/* Lifetime: init once with the frontend's globals, reset per block. */
+void ir_block_init(IRBlock *b, const IRGlobalDef *globals, unsigned nb_globals);
+void ir_block_reset(IRBlock *b);
+void ir_block_destroy(IRBlock *b);
+/* Deep copy (used by the interpreter backend to keep a block's ops). */
+void ir_block_copy(IRBlock *dst, const IRBlock *src);
+
+/* Temps. */
+IRTempId ir_new_local(IRBlock *b);
+IRTempId ir_const(IRBlock *b, uint64_t val);
+static inline bool ir_temp_is_const(const IRBlock *b, IRTempId t)
+{
+    return b->temps[t].kind == IR_TEMP_CONST;
+}
+static inline bool ir_temp_is_global(const IRBlock *b, IRTempId t)
+{
+    return b->temps[t].kind == IR_TEMP_GLOBAL;
+}
+unsigned ir_new_label(IRBlock *b);
+
+/* Emitters. Each appends one op; see ops.def for semantics. */
+IROp *ir_emit(IRBlock *b, IROpcode opc);
+void ir_gen_insn_start(IRBlock *b, uint64_t guest_pc);
+void ir_gen_mov(IRBlock *b, IRTempId out, IRTempId a);
+void ir_gen_unary(IRBlock *b, IROpcode opc, IRTempId out, IRTempId a);
+void ir_gen_binary(IRBlock *b, IROpcode opc, IRTempId out, IRTempId a, IRTempId c);
+void ir_gen_setcond(IRBlock *b, IRCond cond, IRTempId out, IRTempId a, IRTempId c);
+void ir_gen_movcond(IRBlock *b, IRCond cond, IRTempId out, IRTempId a, IRTempId c,
+                    IRTempId vtrue, IRTempId vfalse);
+void ir_gen_ld(IRBlock *b, IRTempId out, IRTempId addr, IRMemOp mo);
+void ir_gen_st(IRBlock *b, IRTempId val, IRTempId addr, IRMemOp mo);
+void ir_gen_call(IRBlock *b, IRTempId out, const IRHelper *h, IRTempId a0, IRTempId a1,
+                 IRTempId a2);
+void ir_gen_label(IRBlock *b, unsigned label);
+void ir_gen_br(IRBlock *b, unsigned label);
+void ir_gen_brcond(IRBlock *b, IRCond cond, IRTempId a, IRTempId c, unsigned label);
+void ir_gen_goto_tb(IRBlock *b, unsigned slot);
+void ir_gen_goto_ptr(IRBlock *b);
+void ir_gen_exit_tb(IRBlock *b, unsigned excp);
+
+/* Evaluation of one condition / one pure op on constants (shared by the
+ * optimizer's folding and the interpreter, so both agree bit for bit). */
+bool ir_eval_cond(IRCond cond, uint64_t a, uint64_t b);
+/* Computes a pure value op (not ld/st/call/control); returns false if opc is
+ * not a pure value op. */
+bool ir_eval_op(IROpcode opc, const uint64_t *in, const uint64_t *c, uint64_t *out);
+
+/* Passes. */
+void ir_optimize(IRBlock *b);     /* fold, copy-propagate, eliminate dead code */
+void ir_liveness(IRBlock *b);     /* fills dead_in; drops ops with dead outputs */
+/* Checks structural rules; returns 0 or -1 with a message in err. */
+int ir_validate(const IRBlock *b, char *err, size_t errlen);
+void ir_dump(const IRBlock *b, FILE *f);
+
+#endif
