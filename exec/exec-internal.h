@@ -22,5 +22,6 @@ extern uint64_t exec_flush_generation;
 
 void tb_cache_insert(TranslationBlock *tb);
 void tb_chain(TranslationBlock *from, unsigned slot, TranslationBlock *to);
+void host_disas_log(const TranslationBlock *tb);
 
 #endif

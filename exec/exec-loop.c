@@ -72,23 +72,6 @@ static void log_guest_code(uint64_t pc, uint32_t size)
     log_printf("\n");
 }
 
-static void log_host_code(const TranslationBlock *tb)
-{
-    log_printf("OUT: host code for 0x%llx at %p, %u bytes\n", (unsigned long long)tb->pc, tb->code,
-               tb->code_size);
-    if (tb->code_size && code_buffer_contains((uintptr_t)tb->code)) {
-        const uint8_t *p = tb->code;
-        for (uint32_t i = 0; i < tb->code_size; i += 16) {
-            log_printf("  %04x:", i);
-            for (uint32_t k = i; k < i + 16 && k < tb->code_size; k++) {
-                log_printf(" %02x", p[k]);
-            }
-            log_printf("\n");
-        }
-    }
-    log_printf("\n");
-}
-
 static int count_insns(const IRBlock *b)
 {
     int n = 0;
@@ -162,7 +145,7 @@ static TranslationBlock *tb_translate(CPUState *cpu, uint64_t pc)
         exec_stats.guest_insns_translated += tb->nb_insns;
         exec_stats.translate_ns += now_ns() - t0;
         if (log_enabled(LOG_OUT_ASM)) {
-            log_host_code(tb);
+            host_disas_log(tb);
         }
         return tb;
     }

@@ -1,0 +1,38 @@
+# Makefile — thin wrapper over meson + ninja for the usual entry points:
+#   make / make build   install missing packages, configure build/, compile
+#   make check          build, run every test, print "N passed, N failed"
+#   make check-asan     the same in build-asan/ with ASan + UBSan
+#   make demo           build, run a RISC-V program under mimic and explain it
+#   make clean          remove both build directories
+# The one thing to know: meson owns the real build; this file only decides
+# when to run `meson setup` (once per build directory) and in what order.
+
+BUILD ?= build
+ASAN_BUILD ?= build-asan
+JOBS ?= 2
+NINJA = nice ninja -j $(JOBS)
+
+.PHONY: all build check check-asan demo clean
+
+all: build
+
+build:
+	@scripts/setup.sh $(BUILD)
+	@test -f $(BUILD)/build.ninja || meson setup $(BUILD)
+	$(NINJA) -C $(BUILD)
+
+check: build
+	@scripts/run-tests.sh $(BUILD)
+
+check-asan:
+	@scripts/setup.sh $(ASAN_BUILD)
+	@test -f $(ASAN_BUILD)/build.ninja || \
+		meson setup $(ASAN_BUILD) -Db_sanitize=address,undefined -Db_lundef=false
+	$(NINJA) -C $(ASAN_BUILD)
+	@scripts/run-tests.sh $(ASAN_BUILD) --timeout-multiplier 3
+
+demo: build
+	@scripts/demo.sh $(BUILD)
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)

@@ -1,0 +1,87 @@
+/*
+ * cpu-loop-riscv64.c — the linux-user CPU loop for RISC-V 64: runs
+ * translated code and turns each exit into a system call or a guest signal.
+ *
+ * The one thing to know: a host fault in guest code comes back here by
+ * siglongjmp to the sigsetjmp below, with the Excp in cs.exit_code; it is
+ * then handled exactly as if exec_cpu_loop() had returned it.
+ */
+#include <setjmp.h>
+#include <signal.h>
+
+#include "linux-user/cpu-loop.h"
+#include "linux-user/guest-mem.h"
+#include "linux-user/syscall.h"
+#include "mimic/log.h"
+
+/* System call ABI: number in a7, arguments in a0..a5, result in a0. */
+static void riscv_do_syscall(LinuxTask *t, RISCVCPU *cpu)
+{
+    const uint64_t *args = &cpu->x[RV_REG_A0];
+    int64_t ret = syscall_do(t, cpu->x[RV_REG_A7], args);
+    cpu->x[RV_REG_A0] = (uint64_t)ret;
+    cpu->cs.pc += 4;
+}
+
+/* SIGSEGV for an instruction that could not be fetched: the address is the
+ * pc, or the next page when only the second half of the instruction is
+ * missing. */
+static void riscv_fetch_fault(LinuxTask *t, uint64_t pc)
+{
+    uint64_t addr = pc;
+    if (page_check_range(pc, 1, PAGE_EXEC)) {
+        addr = (pc & GUEST_PAGE_MASK) + GUEST_PAGE_SIZE;
+    }
+    int code = page_get_flags(addr) & PAGE_VALID ? SEGV_ACCERR : SEGV_MAPERR;
+    signal_raise(t, SIGSEGV, code, addr);
+}
+
+static void riscv_handle_excp(LinuxTask *t, RISCVCPU *cpu, Excp e)
+{
+    CPUState *cs = &cpu->cs;
+    switch (e) {
+    case EXCP_SYSCALL:
+        riscv_do_syscall(t, cpu);
+        break;
+    case EXCP_ILLEGAL:
+        signal_raise(t, SIGILL, ILL_ILLOPC, cs->pc);
+        break;
+    case EXCP_BREAKPOINT:
+        signal_raise(t, SIGTRAP, TRAP_BRKPT, cs->pc);
+        break;
+    case EXCP_SEGV:
+        signal_raise(t, SIGSEGV, cs->fault_code > 0 ? cs->fault_code : SEGV_MAPERR, cs->fault_addr);
+        break;
+    case EXCP_BUS:
+        signal_raise(t, SIGBUS, BUS_ADRALN, cs->fault_addr);
+        break;
+    case EXCP_FETCH_FAULT:
+        riscv_fetch_fault(t, cs->pc);
+        break;
+    case EXCP_NONE:
+    case EXCP_FLUSH:
+    case EXCP_INTERRUPT:
+        /* Nothing is queued for delivery yet: just continue. */
+        break;
+    }
+}
+
+void riscv_cpu_loop(LinuxTask *t)
+{
+    RISCVCPU *cpu = (RISCVCPU *)t->cpu;
+    sigjmp_buf fault_jmp;
+    cpu->cs.fault_jmp = &fault_jmp;
+    for (;;) {
+        Excp e;
+        if (sigsetjmp(fault_jmp, 0) == 0) {
+            e = exec_cpu_loop(&cpu->cs);
+        } else {
+            e = (Excp)cpu->cs.exit_code;
+            cpu->cs.exit_code = EXCP_NONE;
+        }
+        if (log_enabled(LOG_INT) && e != EXCP_SYSCALL) {
+            log_printf("exception %d at pc 0x%llx\n", (int)e, (unsigned long long)cpu->cs.pc);
+        }
+        riscv_handle_excp(t, cpu, e);
+    }
+}

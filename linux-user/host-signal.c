@@ -1,0 +1,64 @@
+/*
+ * host-signal.c — the host SIGSEGV/SIGBUS handlers that turn faults in
+ * translated code (or in helpers touching guest memory) into guest
+ * exceptions, on an alternate signal stack.
+ *
+ * The one thing to know: the handler only forwards to
+ * exec_handle_host_fault() for the current thread's CPU, which longjmps
+ * back into the CPU loop; if that returns, the fault is a mimic bug, so the
+ * default action is restored and the fault re-raised (a real crash).
+ */
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <ucontext.h>
+
+#include "linux-user/host-signal.h"
+
+static __thread CPUState *host_signal_cpu;
+
+/* Host pc of the faulting instruction (x86-64 hosts). */
+static uintptr_t host_signal_pc(const void *uc)
+{
+    const ucontext_t *ctx = uc;
+    return (uintptr_t)ctx->uc_mcontext.gregs[REG_RIP];
+}
+
+static void host_signal_fault(int sig, siginfo_t *info, void *uc)
+{
+    exec_handle_host_fault(host_signal_cpu, host_signal_pc(uc), (uint64_t)(uintptr_t)info->si_addr,
+                           info->si_code, uc);
+    /* Not a guest fault: a mimic bug (or a SIGSEGV sent from outside). Die
+     * of it for real, with the default action. */
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+int host_signal_init_thread(CPUState *cpu)
+{
+    stack_t ss;
+    ss.ss_size = 64 * 1024;
+    ss.ss_sp = malloc(ss.ss_size);
+    ss.ss_flags = 0;
+    if (!ss.ss_sp || sigaltstack(&ss, NULL) < 0) {
+        free(ss.ss_sp);
+        return -1;
+    }
+    host_signal_cpu = cpu;
+    return 0;
+}
+
+int host_signal_init(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_sigaction = host_signal_fault;
+    /* SA_NODEFER: the handler leaves by siglongjmp without restoring the
+     * mask, so the fault signal must not stay blocked. */
+    sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
+    sigemptyset(&sa.sa_mask);
+    if (sigaction(SIGSEGV, &sa, NULL) < 0 || sigaction(SIGBUS, &sa, NULL) < 0) {
+        return -1;
+    }
+    return 0;
+}

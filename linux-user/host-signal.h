@@ -1,0 +1,18 @@
+/*
+ * host-signal.h — host fault signal handling for linux-user.
+ *
+ * The one thing to know: call host_signal_init() once, then
+ * host_signal_init_thread() in every thread that runs guest code, before
+ * its first exec_cpu_loop().
+ */
+#ifndef LINUX_USER_HOST_SIGNAL_H
+#define LINUX_USER_HOST_SIGNAL_H
+
+#include "mimic/exec.h"
+
+/* Installs the SIGSEGV/SIGBUS handlers; 0 or -1 (errno set). */
+int host_signal_init(void);
+/* Gives this thread an alternate signal stack and names its CPU. */
+int host_signal_init_thread(CPUState *cpu);
+
+#endif

@@ -1,0 +1,96 @@
+/*
+ * syscall.h — the linux-user process and task state, and the system call
+ * dispatcher shared by all guest ABIs that use the asm-generic numbers.
+ *
+ * The one thing to know: a handler gets the six raw guest argument
+ * registers and returns the guest result: a value, or -errno (host and
+ * asm-generic guests share errno numbers). Handlers never touch a guest
+ * pointer without guest_lock()/guest_copy_*().
+ */
+#ifndef LINUX_USER_SYSCALL_H
+#define LINUX_USER_SYSCALL_H
+
+#include <errno.h>
+#include <limits.h>
+#include <stdint.h>
+
+#include "mimic/exec.h"
+
+#define GUEST_NSIG 64
+
+/* struct sigaction of the asm-generic ABI without SA_RESTORER (riscv64). */
+typedef struct GuestSigaction {
+    uint64_t handler;
+    uint64_t flags;
+    uint64_t mask;
+} GuestSigaction;
+
+enum { GUEST_SIG_DFL = 0, GUEST_SIG_IGN = 1 };
+
+/* Process-wide state. */
+typedef struct LinuxProcess {
+    char exe_path[PATH_MAX];        /* absolute host path of the program */
+    const char *ld_prefix;          /* -L sysroot, or NULL */
+    GuestSigaction sigact[GUEST_NSIG + 1];
+} LinuxProcess;
+
+extern LinuxProcess linux_process;
+
+/* One guest thread. */
+typedef struct LinuxTask {
+    CPUState *cpu;
+    int tid;
+    uint64_t clear_child_tid;
+    uint64_t robust_list;
+    uint64_t sigmask;               /* blocked guest signals (bit sig-1) */
+    uint64_t sigpending;            /* raised while blocked */
+    uint64_t altstack_sp;
+    uint64_t altstack_size;
+    int32_t altstack_flags;
+} LinuxTask;
+
+typedef int64_t (*SyscallFn)(LinuxTask *t, const uint64_t *a);
+
+/* One entry of a per-concept table. args: one character per argument for
+ * -strace: d int, x hex, p pointer, s string, f dirfd, o octal; ret: 'd'
+ * (decimal) or 'p' (address). */
+typedef struct SyscallDef {
+    unsigned nr;
+    const char *name;
+    SyscallFn fn;
+    const char *args;
+    char ret;
+} SyscallDef;
+
+/* Tables, each ended by an entry with name == NULL. */
+extern const SyscallDef syscalls_files[];
+extern const SyscallDef syscalls_fs[];
+extern const SyscallDef syscalls_mem[];
+extern const SyscallDef syscalls_time[];
+extern const SyscallDef syscalls_proc[];
+extern const SyscallDef syscalls_signal[];
+
+/* Runs guest system call nr; returns the value for the guest's a0. */
+int64_t syscall_do(LinuxTask *t, uint64_t nr, const uint64_t a[6]);
+
+/* Result of a host syscall()/libc call that returns -1 and sets errno. */
+static inline int64_t syscall_host_ret(long r)
+{
+    return r == -1 ? -(int64_t)errno : (int64_t)r;
+}
+
+/* Exits the whole guest process with status (flushes the log first). */
+__attribute__((noreturn)) void process_exit(int status);
+
+/* path.c: the host path for a guest path: the -L sysroot copy of an
+ * absolute path if it exists there, /proc/self/exe -> the program; else
+ * the path itself. buf has PATH_MAX bytes. */
+const char *path_map(const char *guest_path, char *buf);
+/* Copies a guest path string and maps it; NULL with *err = -errno. */
+const char *path_from_guest(uint64_t addr, char *buf, int64_t *err);
+
+/* signal.c: a guest signal for t. With no guest handlers yet, the default
+ * action applies: ignore, stop, or terminate the process like Linux. */
+void signal_raise(LinuxTask *t, int sig, int code, uint64_t addr);
+
+#endif

@@ -1,0 +1,70 @@
+#!/bin/bash
+# setup.sh — installs the Debian 12 packages that building, testing and the
+# demo need, and only those that are missing.
+#
+# The one thing to know: it runs on every `make` (dpkg-query takes a few
+# milliseconds), so removing a package is noticed; the stamp only keeps
+# repeated runs quiet. Not root and something missing: it says what to run
+# and exits 1.
+# Usage: scripts/setup.sh [BUILD_DIR]   (where the stamp goes; default build)
+set -euo pipefail
+
+# package: why it is needed
+PACKAGES=(
+    "meson:build system"
+    "ninja-build:build backend"
+    "gcc:host C compiler (with ASan/UBSan runtimes)"
+    "pkg-config:finds libraries for meson"
+    "python3:test runners and the differential tester"
+    "libcmocka-dev:C unit tests"
+    "libcapstone-dev:disassembly in -d logs"
+    "gcc-riscv64-linux-gnu:builds the riscv64 guest test programs"
+    "binutils-riscv64-linux-gnu:assembles the differential tests"
+    "libc6-dev-riscv64-cross:static riscv64 glibc for guest programs"
+    "qemu-user:oracle for expected outputs and differential tests (never a runtime dependency)"
+)
+
+cd "$(dirname "$0")/.."
+stamp_dir=${1:-build}        # the build directory the stamp lives in
+stamp=$stamp_dir/.setup-stamp
+names=()
+for entry in "${PACKAGES[@]}"; do
+    names+=("${entry%%:*}")
+done
+
+missing=()
+installed=$(dpkg-query -W -f='${Package} ${db:Status-Abbrev}\n' "${names[@]}" 2>/dev/null || true)
+for entry in "${PACKAGES[@]}"; do
+    pkg=${entry%%:*}
+    if ! grep -q "^$pkg ii" <<<"$installed"; then
+        missing+=("$pkg")
+    fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+    if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "${names[*]}" ]; then
+        echo "setup: all ${#names[@]} required packages are installed: ${names[*]}"
+        mkdir -p "$stamp_dir"
+        echo "${names[*]}" > "$stamp"
+    fi
+    exit 0
+fi
+
+echo "setup: missing packages:"
+for entry in "${PACKAGES[@]}"; do
+    for pkg in "${missing[@]}"; do
+        [ "${entry%%:*}" = "$pkg" ] && echo "  $pkg — ${entry#*:}"
+    done
+done
+if [ "$(id -u)" -ne 0 ]; then
+    echo "setup: not running as root; install them with:" >&2
+    echo "  sudo apt-get update && sudo apt-get install -y ${missing[*]}" >&2
+    echo "then run make again." >&2
+    exit 1
+fi
+echo "setup: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}"
+rm -f "$stamp"
+echo "setup: done"

@@ -1,0 +1,372 @@
+/*
+ * trans-base.c — translation of the RV64I base integer instructions.
+ *
+ * The one thing to know: results that take more than one op are computed in
+ * locals and moved into rd last, because rd may be one of the sources.
+ */
+#include "target/riscv64/translate.h"
+
+void riscv_gen_arith(DisasContext *ctx, const RVArgs *a, IROpcode opc)
+{
+    ir_gen_binary(ctx->b, opc, riscv_dest(ctx, a->rd), riscv_reg(ctx, a->rs1),
+                  riscv_reg(ctx, a->rs2));
+}
+
+void riscv_gen_arith_imm(DisasContext *ctx, const RVArgs *a, IROpcode opc)
+{
+    ir_gen_binary(ctx->b, opc, riscv_dest(ctx, a->rd), riscv_reg(ctx, a->rs1),
+                  riscv_imm(ctx, a->imm));
+}
+
+void riscv_gen_arith_w(DisasContext *ctx, const RVArgs *a, IROpcode opc)
+{
+    IRTempId t = ir_new_local(ctx->b);
+    ir_gen_binary(ctx->b, opc, t, riscv_reg(ctx, a->rs1), riscv_reg(ctx, a->rs2));
+    ir_gen_unary(ctx->b, IR_ext32s, riscv_dest(ctx, a->rd), t);
+}
+
+/* rd = ext32s(op(src, imm)) */
+static void riscv_gen_arith_imm_w(DisasContext *ctx, const RVArgs *a, IROpcode opc, IRTempId src)
+{
+    IRTempId t = ir_new_local(ctx->b);
+    ir_gen_binary(ctx->b, opc, t, src, riscv_imm(ctx, a->imm));
+    ir_gen_unary(ctx->b, IR_ext32s, riscv_dest(ctx, a->rd), t);
+}
+
+/* rd = ext32s(op(src, rs2 & 31)) for the W shifts. */
+static void riscv_gen_shift_w(DisasContext *ctx, const RVArgs *a, IROpcode opc, IRTempId src)
+{
+    IRTempId count = ir_new_local(ctx->b);
+    IRTempId t = ir_new_local(ctx->b);
+    ir_gen_binary(ctx->b, IR_and, count, riscv_reg(ctx, a->rs2), riscv_imm(ctx, 31));
+    ir_gen_binary(ctx->b, opc, t, src, count);
+    ir_gen_unary(ctx->b, IR_ext32s, riscv_dest(ctx, a->rd), t);
+}
+
+static IRTempId riscv_gen_ext(DisasContext *ctx, IROpcode opc, int r)
+{
+    IRTempId t = ir_new_local(ctx->b);
+    ir_gen_unary(ctx->b, opc, t, riscv_reg(ctx, r));
+    return t;
+}
+
+bool trans_lui(DisasContext *ctx, const RVArgs *a)
+{
+    ir_gen_mov(ctx->b, riscv_dest(ctx, a->rd), riscv_imm(ctx, a->imm));
+    return true;
+}
+
+bool trans_auipc(DisasContext *ctx, const RVArgs *a)
+{
+    ir_gen_mov(ctx->b, riscv_dest(ctx, a->rd), riscv_imm(ctx, (int64_t)(ctx->pc + (uint64_t)a->imm)));
+    return true;
+}
+
+bool trans_jal(DisasContext *ctx, const RVArgs *a)
+{
+    ir_gen_mov(ctx->b, riscv_dest(ctx, a->rd), riscv_imm(ctx, (int64_t)ctx->next_pc));
+    riscv_gen_jump(ctx, 0, ctx->pc + (uint64_t)a->imm);
+    return true;
+}
+
+bool trans_jalr(DisasContext *ctx, const RVArgs *a)
+{
+    IRTempId target = ir_new_local(ctx->b);
+    ir_gen_binary(ctx->b, IR_add, target, riscv_reg(ctx, a->rs1), riscv_imm(ctx, a->imm));
+    IRTempId aligned = ir_new_local(ctx->b);
+    ir_gen_binary(ctx->b, IR_and, aligned, target, riscv_imm(ctx, ~(int64_t)1));
+    ir_gen_mov(ctx->b, riscv_dest(ctx, a->rd), riscv_imm(ctx, (int64_t)ctx->next_pc));
+    ir_gen_mov(ctx->b, riscv_pc_global(), aligned);
+    ir_gen_goto_ptr(ctx->b);
+    ctx->end = true;
+    return true;
+}
+
+/* brcond(cond, rs1, rs2, taken); pc = next; goto_tb 1; taken: pc = target; goto_tb 0 */
+static bool riscv_gen_branch(DisasContext *ctx, const RVArgs *a, IRCond cond)
+{
+    unsigned taken = ir_new_label(ctx->b);
+    ir_gen_brcond(ctx->b, cond, riscv_reg(ctx, a->rs1), riscv_reg(ctx, a->rs2), taken);
+    riscv_gen_jump(ctx, 1, ctx->next_pc);
+    ir_gen_label(ctx->b, taken);
+    riscv_gen_jump(ctx, 0, ctx->pc + (uint64_t)a->imm);
+    return true;
+}
+
+bool trans_beq(DisasContext *ctx, const RVArgs *a)
+{
+    return riscv_gen_branch(ctx, a, IR_COND_EQ);
+}
+
+bool trans_bne(DisasContext *ctx, const RVArgs *a)
+{
+    return riscv_gen_branch(ctx, a, IR_COND_NE);
+}
+
+bool trans_blt(DisasContext *ctx, const RVArgs *a)
+{
+    return riscv_gen_branch(ctx, a, IR_COND_LT);
+}
+
+bool trans_bge(DisasContext *ctx, const RVArgs *a)
+{
+    return riscv_gen_branch(ctx, a, IR_COND_GE);
+}
+
+bool trans_bltu(DisasContext *ctx, const RVArgs *a)
+{
+    return riscv_gen_branch(ctx, a, IR_COND_LTU);
+}
+
+bool trans_bgeu(DisasContext *ctx, const RVArgs *a)
+{
+    return riscv_gen_branch(ctx, a, IR_COND_GEU);
+}
+
+static IRTempId riscv_gen_address(DisasContext *ctx, const RVArgs *a)
+{
+    IRTempId addr = ir_new_local(ctx->b);
+    ir_gen_binary(ctx->b, IR_add, addr, riscv_reg(ctx, a->rs1), riscv_imm(ctx, a->imm));
+    return addr;
+}
+
+static bool riscv_gen_load(DisasContext *ctx, const RVArgs *a, IRMemOp mo)
+{
+    IRTempId addr = riscv_gen_address(ctx, a);
+    ir_gen_ld(ctx->b, riscv_dest(ctx, a->rd), addr, mo);
+    return true;
+}
+
+static bool riscv_gen_store(DisasContext *ctx, const RVArgs *a, IRMemOp mo)
+{
+    IRTempId addr = riscv_gen_address(ctx, a);
+    ir_gen_st(ctx->b, riscv_reg(ctx, a->rs2), addr, mo);
+    return true;
+}
+
+bool trans_lb(DisasContext *ctx, const RVArgs *a)
+{
+    return riscv_gen_load(ctx, a, IR_MO_8 | IR_MO_SIGN);
+}
+
+bool trans_lh(DisasContext *ctx, const RVArgs *a)
+{
+    return riscv_gen_load(ctx, a, IR_MO_16 | IR_MO_SIGN);
+}
+
+bool trans_lw(DisasContext *ctx, const RVArgs *a)
+{
+    return riscv_gen_load(ctx, a, IR_MO_32 | IR_MO_SIGN);
+}
+
+bool trans_ld(DisasContext *ctx, const RVArgs *a)
+{
+    return riscv_gen_load(ctx, a, IR_MO_64);
+}
+
+bool trans_lbu(DisasContext *ctx, const RVArgs *a)
+{
+    return riscv_gen_load(ctx, a, IR_MO_8);
+}
+
+bool trans_lhu(DisasContext *ctx, const RVArgs *a)
+{
+    return riscv_gen_load(ctx, a, IR_MO_16);
+}
+
+bool trans_lwu(DisasContext *ctx, const RVArgs *a)
+{
+    return riscv_gen_load(ctx, a, IR_MO_32);
+}
+
+bool trans_sb(DisasContext *ctx, const RVArgs *a)
+{
+    return riscv_gen_store(ctx, a, IR_MO_8);
+}
+
+bool trans_sh(DisasContext *ctx, const RVArgs *a)
+{
+    return riscv_gen_store(ctx, a, IR_MO_16);
+}
+
+bool trans_sw(DisasContext *ctx, const RVArgs *a)
+{
+    return riscv_gen_store(ctx, a, IR_MO_32);
+}
+
+bool trans_sd(DisasContext *ctx, const RVArgs *a)
+{
+    return riscv_gen_store(ctx, a, IR_MO_64);
+}
+
+bool trans_addi(DisasContext *ctx, const RVArgs *a)
+{
+    riscv_gen_arith_imm(ctx, a, IR_add);
+    return true;
+}
+
+bool trans_slti(DisasContext *ctx, const RVArgs *a)
+{
+    ir_gen_setcond(ctx->b, IR_COND_LT, riscv_dest(ctx, a->rd), riscv_reg(ctx, a->rs1),
+                   riscv_imm(ctx, a->imm));
+    return true;
+}
+
+bool trans_sltiu(DisasContext *ctx, const RVArgs *a)
+{
+    ir_gen_setcond(ctx->b, IR_COND_LTU, riscv_dest(ctx, a->rd), riscv_reg(ctx, a->rs1),
+                   riscv_imm(ctx, a->imm));
+    return true;
+}
+
+bool trans_xori(DisasContext *ctx, const RVArgs *a)
+{
+    riscv_gen_arith_imm(ctx, a, IR_xor);
+    return true;
+}
+
+bool trans_ori(DisasContext *ctx, const RVArgs *a)
+{
+    riscv_gen_arith_imm(ctx, a, IR_or);
+    return true;
+}
+
+bool trans_andi(DisasContext *ctx, const RVArgs *a)
+{
+    riscv_gen_arith_imm(ctx, a, IR_and);
+    return true;
+}
+
+bool trans_slli(DisasContext *ctx, const RVArgs *a)
+{
+    riscv_gen_arith_imm(ctx, a, IR_shl);
+    return true;
+}
+
+bool trans_srli(DisasContext *ctx, const RVArgs *a)
+{
+    riscv_gen_arith_imm(ctx, a, IR_shr);
+    return true;
+}
+
+bool trans_srai(DisasContext *ctx, const RVArgs *a)
+{
+    riscv_gen_arith_imm(ctx, a, IR_sar);
+    return true;
+}
+
+bool trans_add(DisasContext *ctx, const RVArgs *a)
+{
+    riscv_gen_arith(ctx, a, IR_add);
+    return true;
+}
+
+bool trans_sub(DisasContext *ctx, const RVArgs *a)
+{
+    riscv_gen_arith(ctx, a, IR_sub);
+    return true;
+}
+
+bool trans_sll(DisasContext *ctx, const RVArgs *a)
+{
+    riscv_gen_arith(ctx, a, IR_shl);
+    return true;
+}
+
+bool trans_slt(DisasContext *ctx, const RVArgs *a)
+{
+    ir_gen_setcond(ctx->b, IR_COND_LT, riscv_dest(ctx, a->rd), riscv_reg(ctx, a->rs1),
+                   riscv_reg(ctx, a->rs2));
+    return true;
+}
+
+bool trans_sltu(DisasContext *ctx, const RVArgs *a)
+{
+    ir_gen_setcond(ctx->b, IR_COND_LTU, riscv_dest(ctx, a->rd), riscv_reg(ctx, a->rs1),
+                   riscv_reg(ctx, a->rs2));
+    return true;
+}
+
+bool trans_xor(DisasContext *ctx, const RVArgs *a)
+{
+    riscv_gen_arith(ctx, a, IR_xor);
+    return true;
+}
+
+bool trans_srl(DisasContext *ctx, const RVArgs *a)
+{
+    riscv_gen_arith(ctx, a, IR_shr);
+    return true;
+}
+
+bool trans_sra(DisasContext *ctx, const RVArgs *a)
+{
+    riscv_gen_arith(ctx, a, IR_sar);
+    return true;
+}
+
+bool trans_or(DisasContext *ctx, const RVArgs *a)
+{
+    riscv_gen_arith(ctx, a, IR_or);
+    return true;
+}
+
+bool trans_and(DisasContext *ctx, const RVArgs *a)
+{
+    riscv_gen_arith(ctx, a, IR_and);
+    return true;
+}
+
+bool trans_addiw(DisasContext *ctx, const RVArgs *a)
+{
+    riscv_gen_arith_imm_w(ctx, a, IR_add, riscv_reg(ctx, a->rs1));
+    return true;
+}
+
+bool trans_slliw(DisasContext *ctx, const RVArgs *a)
+{
+    riscv_gen_arith_imm_w(ctx, a, IR_shl, riscv_reg(ctx, a->rs1));
+    return true;
+}
+
+bool trans_srliw(DisasContext *ctx, const RVArgs *a)
+{
+    riscv_gen_arith_imm_w(ctx, a, IR_shr, riscv_gen_ext(ctx, IR_ext32u, a->rs1));
+    return true;
+}
+
+bool trans_sraiw(DisasContext *ctx, const RVArgs *a)
+{
+    riscv_gen_arith_imm_w(ctx, a, IR_sar, riscv_gen_ext(ctx, IR_ext32s, a->rs1));
+    return true;
+}
+
+bool trans_addw(DisasContext *ctx, const RVArgs *a)
+{
+    riscv_gen_arith_w(ctx, a, IR_add);
+    return true;
+}
+
+bool trans_subw(DisasContext *ctx, const RVArgs *a)
+{
+    riscv_gen_arith_w(ctx, a, IR_sub);
+    return true;
+}
+
+bool trans_sllw(DisasContext *ctx, const RVArgs *a)
+{
+    riscv_gen_shift_w(ctx, a, IR_shl, riscv_reg(ctx, a->rs1));
+    return true;
+}
+
+bool trans_srlw(DisasContext *ctx, const RVArgs *a)
+{
+    riscv_gen_shift_w(ctx, a, IR_shr, riscv_gen_ext(ctx, IR_ext32u, a->rs1));
+    return true;
+}
+
+bool trans_sraw(DisasContext *ctx, const RVArgs *a)
+{
+    riscv_gen_shift_w(ctx, a, IR_sar, riscv_gen_ext(ctx, IR_ext32s, a->rs1));
+    return true;
+}

@@ -1,0 +1,90 @@
+/*
+ * trans-system.c — ecall, ebreak, fences and the user-level CSR accesses.
+ *
+ * The one thing to know: ecall and ebreak leave the block with pc pointing
+ * at themselves (the syscall layer advances it); a CSR instruction is legal
+ * only for the counters (read-only) and the FP status registers, and that
+ * is decided here, before any op is emitted.
+ */
+#include "target/riscv64/helper.h"
+#include "target/riscv64/translate.h"
+
+bool trans_ecall(DisasContext *ctx, const RVArgs *a)
+{
+    riscv_gen_exception(ctx, EXCP_SYSCALL);
+    return true;
+}
+
+bool trans_ebreak(DisasContext *ctx, const RVArgs *a)
+{
+    riscv_gen_exception(ctx, EXCP_BREAKPOINT);
+    return true;
+}
+
+/* fence, fence.tso and pause: the host is TSO, nothing to emit. */
+bool trans_fence(DisasContext *ctx, const RVArgs *a)
+{
+    return true;
+}
+
+bool trans_fence_i(DisasContext *ctx, const RVArgs *a)
+{
+    ir_gen_mov(ctx->b, riscv_pc_global(), riscv_imm(ctx, (int64_t)ctx->next_pc));
+    ir_gen_exit_tb(ctx->b, EXCP_FLUSH);
+    ctx->end = true;
+    return true;
+}
+
+static bool riscv_csr_is_counter(int64_t csr)
+{
+    return csr >= 0xc00 && csr <= 0xc02;
+}
+
+static bool riscv_csr_is_fp(int64_t csr)
+{
+    return csr >= 0x001 && csr <= 0x003;
+}
+
+/* rd = csr; csr = op(csr, src). writes: whether the instruction writes. */
+static bool riscv_gen_csr(DisasContext *ctx, const RVArgs *a, RVCsrOp op, IRTempId src,
+                          bool writes)
+{
+    if (!riscv_csr_is_fp(a->imm) && !(riscv_csr_is_counter(a->imm) && !writes)) {
+        return false;
+    }
+    IRTempId out = ir_new_local(ctx->b);
+    ir_gen_call(ctx->b, out, &riscv_helper_csr, riscv_imm(ctx, a->imm), src,
+                riscv_imm(ctx, writes ? op : RV_CSR_READ));
+    ir_gen_mov(ctx->b, riscv_dest(ctx, a->rd), out);
+    return true;
+}
+
+bool trans_csrrw(DisasContext *ctx, const RVArgs *a)
+{
+    return riscv_gen_csr(ctx, a, RV_CSR_WRITE, riscv_reg(ctx, a->rs1), true);
+}
+
+bool trans_csrrs(DisasContext *ctx, const RVArgs *a)
+{
+    return riscv_gen_csr(ctx, a, RV_CSR_SET, riscv_reg(ctx, a->rs1), a->rs1 != 0);
+}
+
+bool trans_csrrc(DisasContext *ctx, const RVArgs *a)
+{
+    return riscv_gen_csr(ctx, a, RV_CSR_CLEAR, riscv_reg(ctx, a->rs1), a->rs1 != 0);
+}
+
+bool trans_csrrwi(DisasContext *ctx, const RVArgs *a)
+{
+    return riscv_gen_csr(ctx, a, RV_CSR_WRITE, riscv_imm(ctx, a->rs1), true);
+}
+
+bool trans_csrrsi(DisasContext *ctx, const RVArgs *a)
+{
+    return riscv_gen_csr(ctx, a, RV_CSR_SET, riscv_imm(ctx, a->rs1), a->rs1 != 0);
+}
+
+bool trans_csrrci(DisasContext *ctx, const RVArgs *a)
+{
+    return riscv_gen_csr(ctx, a, RV_CSR_CLEAR, riscv_imm(ctx, a->rs1), a->rs1 != 0);
+}

@@ -1,0 +1,154 @@
+/*
+ * translate.c — the RISC-V block translator: fetch, decode, call trans_*.
+ *
+ * The one thing to know: a block ends at the first instruction that emits
+ * an exit (ctx.end), before an instruction that cannot be fetched, after
+ * max_insns instructions, or when the IR block grows past RISCV_MAX_BLOCK_OPS;
+ * in the last three cases it falls through to the next pc via chain slot 0.
+ */
+#include <string.h>
+
+#include "target/riscv64/cpu.h"
+#include "target/riscv64/translate.h"
+
+#include "target/riscv64/decode-trans.c.inc"
+
+#define RISCV_MAX_BLOCK_OPS 400
+
+void riscv_gen_jump(DisasContext *ctx, unsigned slot, uint64_t dest)
+{
+    ir_gen_mov(ctx->b, riscv_pc_global(), riscv_imm(ctx, (int64_t)dest));
+    ir_gen_goto_tb(ctx->b, slot);
+    ctx->end = true;
+}
+
+void riscv_gen_exception(DisasContext *ctx, Excp excp)
+{
+    ir_gen_mov(ctx->b, riscv_pc_global(), riscv_imm(ctx, (int64_t)ctx->pc));
+    ir_gen_exit_tb(ctx->b, excp);
+    ctx->end = true;
+}
+
+/* Reads the instruction at pc into insn; returns its length (2 or 4), or 0
+ * if any of its bytes cannot be read. Encodings longer than 4 bytes are
+ * returned as their first halfword, which the decoder rejects. */
+static unsigned riscv_fetch(uint64_t pc, uint32_t *insn)
+{
+    uint16_t half[2];
+    if (!exec_read_code(pc, &half[0], 2)) {
+        return 0;
+    }
+    unsigned len = riscv_insn_length(half[0]);
+    if (len == 4) {
+        if (!exec_read_code(pc + 2, &half[1], 2)) {
+            return 0;
+        }
+        *insn = (uint32_t)half[0] | (uint32_t)half[1] << 16;
+        return 4;
+    }
+    *insn = half[0];
+    return 2;
+}
+
+static void riscv_translate_insn(DisasContext *ctx, uint32_t insn, unsigned len)
+{
+    RVArgs args;
+    const RVInsnDesc *d = riscv_decode(insn, len, &args);
+    if (!d || !riscv_trans_table[d->handler](ctx, &args)) {
+        riscv_gen_exception(ctx, EXCP_ILLEGAL);
+    }
+}
+
+static uint32_t riscv_translate(const TranslateRequest *req)
+{
+    DisasContext ctx = { .b = req->b };
+    uint64_t pc = req->pc;
+    unsigned n = 0;
+    for (;;) {
+        uint32_t insn = 0;
+        unsigned len = riscv_fetch(pc, &insn);
+        if (len == 0) {
+            if (n == 0) {
+                ir_gen_insn_start(ctx.b, pc);
+                ctx.pc = pc;
+                riscv_gen_exception(&ctx, EXCP_FETCH_FAULT);
+                return 2;
+            }
+            break;
+        }
+        ir_gen_insn_start(ctx.b, pc);
+        ctx.pc = pc;
+        ctx.next_pc = pc + len;
+        riscv_translate_insn(&ctx, insn, len);
+        pc += len;
+        n++;
+        if (ctx.end) {
+            return (uint32_t)(pc - req->pc);
+        }
+        if (n >= req->max_insns || ctx.b->nb_ops > RISCV_MAX_BLOCK_OPS || ctx.b->overflow) {
+            break;
+        }
+    }
+    ctx.pc = pc;
+    riscv_gen_jump(&ctx, 0, pc);
+    return (uint32_t)(pc - req->pc);
+}
+
+static unsigned riscv_disas(uint64_t pc, char *buf, size_t buflen)
+{
+    uint32_t insn = 0;
+    RVArgs args;
+    unsigned len = riscv_fetch(pc, &insn);
+    if (len == 0) {
+        return 0;
+    }
+    const RVInsnDesc *d = riscv_decode(insn, len, &args);
+    if (d) {
+        riscv_format_insn(d, &args, pc, buf, buflen);
+    } else if (len == 4) {
+        snprintf(buf, buflen, "illegal 0x%08x", insn);
+    } else {
+        snprintf(buf, buflen, "illegal 0x%04x", insn);
+    }
+    return len;
+}
+
+static void riscv_dump_state(const CPUState *cs, FILE *f)
+{
+    const RISCVCPU *cpu = (const RISCVCPU *)cs;
+    fprintf(f, "pc       %016llx\n", (unsigned long long)cs->pc);
+    for (unsigned i = 0; i < 32; i++) {
+        fprintf(f, "x%-2u/%-4s %016llx%s", i, riscv_reg_name(i), (unsigned long long)cpu->x[i],
+                (i % 4 == 3) ? "\n" : "  ");
+    }
+}
+
+void riscv_cpu_reset(RISCVCPU *cpu)
+{
+    memset(cpu, 0, sizeof(*cpu));
+    cpu->res_addr = UINT64_MAX;
+    cpu->cs.target = &target_riscv64;
+}
+
+#define RISCV_GLOBAL_X(i) { "x" #i, (int32_t)offsetof(RISCVCPU, x[i]) }
+
+static const IRGlobalDef riscv_globals[32] = {
+    RISCV_GLOBAL_X(1), RISCV_GLOBAL_X(2), RISCV_GLOBAL_X(3), RISCV_GLOBAL_X(4),
+    RISCV_GLOBAL_X(5), RISCV_GLOBAL_X(6), RISCV_GLOBAL_X(7), RISCV_GLOBAL_X(8),
+    RISCV_GLOBAL_X(9), RISCV_GLOBAL_X(10), RISCV_GLOBAL_X(11), RISCV_GLOBAL_X(12),
+    RISCV_GLOBAL_X(13), RISCV_GLOBAL_X(14), RISCV_GLOBAL_X(15), RISCV_GLOBAL_X(16),
+    RISCV_GLOBAL_X(17), RISCV_GLOBAL_X(18), RISCV_GLOBAL_X(19), RISCV_GLOBAL_X(20),
+    RISCV_GLOBAL_X(21), RISCV_GLOBAL_X(22), RISCV_GLOBAL_X(23), RISCV_GLOBAL_X(24),
+    RISCV_GLOBAL_X(25), RISCV_GLOBAL_X(26), RISCV_GLOBAL_X(27), RISCV_GLOBAL_X(28),
+    RISCV_GLOBAL_X(29), RISCV_GLOBAL_X(30), RISCV_GLOBAL_X(31),
+    [RISCV_GLOBAL_PC] = { "pc", (int32_t)offsetof(CPUState, pc) },
+};
+
+const TargetInfo target_riscv64 = {
+    .name = "riscv64",
+    .globals = riscv_globals,
+    .nb_globals = 32,
+    .translate = riscv_translate,
+    .dump_state = riscv_dump_state,
+    .disas = riscv_disas,
+};

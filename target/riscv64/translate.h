@@ -1,0 +1,63 @@
+/*
+ * translate.h — shared state and small IR helpers for the trans_*.c files.
+ *
+ * The one thing to know: a trans_* function returns false for an encoding it
+ * rejects, and it must decide that before emitting any op; the caller then
+ * emits the illegal-instruction exit. Guest register i (1..31) is IR global
+ * i-1, the pc is global RISCV_GLOBAL_PC; x0 reads as constant 0 and writes to
+ * it go to a local nobody reads.
+ */
+#ifndef MIMIC_TARGET_RISCV64_TRANSLATE_H
+#define MIMIC_TARGET_RISCV64_TRANSLATE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "mimic/exec.h"
+#include "mimic/ir.h"
+#include "target/riscv64/decode.h"
+
+#define RISCV_GLOBAL_PC 31
+
+typedef struct DisasContext {
+    IRBlock *b;
+    uint64_t pc;       /* this instruction */
+    uint64_t next_pc;  /* pc + its length */
+    bool end;          /* the instruction ended the block (it emitted an exit) */
+} DisasContext;
+
+typedef bool (*RVTransFn)(DisasContext *ctx, const RVArgs *a);
+
+/* Value of guest register r. */
+static inline IRTempId riscv_reg(DisasContext *ctx, int r)
+{
+    return r == 0 ? ir_const(ctx->b, 0) : (IRTempId)(r - 1);
+}
+
+/* Destination for guest register r (a throwaway local for x0). */
+static inline IRTempId riscv_dest(DisasContext *ctx, int r)
+{
+    return r == 0 ? ir_new_local(ctx->b) : (IRTempId)(r - 1);
+}
+
+static inline IRTempId riscv_imm(DisasContext *ctx, int64_t v)
+{
+    return ir_const(ctx->b, (uint64_t)v);
+}
+
+static inline IRTempId riscv_pc_global(void)
+{
+    return RISCV_GLOBAL_PC;
+}
+
+/* Ends the block: pc = dest, leave through chain slot `slot`. */
+void riscv_gen_jump(DisasContext *ctx, unsigned slot, uint64_t dest);
+/* Ends the block: pc = this instruction, exit_tb(excp). */
+void riscv_gen_exception(DisasContext *ctx, Excp excp);
+/* rd = op(rs1, rs2) and rd = op(rs1, imm) for one IR op. */
+void riscv_gen_arith(DisasContext *ctx, const RVArgs *a, IROpcode opc);
+void riscv_gen_arith_imm(DisasContext *ctx, const RVArgs *a, IROpcode opc);
+/* Same, then sign-extend the low 32 bits (the *W instructions). */
+void riscv_gen_arith_w(DisasContext *ctx, const RVArgs *a, IROpcode opc);
+
+#endif

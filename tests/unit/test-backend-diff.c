@@ -1,0 +1,329 @@
+/*
+ * test-backend-diff.c — random IR blocks run on the x86-64 JIT and on the
+ * interpreter; every global, the guest memory window and any fault must
+ * come out identical.
+ *
+ * The one thing to know: the interpreter is the reference. Blocks are built
+ * from a seed so a failure names the seed that reproduces it; faults are
+ * provoked both by the inline bounds check (address past guest_limit) and by
+ * a host fault (a PROT_NONE page inside the window), so the fault-site
+ * tables that rebuild guest state are checked too.
+ */
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "mimic/exec.h"
+
+#define NB_REGS 12
+#define WINDOW_PAGES 2 /* page 0 read/write, page 1 PROT_NONE */
+
+typedef struct TestCPU {
+    CPUState cs;
+    uint64_t r[NB_REGS];
+} TestCPU;
+
+uintptr_t guest_base;
+uint64_t guest_limit;
+
+bool exec_read_code(uint64_t addr, void *dst, size_t len)
+{
+    return false;
+}
+
+static IRGlobalDef globals[NB_REGS + 1];
+static const TargetInfo test_target = { .name = "test", .globals = globals,
+                                        .nb_globals = NB_REGS + 1 };
+static TestCPU *current_cpu;
+static uint8_t *window;
+static uint64_t rng;
+
+static uint64_t rnd(void)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return rng;
+}
+
+static uint64_t interesting(void)
+{
+    static const uint64_t vals[] = { 0, 1, 2, 0x7f, 0x80, 0xff, 0xffff, 0x7fffffff, 0x80000000,
+                                     0xffffffff, 0x100000000ull, INT64_MAX, (uint64_t)INT64_MIN,
+                                     UINT64_MAX, UINT64_MAX - 1, 63, 64, 31, 32 };
+    switch (rnd() % 3) {
+    case 0:
+        return vals[rnd() % (sizeof(vals) / sizeof(vals[0]))];
+    case 1:
+        return rnd() % 200;
+    default:
+        return rnd();
+    }
+}
+
+static uint64_t helper_mix(void *env, uint64_t a, uint64_t b, uint64_t c)
+{
+    TestCPU *cpu = env;
+    cpu->r[NB_REGS - 1] ^= a * 31 + b;
+    return (a ^ (b << 3)) + c;
+}
+
+static const IRHelper mix_helper = { "mix", helper_mix };
+
+static void host_fault_handler(int sig, siginfo_t *si, void *uc)
+{
+    exec_handle_host_fault(&current_cpu->cs, (uintptr_t)((ucontext_t *)uc)->uc_mcontext.gregs[REG_RIP],
+                           (uint64_t)(uintptr_t)si->si_addr, si->si_code, uc);
+    signal(sig, SIG_DFL); /* not guest code: let the crash happen */
+}
+
+/* A random operand: a global, a live local or a constant. */
+static IRTempId pick_input(IRBlock *b, IRTempId *locals, unsigned nb_locals)
+{
+    unsigned k = rnd() % 10;
+    if (k < 5) {
+        return (IRTempId)(rnd() % NB_REGS);
+    }
+    if (k < 8 && nb_locals) {
+        return locals[rnd() % nb_locals];
+    }
+    return ir_const(b, interesting());
+}
+
+static IRTempId pick_output(IRBlock *b, IRTempId *locals, unsigned *nb_locals)
+{
+    if (rnd() % 2) {
+        return (IRTempId)(rnd() % (NB_REGS - 1)); /* r[NB_REGS-1] belongs to the helper */
+    }
+    if (*nb_locals && rnd() % 3 == 0) {
+        return locals[rnd() % *nb_locals];
+    }
+    IRTempId t = ir_new_local(b);
+    locals[(*nb_locals)++] = t;
+    return t;
+}
+
+static const IROpcode binary_ops[] = {
+    IR_add, IR_sub,  IR_and,   IR_or,    IR_xor, IR_andn, IR_shl, IR_shr, IR_sar, IR_rotl,
+    IR_rotr, IR_mul, IR_mulsh, IR_muluh, IR_mulsuh, IR_div, IR_divu, IR_rem, IR_remu,
+};
+static const IROpcode unary_ops[] = {
+    IR_mov,   IR_neg,   IR_not,  IR_ext8s, IR_ext16s, IR_ext32s, IR_ext8u, IR_ext16u,
+    IR_ext32u, IR_clz,  IR_ctz,  IR_cpop,  IR_bswap,  IR_orcb,
+};
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Address for a memory op: usually inside page 0, sometimes faulting. */
+static IRTempId gen_address(IRBlock *b, IRTempId *locals, unsigned *nb_locals, unsigned size)
+{
+    IRTempId base = pick_input(b, locals, *nb_locals);
+    IRTempId addr = ir_new_local(b);
+    unsigned k = rnd() % 40;
+    if (k == 0) {
+        ir_gen_mov(b, addr, ir_const(b, 4096 + (rnd() % 4096))); /* PROT_NONE page: host fault */
+    } else if (k == 1) {
+        ir_gen_mov(b, addr, ir_const(b, guest_limit + (rnd() % 100000))); /* bounds check */
+    } else {
+        ir_gen_binary(b, IR_and, addr, base, ir_const(b, 4096 - (1u << size)));
+    }
+    locals[(*nb_locals)++] = addr;
+    return addr;
+}
+
+static void gen_block(IRBlock *b, unsigned nb_ops)
+{
+    IRTempId locals[4096];
+    unsigned nb_locals = 0;
+    uint64_t pc = 0x1000;
+    ir_block_reset(b);
+    for (unsigned i = 0; i < nb_ops; i++) {
+        if (i % 3 == 0) {
+            ir_gen_insn_start(b, pc);
+            pc += 4;
+        }
+        unsigned k = rnd() % 100;
+        if (k < 45) {
+            IRTempId x = pick_input(b, locals, nb_locals), y = pick_input(b, locals, nb_locals);
+            IRTempId o = pick_output(b, locals, &nb_locals);
+            ir_gen_binary(b, binary_ops[rnd() % COUNT(binary_ops)], o, x, y);
+        } else if (k < 65) {
+            IRTempId x = pick_input(b, locals, nb_locals);
+            IRTempId o = pick_output(b, locals, &nb_locals);
+            ir_gen_unary(b, unary_ops[rnd() % COUNT(unary_ops)], o, x);
+        } else if (k < 72) {
+            IRTempId x = pick_input(b, locals, nb_locals), y = pick_input(b, locals, nb_locals);
+            IRTempId o = pick_output(b, locals, &nb_locals);
+            ir_gen_setcond(b, (IRCond)(rnd() % IR_NB_CONDS), o, x, y);
+        } else if (k < 77) {
+            IRTempId in[4];
+            for (int j = 0; j < 4; j++) {
+                in[j] = pick_input(b, locals, nb_locals);
+            }
+            IRTempId o = pick_output(b, locals, &nb_locals);
+            ir_gen_movcond(b, (IRCond)(rnd() % IR_NB_CONDS), o, in[0], in[1], in[2], in[3]);
+        } else if (k < 85) {
+            unsigned size = rnd() % 4;
+            IRTempId a = gen_address(b, locals, &nb_locals, size);
+            IRTempId o = pick_output(b, locals, &nb_locals);
+            ir_gen_ld(b, o, a, (IRMemOp)(size | (rnd() % 2 ? IR_MO_SIGN : 0)));
+        } else if (k < 92) {
+            unsigned size = rnd() % 4;
+            IRTempId a = gen_address(b, locals, &nb_locals, size);
+            ir_gen_st(b, pick_input(b, locals, nb_locals), a, (IRMemOp)size);
+        } else if (k < 96) {
+            /* if (cond) skip a few ops: locals die at the label */
+            unsigned label = ir_new_label(b);
+            IRTempId x = pick_input(b, locals, nb_locals), y = pick_input(b, locals, nb_locals);
+            ir_gen_brcond(b, (IRCond)(rnd() % IR_NB_CONDS), x, y, label);
+            nb_locals = 0;
+            for (unsigned j = 0, n = 1 + rnd() % 4; j < n; j++) {
+                IRTempId o = (IRTempId)(rnd() % (NB_REGS - 1));
+                ir_gen_binary(b, binary_ops[rnd() % 6], o, (IRTempId)(rnd() % NB_REGS),
+                              ir_const(b, interesting()));
+            }
+            ir_gen_label(b, label);
+        } else {
+            IRTempId args[3];
+            for (int j = 0; j < 3; j++) {
+                args[j] = pick_input(b, locals, nb_locals);
+            }
+            nb_locals = 0;
+            IRTempId o = (IRTempId)(rnd() % (NB_REGS - 1));
+            ir_gen_call(b, o, &mix_helper, args[0], args[1], args[2]);
+        }
+    }
+    ir_gen_mov(b, NB_REGS, ir_const(b, 0x9000)); /* pc */
+    ir_gen_exit_tb(b, EXCP_SYSCALL);
+}
+
+typedef struct Outcome {
+    TestCPU cpu;
+    uint8_t page[4096];
+} Outcome;
+
+static void run_on(const Backend *be, IRBlock *b, const TestCPU *init, const uint8_t *mem,
+                   Outcome *out)
+{
+    static TestCPU cpu;
+    sigjmp_buf jb;
+    TranslationBlock tb = { .pc = 0x1000 };
+    tb.jmp_patch[0] = tb.jmp_patch[1] = TB_NO_OFFSET;
+    assert_int_equal(be->gen(&tb, b), 0);
+    cpu = *init;
+    memcpy(window, mem, 4096);
+    current_cpu = &cpu;
+    cpu.cs.fault_jmp = &jb;
+    if (sigsetjmp(jb, 1) == 0) {
+        be->exec(&cpu.cs, &tb);
+    }
+    cpu.cs.fault_jmp = NULL;
+    cpu.cs.in_helper_access = 0;
+    out->cpu = cpu;
+    memcpy(out->page, window, 4096);
+    if (be->free_tb) {
+        be->free_tb(&tb);
+    }
+}
+
+static void check_seed(IRBlock *b, uint64_t seed, unsigned nb_ops)
+{
+    static Outcome jit, interp;
+    static uint8_t mem[4096];
+    TestCPU init;
+    rng = seed * 0x9e3779b97f4a7c15ull + 1;
+    memset(&init, 0, sizeof(init));
+    for (int i = 0; i < NB_REGS; i++) {
+        init.r[i] = interesting();
+    }
+    for (int i = 0; i < 4096; i++) {
+        mem[i] = (uint8_t)rnd();
+    }
+    gen_block(b, nb_ops);
+    char err[200];
+    if (ir_validate(b, err, sizeof(err)) < 0) {
+        fail_msg("seed %llu: generator made invalid IR: %s", (unsigned long long)seed, err);
+    }
+    if (seed % 2) {
+        ir_optimize(b);
+    }
+    ir_liveness(b);
+    run_on(&backend_interp, b, &init, mem, &interp);
+    run_on(&backend_x86_64, b, &init, mem, &jit);
+    bool same = interp.cpu.cs.pc == jit.cpu.cs.pc && interp.cpu.cs.exit_code == jit.cpu.cs.exit_code &&
+                memcmp(interp.cpu.r, jit.cpu.r, sizeof(jit.cpu.r)) == 0 &&
+                memcmp(interp.page, jit.page, sizeof(jit.page)) == 0;
+    if (same && interp.cpu.cs.exit_code == EXCP_SEGV) {
+        same = interp.cpu.cs.fault_addr == jit.cpu.cs.fault_addr;
+    }
+    if (!same) {
+        fprintf(stderr, "seed %llu: interp pc=%llx exit=%u fault=%llx | jit pc=%llx exit=%u fault=%llx\n",
+                (unsigned long long)seed, (unsigned long long)interp.cpu.cs.pc, interp.cpu.cs.exit_code,
+                (unsigned long long)interp.cpu.cs.fault_addr, (unsigned long long)jit.cpu.cs.pc,
+                jit.cpu.cs.exit_code, (unsigned long long)jit.cpu.cs.fault_addr);
+        for (int i = 0; i < NB_REGS; i++) {
+            fprintf(stderr, "  r%d interp=%016llx jit=%016llx%s\n", i,
+                    (unsigned long long)interp.cpu.r[i], (unsigned long long)jit.cpu.r[i],
+                    interp.cpu.r[i] != jit.cpu.r[i] ? "  <--" : "");
+        }
+        ir_dump(b, stderr);
+        fail_msg("JIT and interpreter differ for seed %llu", (unsigned long long)seed);
+    }
+}
+
+static void test_random_blocks(void **state)
+{
+    IRBlock b;
+    ir_block_init(&b, globals, NB_REGS + 1);
+    const char *env_seeds = getenv("MIMIC_BACKEND_DIFF_SEEDS");
+    unsigned nb_seeds = env_seeds ? (unsigned)atoi(env_seeds) : 3000;
+    for (uint64_t seed = 1; seed <= nb_seeds; seed++) {
+        check_seed(&b, seed, 5 + (unsigned)(seed % 120));
+        if (seed % 500 == 0) {
+            exec_tb_flush();
+        }
+    }
+    ir_block_destroy(&b);
+}
+
+static int setup(void **state)
+{
+    static char names[NB_REGS][8];
+    for (int i = 0; i < NB_REGS; i++) {
+        snprintf(names[i], sizeof(names[i]), "r%d", i);
+        globals[i] = (IRGlobalDef){ names[i], (int32_t)offsetof(TestCPU, r[i]) };
+    }
+    globals[NB_REGS] = (IRGlobalDef){ "pc", (int32_t)offsetof(CPUState, pc) };
+    long page = sysconf(_SC_PAGESIZE);
+    window = mmap(NULL, (size_t)page * (WINDOW_PAGES + 1), PROT_READ | PROT_WRITE,
+                  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    assert_true(window != MAP_FAILED);
+    mprotect(window + page, (size_t)page * WINDOW_PAGES, PROT_NONE);
+    guest_base = (uintptr_t)window;
+    guest_limit = (uint64_t)page * WINDOW_PAGES;
+    ExecConfig cfg = { .backend = &backend_x86_64, .target = &test_target };
+    exec_init(&cfg);
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_sigaction = host_fault_handler;
+    sa.sa_flags = SA_SIGINFO | SA_NODEFER;
+    sigaction(SIGSEGV, &sa, NULL);
+    return 0;
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_random_blocks),
+    };
+    return cmocka_run_group_tests(tests, setup, NULL);
+}
