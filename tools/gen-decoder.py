@@ -20,8 +20,9 @@ Table syntax ('#' starts a comment):
                                 PATTERN is 16 or 32 characters of 0, 1 and -
                                 (MSB first, may be split in groups). HANDLER is
                                 the translate function trans_HANDLER. ASM is the
-                                operand text; the words rd, rs1, rs2, imm, zimm,
-                                target, hi20, csr are replaced by operands.
+                                operand text; the words rd, rs1, rs2, frd, frs1,
+                                frs2, imm, zimm, target, hi20, csr are replaced
+                                by operands.
 """
 
 import re

@@ -19,6 +19,17 @@ static const char *const riscv_abi_names[32] = {
     "s6", "s7", "s8", "s9", "s10", "s11", "t3", "t4", "t5", "t6",
 };
 
+static const char *const riscv_fp_abi_names[32] = {
+    "ft0", "ft1", "ft2", "ft3", "ft4", "ft5", "ft6", "ft7", "fs0", "fs1", "fa0",
+    "fa1", "fa2", "fa3", "fa4", "fa5", "fa6", "fa7", "fs2", "fs3", "fs4", "fs5",
+    "fs6", "fs7", "fs8", "fs9", "fs10", "fs11", "ft8", "ft9", "ft10", "ft11",
+};
+
+static const char *riscv_freg_name(unsigned r)
+{
+    return r < 32 ? riscv_fp_abi_names[r] : "?";
+}
+
 const char *riscv_reg_name(unsigned r)
 {
     return r < 32 ? riscv_abi_names[r] : "?";
@@ -78,6 +89,15 @@ static int riscv_format_operand(const char *w, size_t n, const RVArgs *a, uint64
     }
     if (riscv_word_is(w, n, "rs2")) {
         return snprintf(out, outlen, "%s", riscv_reg_name((unsigned)a->rs2));
+    }
+    if (riscv_word_is(w, n, "frd")) {
+        return snprintf(out, outlen, "%s", riscv_freg_name((unsigned)a->rd));
+    }
+    if (riscv_word_is(w, n, "frs1")) {
+        return snprintf(out, outlen, "%s", riscv_freg_name((unsigned)a->rs1));
+    }
+    if (riscv_word_is(w, n, "frs2")) {
+        return snprintf(out, outlen, "%s", riscv_freg_name((unsigned)a->rs2));
     }
     if (riscv_word_is(w, n, "imm")) {
         return snprintf(out, outlen, "%lld", (long long)a->imm);

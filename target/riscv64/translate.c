@@ -132,7 +132,9 @@ void riscv_cpu_reset(RISCVCPU *cpu)
 
 #define RISCV_GLOBAL_X(i) { "x" #i, (int32_t)offsetof(RISCVCPU, x[i]) }
 
-static const IRGlobalDef riscv_globals[32] = {
+#define RISCV_GLOBAL_F(i) [RISCV_GLOBAL_F0 + i] = { "f" #i, (int32_t)offsetof(RISCVCPU, f[i]) }
+
+static const IRGlobalDef riscv_globals[RISCV_NB_GLOBALS] = {
     RISCV_GLOBAL_X(1), RISCV_GLOBAL_X(2), RISCV_GLOBAL_X(3), RISCV_GLOBAL_X(4),
     RISCV_GLOBAL_X(5), RISCV_GLOBAL_X(6), RISCV_GLOBAL_X(7), RISCV_GLOBAL_X(8),
     RISCV_GLOBAL_X(9), RISCV_GLOBAL_X(10), RISCV_GLOBAL_X(11), RISCV_GLOBAL_X(12),
@@ -142,12 +144,20 @@ static const IRGlobalDef riscv_globals[32] = {
     RISCV_GLOBAL_X(25), RISCV_GLOBAL_X(26), RISCV_GLOBAL_X(27), RISCV_GLOBAL_X(28),
     RISCV_GLOBAL_X(29), RISCV_GLOBAL_X(30), RISCV_GLOBAL_X(31),
     [RISCV_GLOBAL_PC] = { "pc", (int32_t)offsetof(CPUState, pc) },
+    RISCV_GLOBAL_F(0), RISCV_GLOBAL_F(1), RISCV_GLOBAL_F(2), RISCV_GLOBAL_F(3),
+    RISCV_GLOBAL_F(4), RISCV_GLOBAL_F(5), RISCV_GLOBAL_F(6), RISCV_GLOBAL_F(7),
+    RISCV_GLOBAL_F(8), RISCV_GLOBAL_F(9), RISCV_GLOBAL_F(10), RISCV_GLOBAL_F(11),
+    RISCV_GLOBAL_F(12), RISCV_GLOBAL_F(13), RISCV_GLOBAL_F(14), RISCV_GLOBAL_F(15),
+    RISCV_GLOBAL_F(16), RISCV_GLOBAL_F(17), RISCV_GLOBAL_F(18), RISCV_GLOBAL_F(19),
+    RISCV_GLOBAL_F(20), RISCV_GLOBAL_F(21), RISCV_GLOBAL_F(22), RISCV_GLOBAL_F(23),
+    RISCV_GLOBAL_F(24), RISCV_GLOBAL_F(25), RISCV_GLOBAL_F(26), RISCV_GLOBAL_F(27),
+    RISCV_GLOBAL_F(28), RISCV_GLOBAL_F(29), RISCV_GLOBAL_F(30), RISCV_GLOBAL_F(31),
 };
 
 const TargetInfo target_riscv64 = {
     .name = "riscv64",
     .globals = riscv_globals,
-    .nb_globals = 32,
+    .nb_globals = RISCV_NB_GLOBALS,
     .translate = riscv_translate,
     .dump_state = riscv_dump_state,
     .disas = riscv_disas,

@@ -4,8 +4,9 @@
  * The one thing to know: a trans_* function returns false for an encoding it
  * rejects, and it must decide that before emitting any op; the caller then
  * emits the illegal-instruction exit. Guest register i (1..31) is IR global
- * i-1, the pc is global RISCV_GLOBAL_PC; x0 reads as constant 0 and writes to
- * it go to a local nobody reads.
+ * i-1, the pc is global RISCV_GLOBAL_PC, FP register i is global
+ * RISCV_GLOBAL_F0 + i; x0 reads as constant 0 and writes to it go to a local
+ * nobody reads.
  */
 #ifndef MIMIC_TARGET_RISCV64_TRANSLATE_H
 #define MIMIC_TARGET_RISCV64_TRANSLATE_H
@@ -18,6 +19,8 @@
 #include "target/riscv64/decode.h"
 
 #define RISCV_GLOBAL_PC 31
+#define RISCV_GLOBAL_F0 32
+#define RISCV_NB_GLOBALS 64
 
 typedef struct DisasContext {
     IRBlock *b;
@@ -38,6 +41,12 @@ static inline IRTempId riscv_reg(DisasContext *ctx, int r)
 static inline IRTempId riscv_dest(DisasContext *ctx, int r)
 {
     return r == 0 ? ir_new_local(ctx->b) : (IRTempId)(r - 1);
+}
+
+/* FP register r (source or destination). */
+static inline IRTempId riscv_freg(int r)
+{
+    return (IRTempId)(RISCV_GLOBAL_F0 + r);
 }
 
 static inline IRTempId riscv_imm(DisasContext *ctx, int64_t v)
