@@ -23,20 +23,22 @@ void ir_liveness(IRBlock *b)
         IROp op = b->ops[i];
         const IROpDef *def = &ir_op_defs[op.opc];
 
-        if (def->flags & (IR_OPF_BB_END | IR_OPF_MEM)) {
-            if (def->flags & IR_OPF_BB_END) {
-                /* Locals do not survive a basic block end. */
-                memset(live + b->nb_globals, 0, b->nb_temps - b->nb_globals);
-            }
+        if (def->flags & IR_OPF_BB_END) {
+            /* Live after a basic block end: every global, no local. */
+            memset(live + b->nb_globals, 0, b->nb_temps - b->nb_globals);
             memset(live, 1, b->nb_globals);
         }
-
         if (def->nb_out && !(def->flags & IR_OPF_SIDE_EFFECTS) && !(def->flags & IR_OPF_MEM) &&
             !live[op.out[0]]) {
             continue; /* dead pure op: drop */
         }
         for (unsigned k = 0; k < def->nb_out; k++) {
             live[op.out[0 + k]] = 0;
+        }
+        if (def->flags & (IR_OPF_BB_END | IR_OPF_MEM | IR_OPF_CALL)) {
+            /* The op may fault or read env before writing its output, so
+             * every global, its own output included, is live before it. */
+            memset(live, 1, b->nb_globals);
         }
         op.dead_in = 0;
         for (unsigned k = 0; k < def->nb_in; k++) {

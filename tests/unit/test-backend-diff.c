@@ -7,7 +7,9 @@
  * from a seed so a failure names the seed that reproduces it; faults are
  * provoked both by the inline bounds check (address past guest_limit) and by
  * a host fault (a PROT_NONE page inside the window), so the fault-site
- * tables that rebuild guest state are checked too.
+ * tables that rebuild guest state are checked too. Environment:
+ * MIMIC_BACKEND_DIFF_FIRST (first seed, default 1), MIMIC_BACKEND_DIFF_SEEDS
+ * (how many, default 20000), MIMIC_BACKEND_DIFF_DISAS (log the host code).
  */
 #include <setjmp.h>
 #include <signal.h>
@@ -23,6 +25,7 @@
 
 #include <cmocka.h>
 
+#include "exec/exec-internal.h"
 #include "mimic/exec.h"
 
 #define NB_REGS 12
@@ -211,27 +214,44 @@ typedef struct Outcome {
     uint8_t page[4096];
 } Outcome;
 
+/* Runs block b on backend be. A JIT block is entered in the TB cache (which
+ * owns and frees it at the next flush) so that a host fault inside it can be
+ * mapped back to its fault sites; an interpreted block is freed here. */
 static void run_on(const Backend *be, IRBlock *b, const TestCPU *init, const uint8_t *mem,
                    Outcome *out)
 {
     static TestCPU cpu;
+    static uint64_t next_pc = 0x1000;
     sigjmp_buf jb;
-    TranslationBlock tb = { .pc = 0x1000 };
-    tb.jmp_patch[0] = tb.jmp_patch[1] = TB_NO_OFFSET;
-    assert_int_equal(be->gen(&tb, b), 0);
+    TranslationBlock *tb = calloc(1, sizeof(*tb));
+    assert_non_null(tb);
+    tb->pc = next_pc;
+    next_pc += 4;
+    tb->jmp_patch[0] = tb->jmp_patch[1] = TB_NO_OFFSET;
+    assert_int_equal(be->gen(tb, b), 0);
+    bool cached = be == &backend_x86_64;
+    if (cached) {
+        tb_cache_insert(tb);
+        if (getenv("MIMIC_BACKEND_DIFF_DISAS")) {
+            host_disas_log(tb);
+        }
+    }
     cpu = *init;
     memcpy(window, mem, 4096);
     current_cpu = &cpu;
     cpu.cs.fault_jmp = &jb;
     if (sigsetjmp(jb, 1) == 0) {
-        be->exec(&cpu.cs, &tb);
+        be->exec(&cpu.cs, tb);
     }
     cpu.cs.fault_jmp = NULL;
     cpu.cs.in_helper_access = 0;
     out->cpu = cpu;
     memcpy(out->page, window, 4096);
-    if (be->free_tb) {
-        be->free_tb(&tb);
+    if (!cached) {
+        if (be->free_tb) {
+            be->free_tb(tb);
+        }
+        free(tb);
     }
 }
 
@@ -280,13 +300,27 @@ static void check_seed(IRBlock *b, uint64_t seed, unsigned nb_ops)
     }
 }
 
+/* cmocka installs its own SIGSEGV handler around each test, so ours goes
+ * in here, inside the test. */
+static void install_fault_handler(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_sigaction = host_fault_handler;
+    sa.sa_flags = SA_SIGINFO | SA_NODEFER;
+    sigaction(SIGSEGV, &sa, NULL);
+}
+
 static void test_random_blocks(void **state)
 {
     IRBlock b;
+    install_fault_handler();
     ir_block_init(&b, globals, NB_REGS + 1);
     const char *env_seeds = getenv("MIMIC_BACKEND_DIFF_SEEDS");
-    unsigned nb_seeds = env_seeds ? (unsigned)atoi(env_seeds) : 3000;
-    for (uint64_t seed = 1; seed <= nb_seeds; seed++) {
+    const char *env_first = getenv("MIMIC_BACKEND_DIFF_FIRST");
+    unsigned nb_seeds = env_seeds ? (unsigned)atoi(env_seeds) : 20000;
+    uint64_t first = env_first ? (uint64_t)atoll(env_first) : 1;
+    for (uint64_t seed = first; seed < first + nb_seeds; seed++) {
         check_seed(&b, seed, 5 + (unsigned)(seed % 120));
         if (seed % 500 == 0) {
             exec_tb_flush();
@@ -312,11 +346,6 @@ static int setup(void **state)
     guest_limit = (uint64_t)page * WINDOW_PAGES;
     ExecConfig cfg = { .backend = &backend_x86_64, .target = &test_target };
     exec_init(&cfg);
-    struct sigaction sa;
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_sigaction = host_fault_handler;
-    sa.sa_flags = SA_SIGINFO | SA_NODEFER;
-    sigaction(SIGSEGV, &sa, NULL);
     return 0;
 }
 

@@ -196,6 +196,24 @@ static const DecodeCase decode_cases[] = {
     { 0x25c, 0x952e, 2, "c.add a0, a1" },
     { 0x25e, 0xdfaa, 2, "c.swsp a0, 252(sp)" },
     { 0x260, 0xffaa, 2, "c.sdsp a0, 504(sp)" },
+    { 0x262, 0xffc42787, 4, "flw fa5, -4(s0)" },
+    { 0x266, 0x7ff5b007, 4, "fld ft0, 2047(a1)" },
+    { 0x26a, 0x00f52627, 4, "fsw fa5, 12(a0)" },
+    { 0x26e, 0xffb13c27, 4, "fsd fs11, -8(sp)" },
+    { 0x272, 0x20c58553, 4, "fsgnj.s fa0, fa1, fa2" },
+    { 0x276, 0x20c59553, 4, "fsgnjn.s fa0, fa1, fa2" },
+    { 0x27a, 0x20c5a553, 4, "fsgnjx.s fa0, fa1, fa2" },
+    { 0x27e, 0x23190fd3, 4, "fsgnj.d ft11, fs2, fa7" },
+    { 0x282, 0x22c59553, 4, "fsgnjn.d fa0, fa1, fa2" },
+    { 0x286, 0x22c5a553, 4, "fsgnjx.d fa0, fa1, fa2" },
+    { 0x28a, 0xe0050553, 4, "fmv.x.w a0, fa0" },
+    { 0x28e, 0xf0050553, 4, "fmv.w.x fa0, a0" },
+    { 0x292, 0xe2050553, 4, "fmv.x.d a0, fa0" },
+    { 0x296, 0xf20580d3, 4, "fmv.d.x ft1, a1" },
+    { 0x29a, 0x2588, 2, "c.fld fa0, 8(a1)" },
+    { 0x29c, 0xbcfc, 2, "c.fsd fa5, 248(s1)" },
+    { 0x29e, 0x347e, 2, "c.fldsp fs0, 504(sp)" },
+    { 0x2a0, 0xa822, 2, "c.fsdsp fs0, 16(sp)" },
 };
 
 /* Reserved, unsupported or illegal encodings: riscv_decode must reject them. */
@@ -211,11 +229,10 @@ static const struct {
     { 0x6002, 2 },     /* c.ldsp zero, 0(sp) */
     { 0x8002, 2 },     /* c.jr zero */
     { 0x9c41, 2 },     /* reserved CA encoding */
-    { 0x2000, 2 },     /* c.fld: FP not supported yet */
-    { 0xa002, 2 },     /* c.fsdsp */
     { 0xffff, 2 },     /* first half of a 32-bit insn given as 16 bits */
     { 0x0020f053, 4 }, /* fadd.s */
-    { 0x00003007, 4 }, /* fld */
+    { 0x00004007, 4 }, /* flq: no Q extension */
+    { 0x02c58553, 4 }, /* fadd.d */
     { 0x30200073, 4 }, /* mret */
     { 0x10500073, 4 }, /* wfi */
     { 0x0000007f, 4 }, /* 48-bit encoding space */
