@@ -9,8 +9,8 @@
  * default action is restored and the fault re-raised (a real crash).
  */
 #include <signal.h>
-#include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <ucontext.h>
 
 #include "linux-user/host-signal.h"
@@ -34,14 +34,19 @@ static void host_signal_fault(int sig, siginfo_t *info, void *uc)
     raise(sig);
 }
 
+/* Each thread's alternate stack is mapped once and lives as long as the
+ * thread (it is mmap'ed rather than malloc'ed: it is never freed). */
 int host_signal_init_thread(CPUState *cpu)
 {
     stack_t ss;
     ss.ss_size = 64 * 1024;
-    ss.ss_sp = malloc(ss.ss_size);
+    ss.ss_sp = mmap(NULL, ss.ss_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     ss.ss_flags = 0;
-    if (!ss.ss_sp || sigaltstack(&ss, NULL) < 0) {
-        free(ss.ss_sp);
+    if (ss.ss_sp == MAP_FAILED) {
+        return -1;
+    }
+    if (sigaltstack(&ss, NULL) < 0) {
+        munmap(ss.ss_sp, ss.ss_size);
         return -1;
     }
     host_signal_cpu = cpu;

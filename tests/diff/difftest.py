@@ -13,8 +13,10 @@ The one thing to know: sp (x2) is the only register the generator never
 writes; it points into the 4 KiB data region (register dump + scratch), so
 every memory access stays inside that region and every address is the same
 under both emulators (the program is static and not position-independent).
-Only instructions mimic implements are generated (RV64IMAC, Zba, Zbb, Zbs;
-no F/D/V, no CSRs). Replay a failure with:
+Only instructions mimic implements are generated (RV64IMAC, Zba, Zbb, Zbs,
+and the F/D bit moves: loads, stores, sign injection, fmv; no FP arithmetic,
+no CSRs). Programs of the fpmove group also store f0..f31 at the start of the
+scratch area before the dump, so the FP registers are compared too. Replay a failure with:
     tests/diff/difftest.py --seed N --group G --mimic build/mimic-riscv64
 """
 import argparse
@@ -36,8 +38,10 @@ ABI = ["zero", "ra", "sp", "gp", "tp", "t0", "t1", "t2", "s0", "s1", "a0", "a1",
        "s8", "s9", "s10", "s11", "t3", "t4", "t5", "t6"]
 REGS = [r for r in range(1, 32) if r != 2]          # writable by the program
 CREGS = list(range(8, 16))                            # x8..x15 for RVC forms
-GROUPS = ["alu", "shift", "mul", "amo", "rvc", "zba", "zbb", "zbs", "mem", "branch"]
-MARCH = "rv64imac_zba_zbb_zbs"
+GROUPS = ["alu", "shift", "mul", "amo", "rvc", "zba", "zbb", "zbs", "mem", "branch",
+          "fpmove"]
+MARCH = "rv64imafdc_zba_zbb_zbs"
+RVC_GROUPS = ("rvc", "fpmove")
 
 EDGE = [0, 1, 2, 0xffffffffffffffff, 0x8000000000000000, 0x7fffffffffffffff,
         0x80000000, 0x7fffffff, 0xffffffff, 0xffffffff80000000, 0x100000000,
@@ -243,6 +247,32 @@ class Gen:
             off = rng.randrange(0, 128, size)
             self.emit(f"{op} {x(self.reg())}, {off}({x(base)})")
 
+    def g_fpmove(self):
+        rng = self.rng
+        f = lambda: f"f{rng.randrange(32)}"
+        k = rng.randrange(9)
+        if k == 0:
+            self.emit(f"{rng.choice(['fmv.d.x', 'fmv.w.x'])} {f()}, {x(self.reg())}")
+        elif k == 1:
+            self.emit(f"{rng.choice(['fmv.x.d', 'fmv.x.w'])} {x(self.reg())}, {f()}")
+        elif k in (2, 3):
+            op = rng.choice(["fsgnj", "fsgnjn", "fsgnjx"]) + rng.choice([".s", ".d"])
+            self.emit(f"{op} {f()}, {f()}, {f()}")
+        elif k in (4, 5):
+            op, size = rng.choice([("flw", 4), ("fld", 8), ("fsw", 4), ("fsd", 8)])
+            off = rng.randrange(LO + 256, HI - size, size)   # past the f0..f31 dump
+            self.emit(f"{op} {f()}, {off}(sp)")
+        elif k == 6:
+            c1 = rng.choice(CREGS)
+            self.addr(c1, 512)
+            op = rng.choice(["c.fld", "c.fsd"])
+            self.emit(f"{op} f{rng.randrange(8, 16)}, {rng.randrange(0, 256, 8)}({x(c1)})")
+        elif k == 7:
+            op = rng.choice(["c.fldsp", "c.fsdsp"])
+            self.emit(f"{op} {f()}, {rng.randrange(0, 512, 8)}(sp)")
+        else:
+            self.g_alu()
+
     def g_branch(self):
         rng = self.rng
         r = rng.random()
@@ -270,6 +300,9 @@ def generate(group, seed, limit=None):
     g = Gen(rng)
     for r in REGS:
         g.emit(f"li {x(r)}, {g.value():#x}")
+    if group == "fpmove":
+        for r in range(32):
+            g.emit(f"fmv.d.x f{r}, {x(g.reg())}")
     n_init = len(g.lines)
     step = getattr(g, "g_" + group)
     chance = 0.3 if group == "mul" else 0.12   # products collapse to 0 otherwise
@@ -283,12 +316,15 @@ def generate(group, seed, limit=None):
         defined = {line[:-1] for line in body if line.endswith(":")}
         body += [f"{line}" for line in g.lines[n_init + limit:]
                  if line.endswith(":") and line[:-1] not in defined]
-    rvc = ".option rvc" if group == "rvc" else ".option norvc"
+    rvc = ".option rvc" if group in RVC_GROUPS else ".option norvc"
     out = [f"/* difftest group={group} seed={seed} (generated; do not edit) */",
            "    .globl _start", "    .text", f"    {rvc}", "_start:",
            f"    lla sp, region + {SP_OFF}"]
     out += body
     out.append("    .option norvc")
+    if group == "fpmove":
+        for r in range(32):
+            out.append(f"    fsd f{r}, {LO + 8 * r}(sp)")
     for r in range(1, 32):
         out.append(f"    sd x{r}, {-SP_OFF + 8 * r}(sp)")
     out += [f"    addi a1, sp, {-SP_OFF}", f"    li a2, {REGION}", "    li a0, 1",
