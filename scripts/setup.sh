@@ -64,7 +64,14 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 echo "setup: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
-apt-get install -y -qq --no-install-recommends "${missing[@]}"
+if ! apt-get update -qq; then
+    echo "setup: 'apt-get update' failed; check the network and /etc/apt/sources.list" >&2
+    exit 1
+fi
+if ! apt-get install -y -qq --no-install-recommends "${missing[@]}"; then
+    echo "setup: apt-get could not install: ${missing[*]}" >&2
+    echo "setup: is this Debian 12 (bookworm) with the main archive enabled?" >&2
+    exit 1
+fi
 rm -f "$stamp"
 echo "setup: done"
