@@ -282,12 +282,15 @@ static int elf_load_open(ElfFile *f, int is_interp, ElfImage *img, char *err, si
                          (unsigned long long)lo, (unsigned long long)hi, strerror((int)-start));
     }
     uint64_t bias = (uint64_t)start - lo;
+    /* From here on a failure unmaps what was mapped. */
     if (elf_map_segments(f, bias, lo, hi, err, errlen) < 0) {
+        guest_munmap((uint64_t)start, hi - lo);
         return -1;
     }
     img->load_bias = bias;
     img->entry = f->eh.e_entry + bias;
     if (!guest_range_valid(img->entry, 1)) {
+        guest_munmap((uint64_t)start, hi - lo);
         return elf_error(err, errlen, "entry point 0x%llx outside the guest address space",
                          (unsigned long long)f->eh.e_entry);
     }

@@ -1,7 +1,8 @@
 /*
  * test-elfload.c — unit tests for the linux-user loader and guest memory:
  * ELF validation errors, segment mapping and bss, PIE placement,
- * PT_INTERP, the initial stack and auxv, and guest mmap/munmap/mremap/brk.
+ * PT_INTERP, the initial stack and auxv, guest mmap/munmap/mremap/brk, and
+ * mutation fuzzing of the ELF and program headers.
  *
  * The one thing to know: ELF files are built in memory by make_elf() and
  * written to a temporary file, so the tests need no cross toolchain; the
@@ -342,6 +343,56 @@ static void test_guest_access(void **state)
     guest_munmap(g, 8192);
 }
 
+/* Mutation fuzzing of the headers: random bytes of the ELF and program
+ * headers are overwritten with random or boundary values, and the file is
+ * sometimes truncated. Every result must be a clean error or an image that
+ * lies inside the guest window and unloads again. */
+static void test_fuzz_headers(void **state)
+{
+    static const uint64_t edges[] = { 0, 1, 0x7f, 0x80, 0xff, 0xffff, 0x7fffffff, 0xffffffff,
+                                      UINT64_MAX, UINT64_MAX - 0xfff, 1ull << 38, 1ull << 63 };
+    uint64_t rng = 0x243f6a8885a308d3ull;
+    const size_t hdr_len = offsetof(TestElf, code);
+    unsigned loaded = 0, refused = 0;
+    for (unsigned iter = 0; iter < 3000; iter++) {
+        TestElf e = make_elf();
+        uint8_t *bytes = (uint8_t *)&e;
+        for (unsigned n = 1 + iter % 3; n > 0; n--) {
+            rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+            /* mostly the program headers, where most fields are free */
+            size_t pos = rng % 4 ? offsetof(TestElf, ph) + (rng >> 8) % sizeof(e.ph)
+                                 : (rng >> 8) % hdr_len;
+            if (rng & 1) {
+                bytes[pos] = (uint8_t)(rng >> 32);
+            } else {
+                uint64_t v = edges[(rng >> 40) % (sizeof(edges) / sizeof(edges[0]))];
+                size_t width = (size_t)1 << ((rng >> 48) % 4);
+                if (pos + width > hdr_len) {
+                    pos = hdr_len - width;
+                }
+                memcpy(bytes + pos, &v, width);
+            }
+        }
+        size_t len = sizeof(e);
+        if (iter % 7 == 0) {
+            len = (size_t)(rng >> 16) % (sizeof(e) + 1);
+        }
+        ElfImage img;
+        char err[256];
+        if (load(&e, len, &img, err) == 0) {
+            assert_true(img.start <= img.end);
+            assert_true(guest_range_valid(img.start, img.end - img.start));
+            unload(&img);
+            loaded++;
+        } else {
+            assert_true(err[0] != 0);
+            refused++;
+        }
+    }
+    print_message("fuzz: %u loaded, %u refused\n", loaded, refused);
+    assert_true(loaded > 300 && refused > 300); /* both paths really exercised */
+}
+
 int main(void)
 {
     if (guest_memory_init() < 0) {
@@ -359,6 +410,7 @@ int main(void)
         cmocka_unit_test(test_mmap),
         cmocka_unit_test(test_brk),
         cmocka_unit_test(test_guest_access),
+        cmocka_unit_test(test_fuzz_headers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
