@@ -3,6 +3,7 @@
 #   make check          build, run every test, print "N passed, N failed"
 #   make check-asan     the same in build-asan/ with ASan + UBSan
 #   make demo           build, run a RISC-V program under mimic and explain it
+#   make bench          build, time bench/programs under native, qemu-riscv64, mimic
 #   make clean          remove both build directories
 # The one thing to know: meson owns the real build; this file only decides
 # when to run `meson setup` (once per build directory) and in what order.
@@ -12,7 +13,7 @@ ASAN_BUILD ?= build-asan
 JOBS ?= 2
 NINJA = nice ninja -j $(JOBS)
 
-.PHONY: all build check check-asan demo clean
+.PHONY: all build check check-asan demo bench clean
 
 all: build
 
@@ -33,6 +34,9 @@ check-asan:
 
 demo: build
 	@scripts/demo.sh $(BUILD)
+
+bench: build
+	@python3 bench/run.py --build $(BUILD)
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)
