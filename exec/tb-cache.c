@@ -14,11 +14,9 @@
 
 #define TB_HASH_BITS 16
 #define TB_HASH_SIZE (1u << TB_HASH_BITS)
-#define JMP_CACHE_BITS 12
-#define JMP_CACHE_SIZE (1u << JMP_CACHE_BITS)
 
 static TranslationBlock *tb_hash[TB_HASH_SIZE];
-static TranslationBlock *jmp_cache[JMP_CACHE_SIZE];
+TranslationBlock *exec_jmp_cache[EXEC_JMP_CACHE_SIZE];
 static TranslationBlock **all_tbs;
 static size_t nb_tbs, cap_tbs;
 ExecStats exec_stats;
@@ -29,21 +27,16 @@ static inline uint32_t tb_hash_pc(uint64_t pc)
     return (uint32_t)(h >> (64 - TB_HASH_BITS));
 }
 
-static inline uint32_t jmp_cache_index(uint64_t pc)
-{
-    return (uint32_t)((pc >> 1) ^ (pc >> (1 + JMP_CACHE_BITS))) & (JMP_CACHE_SIZE - 1);
-}
-
 TranslationBlock *exec_tb_lookup(uint64_t pc)
 {
-    uint32_t j = jmp_cache_index(pc);
-    TranslationBlock *tb = jmp_cache[j];
+    uint32_t j = exec_jmp_cache_index(pc);
+    TranslationBlock *tb = exec_jmp_cache[j];
     if (tb && tb->pc == pc) {
         return tb;
     }
     for (tb = tb_hash[tb_hash_pc(pc)]; tb; tb = tb->hash_next) {
         if (tb->pc == pc) {
-            jmp_cache[j] = tb;
+            exec_jmp_cache[j] = tb;
             return tb;
         }
     }
@@ -55,7 +48,7 @@ void tb_cache_insert(TranslationBlock *tb)
     uint32_t h = tb_hash_pc(tb->pc);
     tb->hash_next = tb_hash[h];
     tb_hash[h] = tb;
-    jmp_cache[jmp_cache_index(tb->pc)] = tb;
+    exec_jmp_cache[exec_jmp_cache_index(tb->pc)] = tb;
     if (nb_tbs == cap_tbs) {
         cap_tbs = cap_tbs ? cap_tbs * 2 : 1024;
         all_tbs = realloc(all_tbs, cap_tbs * sizeof(*all_tbs));
@@ -127,9 +120,9 @@ static void tb_invalidate(TranslationBlock *tb)
     if (*link) {
         *link = tb->hash_next;
     }
-    uint32_t j = jmp_cache_index(tb->pc);
-    if (jmp_cache[j] == tb) {
-        jmp_cache[j] = NULL;
+    uint32_t j = exec_jmp_cache_index(tb->pc);
+    if (exec_jmp_cache[j] == tb) {
+        exec_jmp_cache[j] = NULL;
     }
     /* Jumps into this TB go back to their exit paths. */
     for (uintptr_t in = tb->jmp_incoming; in;) {
@@ -172,7 +165,7 @@ void exec_tb_flush(void)
     }
     nb_tbs = 0;
     memset(tb_hash, 0, sizeof(tb_hash));
-    memset(jmp_cache, 0, sizeof(jmp_cache));
+    memset(exec_jmp_cache, 0, sizeof(exec_jmp_cache));
     if (be->reset) {
         be->reset();
     }

@@ -774,9 +774,32 @@ static void gen_exit_tb(Gen *g, uint32_t excp)
     regs_forget_all(g);
 }
 
+/* Indirect jump: look env->pc up in the jump cache inline and jump to the
+ * TB's code; on a miss, ask jit_lookup_code (hash table, or back to the
+ * loop to translate). Byte offset of the cache entry, for BITS = 14:
+ * exec_jmp_cache_index(pc) * 8 = ((pc << 2) ^ (pc >> 12)) & (MASK << 3). */
 static void gen_goto_ptr(Gen *g)
 {
+    Emitter *e = &g->e;
     globals_sync_all(g);
+    emit_load_env(e, RAX, REG_ENV, offsetof(CPUState, pc));
+    emit_mov_rr(e, RCX, RAX);
+    emit_shift_ri(e, SHIFT_SHL, RCX, 2);
+    emit_mov_rr(e, RDX, RAX);
+    emit_shift_ri(e, SHIFT_SHR, RDX, EXEC_JMP_CACHE_BITS - 2);
+    emit_alu_rr(e, ALU_XOR, RCX, RDX);
+    emit_alu_ri(e, ALU_AND, RCX, (int32_t)((EXEC_JMP_CACHE_SIZE - 1) << 3));
+    emit_mov_ri(e, RDX, (uint64_t)(uintptr_t)exec_jmp_cache);
+    emit_load_sized(e, RDX, RDX, RCX, 3, false);
+    emit_test_rr(e, RDX, RDX);
+    uint8_t *miss1 = emit_jcc(e, CC_E);
+    emit_modrm_mem(e, P_REXW | 0x3b, RAX, RDX, -1, offsetof(TranslationBlock, pc));
+    uint8_t *miss2 = emit_jcc(e, CC_NE);
+    emit_modrm_mem(e, 0xff, 4, RDX, -1, offsetof(TranslationBlock, code)); /* jmp [rdx+code] */
+    if (!e->overflow) {
+        emit_patch_rel32(miss1, emit_rx(e));
+        emit_patch_rel32(miss2, emit_rx(e));
+    }
     emit_mov_rr(&g->e, RDI, REG_ENV);
     emit_call_abs(&g->e, (const void *)jit_lookup_code);
     emit_jmp_reg(&g->e, RAX);

@@ -163,6 +163,19 @@ Excp exec_cpu_loop(CPUState *cpu);
 
 /* Looks up an existing translation of pc (no translating); NULL if none. */
 TranslationBlock *exec_tb_lookup(uint64_t pc);
+
+/* The jump cache: a direct-mapped table of recently used TBs in front of
+ * the hash table. The JIT reads it inline for indirect jumps, so its index
+ * function is part of the interface: backend/x86_64 computes the same
+ * thing (gen_goto_ptr); change both together. An entry is NULL or a valid
+ * TB; invalidation and flushes clear entries. */
+#define EXEC_JMP_CACHE_BITS 14
+#define EXEC_JMP_CACHE_SIZE (1u << EXEC_JMP_CACHE_BITS)
+extern TranslationBlock *exec_jmp_cache[EXEC_JMP_CACHE_SIZE];
+static inline uint32_t exec_jmp_cache_index(uint64_t pc)
+{
+    return (uint32_t)((pc >> 1) ^ (pc >> (1 + EXEC_JMP_CACHE_BITS))) & (EXEC_JMP_CACHE_SIZE - 1);
+}
 /* Drops every translation (fence.i, and when the code buffer fills). */
 void exec_tb_flush(void);
 /* Drops the translations that cover guest bytes [start, end). */
