@@ -40,6 +40,14 @@ typedef struct BoundsStub {
     uint32_t site;      /* index into sites */
 } BoundsStub;
 
+/* Register state carried from a brcond to its label (see plan_block). */
+typedef struct BranchState {
+    int owner[16];
+    bool dirty[16];
+} BranchState;
+
+#define LOOP_MAX_PINNED 8
+
 typedef struct Gen {
     Emitter e;
     IRBlock *b;
@@ -57,6 +65,19 @@ typedef struct Gen {
     uint32_t nb_sites, cap_sites;
     BoundsStub *stubs;
     uint32_t nb_stubs, cap_stubs;
+    /* Labels reached from exactly one brcond and not by falling through:
+     * they inherit the brcond's register state instead of starting empty. */
+    uint8_t *label_inherits;       /* per label: 1 if it inherits */
+    BranchState *label_state;      /* per label: the state to inherit */
+    uint32_t cap_labels;
+    /* Self-loop: a goto_tb back to this block's own pc becomes a jump to
+     * loop_head, with the pinned globals kept in their registers. */
+    int pc_global;                 /* id of the global at env->pc, or -1 */
+    uint32_t self_loop_op;         /* index of that goto_tb, or UINT32_MAX */
+    uintptr_t loop_head;           /* rx address after the preloads */
+    unsigned nb_pinned;
+    IRTempId pinned[LOOP_MAX_PINNED];
+    int pinned_reg[LOOP_MAX_PINNED];
 } Gen;
 
 /* Per-temp state, indexed by temp id (translation is single-threaded). */
@@ -86,6 +107,19 @@ static inline int32_t slot_offset(int slot)
 }
 
 /* ---- register allocation ---- */
+
+/* In a self-looping block, the home register of a pinned global t if it
+ * is free (so values settle where the back edge wants them), else -1. */
+static int pinned_home_if_free(const Gen *g, IRTempId t, uint16_t avoid)
+{
+    for (unsigned k = 0; k < g->nb_pinned; k++) {
+        int h = g->pinned_reg[k];
+        if (g->pinned[k] == t && g->owner[h] == OWNER_FREE && !(avoid & (1u << h))) {
+            return h;
+        }
+    }
+    return -1;
+}
 
 static void reg_assign(Gen *g, int r, IRTempId t)
 {
@@ -211,13 +245,17 @@ static int temp_load(Gen *g, IRTempId t, uint16_t avoid)
         g->locked |= (uint16_t)(1u << r);
         return r;
     }
-    int nr = reg_alloc(g, avoid);
     if (r >= 0) {
         /* In a register we must not use: copy it. */
+        int nr = reg_alloc(g, avoid);
         emit_mov_rr(&g->e, nr, r);
         g->owner[nr] = OWNER_SCRATCH;
         g->locked |= (uint16_t)(1u << nr);
         return nr;
+    }
+    int nr = pinned_home_if_free(g, t, avoid);
+    if (nr < 0) {
+        nr = reg_alloc(g, avoid);
     }
     switch (tp->kind) {
     case IR_TEMP_CONST:
@@ -263,10 +301,12 @@ static int temp_out(Gen *g, IRTempId t, int prefer, uint16_t avoid)
     if (temp_reg[t] >= 0) {
         reg_release(g, temp_reg[t]);
     }
+    /* Callers pass the register that already holds the result as prefer,
+     * so a free prefer always wins. */
     int r;
     if (prefer >= 0 && g->owner[prefer] == OWNER_FREE && !(avoid & (1u << prefer))) {
         r = prefer;
-    } else {
+    } else if ((r = pinned_home_if_free(g, t, avoid)) < 0) {
         r = reg_alloc(g, avoid);
     }
     reg_assign(g, r, t);
@@ -806,6 +846,225 @@ static void gen_goto_ptr(Gen *g)
     regs_forget_all(g);
 }
 
+/* ---- branches that keep registers, and self-loops ---- */
+
+static bool op_leaves(const IROp *op)
+{
+    return (ir_op_defs[op->opc].flags & IR_OPF_EXIT) || op->opc == IR_br;
+}
+
+static bool global_is_pinned(const Gen *g, int t)
+{
+    for (unsigned k = 0; k < g->nb_pinned; k++) {
+        if (g->pinned[k] == t) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Pre-pass over the block. A label inherits the register state of its
+ * brcond when that brcond is the only way to reach it (no other branch,
+ * and the op before the label leaves the block), so the brcond need not
+ * write globals back. A goto_tb right after `mov pc, <this block's pc>` is
+ * a self-loop: the globals the block uses are pinned to registers. */
+static void plan_block(Gen *g)
+{
+    const IRBlock *b = g->b;
+    if (g->cap_labels < b->nb_labels) {
+        g->cap_labels = b->nb_labels;
+        g->label_inherits = realloc(g->label_inherits, g->cap_labels);
+        g->label_state = realloc(g->label_state, g->cap_labels * sizeof(BranchState));
+        if (!g->label_inherits || !g->label_state) {
+            abort();
+        }
+    }
+    /* label_inherits first counts the brconds reaching each label; 2 = no. */
+    if (b->nb_labels) {
+        memset(g->label_inherits, 0, b->nb_labels);
+    }
+    for (uint32_t i = 0; i < b->nb_ops; i++) {
+        const IROp *op = &b->ops[i];
+        if (op->opc == IR_brcond && g->label_inherits[op->c[1]] < 2) {
+            g->label_inherits[op->c[1]]++;
+        } else if (op->opc == IR_br) {
+            g->label_inherits[op->c[0]] = 2;
+        } else if (op->opc == IR_label && (i == 0 || !op_leaves(&b->ops[i - 1]))) {
+            g->label_inherits[op->c[0]] = 2;
+        }
+    }
+    for (uint32_t l = 0; l < b->nb_labels; l++) {
+        g->label_inherits[l] = g->label_inherits[l] == 1;
+    }
+
+    g->pc_global = -1;
+    for (uint32_t t = 0; t < b->nb_globals; t++) {
+        if (b->temps[t].env_offset == (int32_t)offsetof(CPUState, pc)) {
+            g->pc_global = (int)t;
+        }
+    }
+    g->self_loop_op = UINT32_MAX;
+    g->nb_pinned = 0;
+    if (g->pc_global < 0 || exec_config()->no_chain) {
+        return;
+    }
+    for (uint32_t i = 1; i < b->nb_ops; i++) {
+        const IROp *mov = &b->ops[i - 1];
+        if (b->ops[i].opc == IR_goto_tb && mov->opc == IR_mov && mov->out[0] == g->pc_global &&
+            ir_temp_is_const(b, mov->in[0]) && b->temps[mov->in[0]].val == g->tb->pc) {
+            g->self_loop_op = i;
+            break;
+        }
+    }
+    for (uint32_t i = 0; g->self_loop_op != UINT32_MAX && i < g->self_loop_op &&
+                         g->nb_pinned < LOOP_MAX_PINNED;
+         i++) {
+        const IROp *op = &b->ops[i];
+        const IROpDef *def = &ir_op_defs[op->opc];
+        IRTempId used[IR_MAX_OUT + IR_MAX_IN];
+        unsigned n = 0;
+        for (unsigned k = 0; k < def->nb_in; k++) {
+            used[n++] = op->in[k];
+        }
+        for (unsigned k = 0; k < def->nb_out; k++) {
+            used[n++] = op->out[k];
+        }
+        for (unsigned k = 0; k < n && g->nb_pinned < LOOP_MAX_PINNED; k++) {
+            IRTempId t = used[k];
+            if (ir_temp_is_global(b, t) && t != g->pc_global && !global_is_pinned(g, t)) {
+                g->pinned_reg[g->nb_pinned] = alloc_order[g->nb_pinned];
+                g->pinned[g->nb_pinned++] = t;
+            }
+        }
+    }
+}
+
+/* Loop head of a self-looping block: the pinned globals are loaded into
+ * their registers and count as dirty, since later iterations do not write
+ * them back. */
+static void gen_loop_head(Gen *g)
+{
+    for (unsigned k = 0; k < g->nb_pinned; k++) {
+        IRTempId t = g->pinned[k];
+        emit_load_env(&g->e, g->pinned_reg[k], REG_ENV, temp(g, t)->env_offset);
+        reg_assign(g, g->pinned_reg[k], t);
+        temp_dirty[t] = true;
+    }
+    g->loop_head = emit_rx(&g->e);
+}
+
+/* The back edge of a self-loop: every pinned global back in its register
+ * (through env when it moved), the other globals written back, then jump
+ * to the loop head, or leave if the exec loop asked. */
+static void gen_self_loop(Gen *g)
+{
+    Emitter *e = &g->e;
+    IRTempId pc = (IRTempId)g->pc_global;
+    if (temp_reg[pc] >= 0) {
+        reg_release(g, temp_reg[pc]); /* env->pc is only needed on the way out */
+    }
+    temp_dirty[pc] = false;
+    for (int r = 0; r < 16; r++) {
+        int t = g->owner[r];
+        if (t == OWNER_FREE) {
+            continue;
+        }
+        bool home = false;
+        for (unsigned k = 0; k < g->nb_pinned; k++) {
+            home |= g->pinned[k] == t && g->pinned_reg[k] == r;
+        }
+        if (!home) {
+            if (t >= 0 && temp(g, (IRTempId)t)->kind == IR_TEMP_GLOBAL) {
+                global_sync(g, (IRTempId)t);
+            }
+            reg_release(g, r);
+        }
+    }
+    /* Pinned globals in another register move home when home is free... */
+    for (bool moved = true; moved;) {
+        moved = false;
+        for (unsigned k = 0; k < g->nb_pinned; k++) {
+            IRTempId t = g->pinned[k];
+            int h = g->pinned_reg[k], r = temp_reg[t];
+            if (r >= 0 && r != h && g->owner[h] == OWNER_FREE) {
+                bool dirty = temp_dirty[t];
+                emit_mov_rr(e, h, r);
+                reg_release(g, r);
+                reg_assign(g, h, t);
+                temp_dirty[t] = dirty;
+                moved = true;
+            }
+        }
+    }
+    /* ...and the rest (register cycles, or not in a register) via env. */
+    for (unsigned k = 0; k < g->nb_pinned; k++) {
+        IRTempId t = g->pinned[k];
+        if (temp_reg[t] >= 0 && temp_reg[t] != g->pinned_reg[k]) {
+            global_sync(g, t);
+            reg_release(g, temp_reg[t]);
+        }
+    }
+    for (unsigned k = 0; k < g->nb_pinned; k++) {
+        IRTempId t = g->pinned[k];
+        if (temp_reg[t] != g->pinned_reg[k]) {
+            emit_load_env(e, g->pinned_reg[k], REG_ENV, temp(g, t)->env_offset);
+            reg_assign(g, g->pinned_reg[k], t);
+        }
+    }
+    emit_modrm_mem(e, 0x83, ALU_CMP, REG_ENV, -1, offsetof(CPUState, exit_request));
+    emit8(e, 0);
+    uint8_t *leave = emit_jcc(e, CC_NE);
+    uint8_t *back = emit_jmp(e);
+    if (!e->overflow) {
+        emit_patch_rel32(back, g->loop_head);
+        emit_patch_rel32(leave, emit_rx(e));
+    }
+    for (unsigned k = 0; k < g->nb_pinned; k++) {
+        emit_store_env(e, g->pinned_reg[k], REG_ENV, temp(g, g->pinned[k])->env_offset);
+    }
+    emit_mov_ri(e, RAX, g->tb->pc);
+    emit_store_env(e, RAX, REG_ENV, offsetof(CPUState, pc));
+    emit_mov_ri(e, RAX, TB_EXIT_NOCHAIN);
+    gen_exit_to_epilogue(g);
+    regs_forget_all(g);
+}
+
+/* brcond to a label that inherits: globals stay in their registers, dirty
+ * or not; locals die here as at any basic-block end. */
+static void gen_brcond_keep(Gen *g, const IROp *op)
+{
+    uint32_t label = (uint32_t)op->c[1];
+    gen_compare(g, op->in[0], op->in[1]);
+    add_fixup(g, label, emit_jcc(&g->e, cond_to_cc[op->c[0]]));
+    BranchState *st = &g->label_state[label];
+    for (int r = 0; r < 16; r++) {
+        int t = g->owner[r];
+        if (t != OWNER_FREE && (t < 0 || temp(g, (IRTempId)t)->kind != IR_TEMP_GLOBAL)) {
+            if (t >= 0 && temp(g, (IRTempId)t)->kind == IR_TEMP_LOCAL) {
+                temp_loc[t] = LOC_DEAD;
+            }
+            reg_release(g, r);
+        }
+        st->owner[r] = g->owner[r];
+        st->dirty[r] = g->owner[r] >= 0 && temp_dirty[g->owner[r]];
+    }
+}
+
+/* A label that inherits: nothing flows in but the brcond's jump. */
+static void gen_label_inherit(Gen *g, uint32_t label)
+{
+    const BranchState *st = &g->label_state[label];
+    regs_forget_all(g);
+    for (int r = 0; r < 16; r++) {
+        int t = st->owner[r];
+        if (t >= 0) {
+            reg_assign(g, r, (IRTempId)t);
+            temp_dirty[t] = st->dirty[r];
+        }
+    }
+    bind_label(g, label);
+}
+
 static void gen_op(Gen *g, const IROp *op)
 {
     switch ((IROpcode)op->opc) {
@@ -851,6 +1110,10 @@ static void gen_op(Gen *g, const IROp *op)
     case IR_st: gen_st(g, op); break;
     case IR_call: gen_call(g, op); break;
     case IR_label:
+        if (g->label_inherits[op->c[0]]) {
+            gen_label_inherit(g, (uint32_t)op->c[0]);
+            break;
+        }
         globals_sync_all(g);
         regs_forget_all(g);
         bind_label(g, (uint32_t)op->c[0]);
@@ -861,6 +1124,10 @@ static void gen_op(Gen *g, const IROp *op)
         regs_forget_all(g);
         break;
     case IR_brcond:
+        if (g->label_inherits[op->c[1]]) {
+            gen_brcond_keep(g, op);
+            break;
+        }
         globals_sync_all(g);
         gen_compare(g, op->in[0], op->in[1]);
         add_fixup(g, (uint32_t)op->c[1], emit_jcc(&g->e, cond_to_cc[op->c[0]]));
@@ -932,8 +1199,17 @@ int jit_gen_block(TranslationBlock *tb, IRBlock *b)
     g.nb_slots = 0;
     g.locked = 0;
 
+    plan_block(&g);
     uint8_t *entry_exit = gen_entry_check(&g);
+    if (g.self_loop_op != UINT32_MAX) {
+        gen_loop_head(&g);
+    }
     for (uint32_t i = 0; i < b->nb_ops; i++) {
+        if (i == g.self_loop_op) {
+            gen_self_loop(&g);
+            op_finish(&g);
+            continue;
+        }
         gen_op(&g, &b->ops[i]);
     }
     /* Falling off the end (should not happen: frontends end with an exit). */

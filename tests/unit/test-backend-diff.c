@@ -29,6 +29,8 @@
 #include "mimic/exec.h"
 
 #define NB_REGS 12
+#define LOOP_COUNTER (NB_REGS - 2) /* r10: only the self-loop ending writes it */
+#define BLOCK_PC 0x1000
 #define WINDOW_PAGES 2 /* page 0 read/write, page 1 PROT_NONE */
 
 typedef struct TestCPU {
@@ -106,7 +108,7 @@ static IRTempId pick_input(IRBlock *b, IRTempId *locals, unsigned nb_locals)
 static IRTempId pick_output(IRBlock *b, IRTempId *locals, unsigned *nb_locals)
 {
     if (rnd() % 2) {
-        return (IRTempId)(rnd() % (NB_REGS - 1)); /* r[NB_REGS-1] belongs to the helper */
+        return (IRTempId)(rnd() % LOOP_COUNTER); /* r10 counts loops, r11 is the helper's */
     }
     if (*nb_locals && rnd() % 3 == 0) {
         return locals[rnd() % *nb_locals];
@@ -147,7 +149,7 @@ static void gen_block(IRBlock *b, unsigned nb_ops)
 {
     IRTempId locals[4096];
     unsigned nb_locals = 0;
-    uint64_t pc = 0x1000;
+    uint64_t pc = BLOCK_PC;
     ir_block_reset(b);
     for (unsigned i = 0; i < nb_ops; i++) {
         if (i % 3 == 0) {
@@ -190,7 +192,7 @@ static void gen_block(IRBlock *b, unsigned nb_ops)
             ir_gen_brcond(b, (IRCond)(rnd() % IR_NB_CONDS), x, y, label);
             nb_locals = 0;
             for (unsigned j = 0, n = 1 + rnd() % 4; j < n; j++) {
-                IRTempId o = (IRTempId)(rnd() % (NB_REGS - 1));
+                IRTempId o = (IRTempId)(rnd() % LOOP_COUNTER);
                 ir_gen_binary(b, binary_ops[rnd() % 6], o, (IRTempId)(rnd() % NB_REGS),
                               ir_const(b, interesting()));
             }
@@ -201,9 +203,23 @@ static void gen_block(IRBlock *b, unsigned nb_ops)
                 args[j] = pick_input(b, locals, nb_locals);
             }
             nb_locals = 0;
-            IRTempId o = (IRTempId)(rnd() % (NB_REGS - 1));
+            IRTempId o = (IRTempId)(rnd() % LOOP_COUNTER);
             ir_gen_call(b, o, &mix_helper, args[0], args[1], args[2]);
         }
+    }
+    if (rnd() % 3 == 0) {
+        /* A self-loop, as for `1: ...; addi c, c, -1; bnez c, 1b`: the JIT
+         * keeps looping inside the block, the interpreter returns through
+         * slot 0 each time and run_on re-enters it. */
+        unsigned again = ir_new_label(b);
+        ir_gen_binary(b, IR_sub, LOOP_COUNTER, LOOP_COUNTER, ir_const(b, 1));
+        ir_gen_brcond(b, IR_COND_NE, LOOP_COUNTER, ir_const(b, 0), again);
+        ir_gen_mov(b, NB_REGS, ir_const(b, 0x9000));
+        ir_gen_goto_tb(b, 1);
+        ir_gen_label(b, again);
+        ir_gen_mov(b, NB_REGS, ir_const(b, BLOCK_PC));
+        ir_gen_goto_tb(b, 0);
+        return;
     }
     ir_gen_mov(b, NB_REGS, ir_const(b, 0x9000)); /* pc */
     ir_gen_exit_tb(b, EXCP_SYSCALL);
@@ -221,12 +237,10 @@ static void run_on(const Backend *be, IRBlock *b, const TestCPU *init, const uin
                    Outcome *out)
 {
     static TestCPU cpu;
-    static uint64_t next_pc = 0x1000;
     sigjmp_buf jb;
     TranslationBlock *tb = calloc(1, sizeof(*tb));
     assert_non_null(tb);
-    tb->pc = next_pc;
-    next_pc += 4;
+    tb->pc = BLOCK_PC;
     tb->jmp_patch[0] = tb->jmp_patch[1] = TB_NO_OFFSET;
     assert_int_equal(be->gen(tb, b), 0);
     bool cached = be == &backend_x86_64;
@@ -241,7 +255,10 @@ static void run_on(const Backend *be, IRBlock *b, const TestCPU *init, const uin
     current_cpu = &cpu;
     cpu.cs.fault_jmp = &jb;
     if (sigsetjmp(jb, 1) == 0) {
-        be->exec(&cpu.cs, tb);
+        uintptr_t r;
+        do {
+            r = be->exec(&cpu.cs, tb);
+        } while ((r & TB_EXIT_MASK) == TB_EXIT_SLOT0 && cpu.cs.pc == BLOCK_PC);
     }
     cpu.cs.fault_jmp = NULL;
     cpu.cs.in_helper_access = 0;
@@ -265,6 +282,7 @@ static void check_seed(IRBlock *b, uint64_t seed, unsigned nb_ops)
     for (int i = 0; i < NB_REGS; i++) {
         init.r[i] = interesting();
     }
+    init.r[LOOP_COUNTER] = 1 + rnd() % 4;
     for (int i = 0; i < 4096; i++) {
         mem[i] = (uint8_t)rnd();
     }
