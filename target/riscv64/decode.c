@@ -99,6 +99,13 @@ static int riscv_format_operand(const char *w, size_t n, const RVArgs *a, uint64
     if (riscv_word_is(w, n, "frs2")) {
         return snprintf(out, outlen, "%s", riscv_freg_name((unsigned)a->rs2));
     }
+    if (riscv_word_is(w, n, "frs3")) {
+        return snprintf(out, outlen, "%s", riscv_freg_name((unsigned)(a->imm >> 3) & 31));
+    }
+    if (riscv_word_is(w, n, "rm")) {
+        static const char *const rm_names[8] = { "rne", "rtz", "rdn", "rup", "rmm", "5", "6", "" };
+        return snprintf(out, outlen, "%s", rm_names[a->imm & 7]);
+    }
     if (riscv_word_is(w, n, "imm")) {
         return snprintf(out, outlen, "%lld", (long long)a->imm);
     }
@@ -137,6 +144,10 @@ void riscv_format_insn(const RVInsnDesc *d, const RVArgs *a, uint64_t pc, char *
         }
         if (n > 0) {
             k = riscv_format_operand(p, n, a, pc, buf + pos, buflen - pos);
+            if (k == 0 && pos >= 2 && buf[pos - 2] == ',' && buf[pos - 1] == ' ') {
+                pos -= 2;   /* an operand that prints nothing drops its separator */
+                buf[pos] = '\0';
+            }
             p += n;
         } else {
             k = snprintf(buf + pos, buflen - pos, "%c", *p);

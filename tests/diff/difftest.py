@@ -13,10 +13,12 @@ The one thing to know: sp (x2) is the only register the generator never
 writes; it points into the 4 KiB data region (register dump + scratch), so
 every memory access stays inside that region and every address is the same
 under both emulators (the program is static and not position-independent).
-Only instructions mimic implements are generated (RV64IMAC, Zba, Zbb, Zbs,
-and the F/D bit moves: loads, stores, sign injection, fmv; no FP arithmetic,
-no CSRs). Programs of the fpmove group also store f0..f31 at the start of the
-scratch area before the dump, so the FP registers are compared too. Replay a failure with:
+Only instructions mimic implements are generated (RV64IMAFDC, Zba, Zbb, Zbs,
+and the FP status CSRs). Programs of the FP groups (FP_GROUPS) also store
+f0..f31 at the start of the scratch area before the dump and leave fcsr in
+t0, so the FP registers and the accrued flags are compared too; the
+arithmetic FP groups start f0..f31 from special values (FP_D, FP_S,
+FP_BAD_BOX) and use every rounding mode. Replay a failure with:
     tests/diff/difftest.py --seed N --group G --mimic build/mimic-riscv64
 """
 import argparse
@@ -39,13 +41,42 @@ ABI = ["zero", "ra", "sp", "gp", "tp", "t0", "t1", "t2", "s0", "s1", "a0", "a1",
 REGS = [r for r in range(1, 32) if r != 2]          # writable by the program
 CREGS = list(range(8, 16))                            # x8..x15 for RVC forms
 GROUPS = ["alu", "shift", "mul", "amo", "rvc", "zba", "zbb", "zbs", "mem", "branch",
-          "fpmove"]
+          "fpmove", "fparith", "fpfma", "fpcvt", "fpcmp"]
+FP_GROUPS = ("fpmove", "fparith", "fpfma", "fpcvt", "fpcmp")   # f0..f31 are dumped too
 MARCH = "rv64imafdc_zba_zbb_zbs"
 RVC_GROUPS = ("rvc", "fpmove")
 
 EDGE = [0, 1, 2, 0xffffffffffffffff, 0x8000000000000000, 0x7fffffffffffffff,
         0x80000000, 0x7fffffff, 0xffffffff, 0xffffffff80000000, 0x100000000,
         0xfffffffffffffffe, 31, 32, 63, 64]
+
+# FP bit patterns: doubles, NaN-boxed singles, and singles that are not
+# properly boxed (they must read as the canonical NaN).
+FP_D = [0x0, 0x8000000000000000, 0x7ff0000000000000, 0xfff0000000000000,
+        0x7ff8000000000000, 0x7ff8000000000123, 0xfff8000000000000,
+        0x7ff0000000000001, 0x7ff4000000000000, 0xfff0000000000abc,   # sNaNs
+        0x1, 0x800000000000000f, 0x000fffffffffffff, 0x0010000000000000,
+        0x8010000000000000, 0x0010000000000001, 0x7fefffffffffffff, 0xffefffffffffffff,
+        0x3ff0000000000000, 0xbff0000000000000, 0x3ff8000000000000, 0x4004000000000000,
+        0xc004000000000000, 0x3fe0000000000000, 0xbfe0000000000000, 0x3fefffffffffffff,
+        0x3ff0000000000001, 0x4000000000000000, 0x4008000000000000, 0x3fb999999999999a,
+        0x41dfffffffc00000, 0x41dfffffffe00000, 0x41e0000000000000, 0xc1e0000000000000,
+        0xc1e0000000200000, 0x41efffffffe00000, 0x41f0000000000000, 0x43dfffffffffffff,
+        0x43e0000000000000, 0xc3e0000000000000, 0xc3e0000000000001, 0x43efffffffffffff,
+        0x43f0000000000000, 0x3ca0000000000000, 0x0000000000000002, 0x7fe0000000000000,
+        # products of these two are just below the smallest normal and round
+        # up to it: tiny before rounding, not after (RISC-V: no UF)
+        0x3fefffffffe00000, 0x3feffffffe000000, 0x0010000001000000, 0x8010000002000000]
+FP_S = [0x0, 0x80000000, 0x7f800000, 0xff800000, 0x7fc00000, 0x7fc00123, 0xffc00000,
+        0x7f800001, 0x7fa00000, 0xff800abc, 0x1, 0x8000000f, 0x007fffff, 0x00800000,
+        0x80800000, 0x00800001, 0x7f7fffff, 0xff7fffff, 0x3f800000, 0xbf800000,
+        0x3fc00000, 0x40200000, 0xc0200000, 0x3f000000, 0xbf000000, 0x3f7fffff,
+        0x3f800001, 0x40000000, 0x40400000, 0x3dcccccd, 0x4effffff, 0x4f000000,
+        0xcf000000, 0xcf000001, 0x4f7fffff, 0x4f800000, 0x5effffff, 0x5f000000,
+        0xdf000000, 0xdf000001, 0x5f7fffff, 0x5f800000, 0x33800000, 0x7f000000,
+        0x3f7ff800, 0x3f7ffc00, 0x00800400, 0x80800200]
+FP_BAD_BOX = [0x000000003f800000, 0x7fffffff3f800000, 0xfffffffe7fc00000, 0x00000000ffc00000,
+              0xffff0000bf800000]
 
 
 def x(r):
@@ -69,6 +100,59 @@ class Gen:
         if r < 0.8:
             return self.rng.getrandbits(32) | (0xffffffff00000000 if self.rng.random() < 0.5 else 0)
         return self.rng.getrandbits(64)
+
+    def fp_value(self):
+        """An FP register pattern: specials, random values of every kind of
+        magnitude (normal, near the underflow and overflow thresholds)."""
+        rng = self.rng
+        r = rng.random()
+        if r < 0.3:
+            return rng.choice(FP_D)
+        if r < 0.6:
+            return 0xffffffff00000000 | rng.choice(FP_S)
+        if r < 0.64:
+            return rng.choice(FP_BAD_BOX)
+        dbl = rng.random() < 0.5
+        ebits, fbits = (11, 52) if dbl else (8, 23)
+        bias = (1 << (ebits - 1)) - 1
+        k = rng.random()
+        if k < 0.4:
+            e = bias + rng.randint(-8, 8)                  # ordinary numbers
+        elif k < 0.6:
+            e = bias + rng.choice([-1, 1]) * rng.randint(bias // 2 - 4, bias // 2 + 4)
+        elif k < 0.8:
+            e = rng.randint(0, 3)                           # subnormal / tiny
+        else:
+            e = rng.randint(2 * bias - 2, 2 * bias)         # huge
+        frac = rng.getrandbits(fbits)
+        if rng.random() < 0.3:                              # few significant bits
+            frac &= ~((1 << rng.randint(0, fbits)) - 1) & ((1 << fbits) - 1)
+        v = rng.getrandbits(1) << (ebits + fbits) | e << fbits | frac
+        return v if dbl else 0xffffffff00000000 | v
+
+    def reload_fp(self, chance):
+        if self.rng.random() < chance:
+            t = self.reg()
+            self.emit(f"li {x(t)}, {self.fp_value():#x}")
+            self.emit(f"fmv.d.x f{self.rng.randrange(32)}, {x(t)}")
+
+    def rm(self):
+        return self.rng.choice(["", ", rne", ", rtz", ", rdn", ", rup", ", rmm", ", dyn"])
+
+    def fp_status(self):
+        """Sometimes changes frm, reads or clears the flags."""
+        rng = self.rng
+        r = rng.random()
+        if r < 0.04:
+            t = self.reg()
+            self.emit(f"li {x(t)}, {rng.randrange(5)}")
+            self.emit(f"fsrm {x(self.reg())}, {x(t)}")
+        elif r < 0.08:
+            self.emit(f"frflags {x(self.reg())}")
+        elif r < 0.1:
+            self.emit(f"fsflags {x(self.reg())}, x0")
+        elif r < 0.11:
+            self.emit(f"fsrmi {rng.randrange(5)}")
 
     def reg(self, pool=REGS):
         return self.rng.choice(pool)
@@ -273,6 +357,77 @@ class Gen:
         else:
             self.g_alu()
 
+    def fregs(self, n):
+        return ", ".join(f"f{self.rng.randrange(32)}" for _ in range(n))
+
+    def g_fparith(self):
+        self.reload_fp(0.3)
+        self.fp_status()
+        sfx = self.rng.choice([".s", ".d"])
+        r = self.rng.random()
+        if r < 0.7:
+            op = self.rng.choice(["fadd", "fsub", "fmul", "fdiv"])
+            self.emit(f"{op}{sfx} {self.fregs(3)}{self.rm()}")
+        elif r < 0.85:
+            self.emit(f"fsqrt{sfx} {self.fregs(2)}{self.rm()}")
+        else:
+            self.emit(f"{self.rng.choice(['fmin', 'fmax'])}{sfx} {self.fregs(3)}")
+
+    def g_fpfma(self):
+        self.reload_fp(0.3)
+        self.fp_status()
+        op = self.rng.choice(["fmadd", "fmsub", "fnmsub", "fnmadd"]) + self.rng.choice([".s", ".d"])
+        self.emit(f"{op} {self.fregs(4)}{self.rm()}")
+
+    def g_fpcvt(self):
+        rng = self.rng
+        self.reload_fp(0.3)
+        self.reload(0.1)
+        self.fp_status()
+        f = lambda: f"f{rng.randrange(32)}"
+        r = rng.random()
+        if r < 0.45:
+            op = f"fcvt.{rng.choice(['w', 'wu', 'l', 'lu'])}.{rng.choice(['s', 'd'])}"
+            self.emit(f"{op} {x(self.reg())}, {f()}{self.rm()}")
+        elif r < 0.85:
+            op = f"fcvt.{rng.choice(['s', 'd'])}.{rng.choice(['w', 'wu', 'l', 'lu'])}"
+            if op in ("fcvt.d.w", "fcvt.d.wu"):
+                self.exact_cvt(op, rng.randrange(32), self.reg())
+            else:
+                self.emit(f"{op} {f()}, {x(self.reg())}{self.rm()}")
+        elif r < 0.92:
+            self.emit(f"fcvt.s.d {f()}, {f()}{self.rm()}")
+        else:
+            self.exact_cvt("fcvt.d.s", rng.randrange(32), rng.randrange(32))
+
+    def exact_cvt(self, op, rd, rs1):
+        """fcvt.d.s/d.w/d.wu: the assembler refuses an rm operand for these
+        exact conversions, but the field still decodes (and a reserved
+        dynamic mode traps), so a random rm is encoded by hand."""
+        rm = self.rng.choice([None, 0, 1, 2, 3, 4, 7])
+        if rm is None:
+            self.emit(f"{op} f{rd}, {'f' if op == 'fcvt.d.s' else 'x'}{rs1}")
+            return
+        funct7, rs2 = {"fcvt.d.s": (0x21, 0), "fcvt.d.w": (0x69, 0), "fcvt.d.wu": (0x69, 1)}[op]
+        word = funct7 << 25 | rs2 << 20 | rs1 << 15 | rm << 12 | rd << 7 | 0x53
+        self.emit(f".4byte {word:#010x}   # {op} f{rd}, {rs1}, rm={rm}")
+
+    def g_fpcmp(self):
+        rng = self.rng
+        self.reload_fp(0.3)
+        self.fp_status()
+        sfx = rng.choice([".s", ".d"])
+        r = rng.random()
+        if r < 0.6:
+            op = rng.choice(["feq", "flt", "fle"])
+            a = rng.randrange(32)
+            b = a if rng.random() < 0.1 else rng.randrange(32)
+            self.emit(f"{op}{sfx} {x(self.reg())}, f{a}, f{b}")
+        elif r < 0.85:
+            self.emit(f"fclass{sfx} {x(self.reg())}, f{rng.randrange(32)}")
+        else:
+            self.emit(f"{rng.choice(['fmin', 'fmax'])}{sfx} {self.fregs(3)}")
+
     def g_branch(self):
         rng = self.rng
         r = rng.random()
@@ -298,6 +453,11 @@ def generate(group, seed, limit=None):
     the random body are kept (labels they branch to are defined at the end)."""
     rng = random.Random(f"{group}:{seed}")
     g = Gen(rng)
+    if group in FP_GROUPS and group != "fpmove":
+        for r in range(32):
+            g.emit(f"li x5, {g.fp_value():#x}")
+            g.emit(f"fmv.d.x f{r}, x5")
+        g.emit(f"fsrmi {rng.randrange(5)}")
     for r in REGS:
         g.emit(f"li {x(r)}, {g.value():#x}")
     if group == "fpmove":
@@ -322,9 +482,10 @@ def generate(group, seed, limit=None):
            f"    lla sp, region + {SP_OFF}"]
     out += body
     out.append("    .option norvc")
-    if group == "fpmove":
+    if group in FP_GROUPS:
         for r in range(32):
             out.append(f"    fsd f{r}, {LO + 8 * r}(sp)")
+        out.append("    frcsr x5")    # the accrued flags and frm end up in t0
     for r in range(1, 32):
         out.append(f"    sd x{r}, {-SP_OFF + 8 * r}(sp)")
     out += [f"    addi a1, sp, {-SP_OFF}", f"    li a2, {REGION}", "    li a0, 1",

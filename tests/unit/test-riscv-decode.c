@@ -4,7 +4,8 @@
  *
  * The one thing to know: the expected texts were checked against GNU objdump
  * (-M no-aliases) on the same words: every mnemonic matches objdump except
- * that mimic does not print the .aq/.rl suffixes of atomics.
+ * that mimic does not print the .aq/.rl suffixes of atomics. Like objdump,
+ * the rounding mode of an FP instruction is printed unless it is dynamic.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -214,6 +215,54 @@ static const DecodeCase decode_cases[] = {
     { 0x29c, 0xbcfc, 2, "c.fsd fa5, 248(s1)" },
     { 0x29e, 0x347e, 2, "c.fldsp fs0, 504(sp)" },
     { 0x2a0, 0xa822, 2, "c.fsdsp fs0, 16(sp)" },
+    { 0x2a2, 0x00c5f553, 4, "fadd.s fa0, fa1, fa2" },
+    { 0x2a6, 0x08209053, 4, "fsub.s ft0, ft1, ft2, rtz" },
+    { 0x2aa, 0x1124a453, 4, "fmul.s fs0, fs1, fs2, rdn" },
+    { 0x2ae, 0x18c5b553, 4, "fdiv.s fa0, fa1, fa2, rup" },
+    { 0x2b2, 0x5805c553, 4, "fsqrt.s fa0, fa1, rmm" },
+    { 0x2b6, 0x28c58553, 4, "fmin.s fa0, fa1, fa2" },
+    { 0x2ba, 0x29df1fd3, 4, "fmax.s ft11, ft10, ft9" },
+    { 0x2be, 0x02c58553, 4, "fadd.d fa0, fa1, fa2, rne" },
+    { 0x2c2, 0x0ac5f553, 4, "fsub.d fa0, fa1, fa2" },
+    { 0x2c6, 0x12c59553, 4, "fmul.d fa0, fa1, fa2, rtz" },
+    { 0x2ca, 0x1ac5f553, 4, "fdiv.d fa0, fa1, fa2" },
+    { 0x2ce, 0x5a05f553, 4, "fsqrt.d fa0, fa1" },
+    { 0x2d2, 0x2ac58553, 4, "fmin.d fa0, fa1, fa2" },
+    { 0x2d6, 0x2ac59553, 4, "fmax.d fa0, fa1, fa2" },
+    { 0x2da, 0x68c5f543, 4, "fmadd.s fa0, fa1, fa2, fa3" },
+    { 0x2de, 0x68c59547, 4, "fmsub.s fa0, fa1, fa2, fa3, rtz" },
+    { 0x2e2, 0x68c5f54b, 4, "fnmsub.s fa0, fa1, fa2, fa3" },
+    { 0x2e6, 0x68c5c54f, 4, "fnmadd.s fa0, fa1, fa2, fa3, rmm" },
+    { 0x2ea, 0xfac5f543, 4, "fmadd.d fa0, fa1, fa2, ft11" },
+    { 0x2ee, 0x6ac5f547, 4, "fmsub.d fa0, fa1, fa2, fa3" },
+    { 0x2f2, 0x6ac5a54b, 4, "fnmsub.d fa0, fa1, fa2, fa3, rdn" },
+    { 0x2f6, 0x6ac5f54f, 4, "fnmadd.d fa0, fa1, fa2, fa3" },
+    { 0x2fa, 0xa0c5a553, 4, "feq.s a0, fa1, fa2" },
+    { 0x2fe, 0xa0c59553, 4, "flt.s a0, fa1, fa2" },
+    { 0x302, 0xa0c58553, 4, "fle.s a0, fa1, fa2" },
+    { 0x306, 0xa2c5a553, 4, "feq.d a0, fa1, fa2" },
+    { 0x30a, 0xa2c59fd3, 4, "flt.d t6, fa1, fa2" },
+    { 0x30e, 0xa2c58553, 4, "fle.d a0, fa1, fa2" },
+    { 0x312, 0xe0059553, 4, "fclass.s a0, fa1" },
+    { 0x316, 0xe2059553, 4, "fclass.d a0, fa1" },
+    { 0x31a, 0xc0059553, 4, "fcvt.w.s a0, fa1, rtz" },
+    { 0x31e, 0xc015f553, 4, "fcvt.wu.s a0, fa1" },
+    { 0x322, 0xc025f553, 4, "fcvt.l.s a0, fa1" },
+    { 0x326, 0xc035b553, 4, "fcvt.lu.s a0, fa1, rup" },
+    { 0x32a, 0xc2059553, 4, "fcvt.w.d a0, fa1, rtz" },
+    { 0x32e, 0xc215f553, 4, "fcvt.wu.d a0, fa1" },
+    { 0x332, 0xc225c553, 4, "fcvt.l.d a0, fa1, rmm" },
+    { 0x336, 0xc235f553, 4, "fcvt.lu.d a0, fa1" },
+    { 0x33a, 0xd005f553, 4, "fcvt.s.w fa0, a1" },
+    { 0x33e, 0xd0159553, 4, "fcvt.s.wu fa0, a1, rtz" },
+    { 0x342, 0xd025f553, 4, "fcvt.s.l fa0, a1" },
+    { 0x346, 0xd035f553, 4, "fcvt.s.lu fa0, a1" },
+    { 0x34a, 0xd2058553, 4, "fcvt.d.w fa0, a1" },
+    { 0x34e, 0xd2158553, 4, "fcvt.d.wu fa0, a1" },
+    { 0x352, 0xd2258553, 4, "fcvt.d.l fa0, a1, rne" },
+    { 0x356, 0xd235f553, 4, "fcvt.d.lu fa0, a1" },
+    { 0x35a, 0x4015f553, 4, "fcvt.s.d fa0, fa1" },
+    { 0x35e, 0x42058553, 4, "fcvt.d.s fa0, fa1" },
 };
 
 /* Reserved, unsupported or illegal encodings: riscv_decode must reject them. */
@@ -230,9 +279,14 @@ static const struct {
     { 0x8002, 2 },     /* c.jr zero */
     { 0x9c41, 2 },     /* reserved CA encoding */
     { 0xffff, 2 },     /* first half of a 32-bit insn given as 16 bits */
-    { 0x0020f053, 4 }, /* fadd.s */
     { 0x00004007, 4 }, /* flq: no Q extension */
-    { 0x02c58553, 4 }, /* fadd.d */
+    { 0x06c58553, 4 }, /* fadd.q */
+    { 0x04c58553, 4 }, /* fadd.h: no Zfh */
+    { 0x6ec5f543, 4 }, /* fmadd.q */
+    { 0x5815f553, 4 }, /* fsqrt.s with rs2 != 0 */
+    { 0xc045f553, 4 }, /* fcvt with rs2 = 4 */
+    { 0xe005a553, 4 }, /* fclass.s with funct3 010 */
+    { 0xa0c5b553, 4 }, /* feq.s with funct3 011 */
     { 0x30200073, 4 }, /* mret */
     { 0x10500073, 4 }, /* wfi */
     { 0x0000007f, 4 }, /* 48-bit encoding space */

@@ -1,0 +1,331 @@
+/*
+ * trans-fp.c — the F/D instructions that compute: arithmetic, fused
+ * multiply-add, min/max, comparisons, fclass and conversions.
+ *
+ * The one thing to know: each is one helper call (helper-fp*.c does the
+ * IEEE work and accumulates fflags). The static rounding modes 5 and 6 are
+ * rejected here; a dynamic rounding mode is checked against frm at run
+ * time by the helper, so for it the pc global is set before the call.
+ */
+#include "target/riscv64/helper.h"
+#include "target/riscv64/translate.h"
+
+enum { RV_RM_FIELD_DYN = 7 };
+
+/* Checks the rm field and returns the descriptor bits for it, or -1 for a
+ * reserved static mode. */
+static int64_t riscv_fp_rm_desc(DisasContext *ctx, unsigned rm)
+{
+    if (rm == 5 || rm == 6) {
+        return -1;
+    }
+    if (rm == RV_RM_FIELD_DYN) {
+        ir_gen_mov(ctx->b, riscv_pc_global(), riscv_imm(ctx, (int64_t)ctx->pc));
+    }
+    return (int64_t)rm << RV_FP_DESC_RM_SHIFT;
+}
+
+static int64_t riscv_fp_fmt_desc(bool dbl)
+{
+    return dbl ? RV_FP_DESC_DOUBLE : 0;
+}
+
+/* dest = helper(x, y, desc) */
+static void riscv_gen_fp_call(DisasContext *ctx, const IRHelper *h, IRTempId dest, IRTempId x,
+                              IRTempId y, int64_t desc)
+{
+    IRTempId out = ir_new_local(ctx->b);
+    ir_gen_call(ctx->b, out, h, x, y, riscv_imm(ctx, desc));
+    ir_gen_mov(ctx->b, dest, out);
+}
+
+static bool riscv_gen_fp_arith(DisasContext *ctx, const RVArgs *a, RVFpArithOp op, bool dbl)
+{
+    int64_t desc = 0;
+    if (op != RV_FP_MIN && op != RV_FP_MAX) {
+        desc = riscv_fp_rm_desc(ctx, (unsigned)a->imm & 7);
+        if (desc < 0) {
+            return false;
+        }
+    }
+    IRTempId y = op == RV_FP_SQRT ? riscv_imm(ctx, 0) : riscv_freg(a->rs2);
+    riscv_gen_fp_call(ctx, &riscv_helper_fp_arith, riscv_freg(a->rd), riscv_freg(a->rs1), y,
+                      desc | riscv_fp_fmt_desc(dbl) | op);
+    return true;
+}
+
+bool trans_fadd_s(DisasContext *ctx, const RVArgs *a)
+{
+    return riscv_gen_fp_arith(ctx, a, RV_FP_ADD, false);
+}
+
+bool trans_fsub_s(DisasContext *ctx, const RVArgs *a)
+{
+    return riscv_gen_fp_arith(ctx, a, RV_FP_SUB, false);
+}
+
+bool trans_fmul_s(DisasContext *ctx, const RVArgs *a)
+{
+    return riscv_gen_fp_arith(ctx, a, RV_FP_MUL, false);
+}
+
+bool trans_fdiv_s(DisasContext *ctx, const RVArgs *a)
+{
+    return riscv_gen_fp_arith(ctx, a, RV_FP_DIV, false);
+}
+
+bool trans_fsqrt_s(DisasContext *ctx, const RVArgs *a)
+{
+    return riscv_gen_fp_arith(ctx, a, RV_FP_SQRT, false);
+}
+
+bool trans_fmin_s(DisasContext *ctx, const RVArgs *a)
+{
+    return riscv_gen_fp_arith(ctx, a, RV_FP_MIN, false);
+}
+
+bool trans_fmax_s(DisasContext *ctx, const RVArgs *a)
+{
+    return riscv_gen_fp_arith(ctx, a, RV_FP_MAX, false);
+}
+
+bool trans_fadd_d(DisasContext *ctx, const RVArgs *a)
+{
+    return riscv_gen_fp_arith(ctx, a, RV_FP_ADD, true);
+}
+
+bool trans_fsub_d(DisasContext *ctx, const RVArgs *a)
+{
+    return riscv_gen_fp_arith(ctx, a, RV_FP_SUB, true);
+}
+
+bool trans_fmul_d(DisasContext *ctx, const RVArgs *a)
+{
+    return riscv_gen_fp_arith(ctx, a, RV_FP_MUL, true);
+}
+
+bool trans_fdiv_d(DisasContext *ctx, const RVArgs *a)
+{
+    return riscv_gen_fp_arith(ctx, a, RV_FP_DIV, true);
+}
+
+bool trans_fsqrt_d(DisasContext *ctx, const RVArgs *a)
+{
+    return riscv_gen_fp_arith(ctx, a, RV_FP_SQRT, true);
+}
+
+bool trans_fmin_d(DisasContext *ctx, const RVArgs *a)
+{
+    return riscv_gen_fp_arith(ctx, a, RV_FP_MIN, true);
+}
+
+bool trans_fmax_d(DisasContext *ctx, const RVArgs *a)
+{
+    return riscv_gen_fp_arith(ctx, a, RV_FP_MAX, true);
+}
+
+/* rd = ±(rs1 * rs2) ± rs3; neg is RV_FP_DESC_NEG_PRODUCT/ADDEND bits. */
+static bool riscv_gen_fp_fma(DisasContext *ctx, const RVArgs *a, int64_t neg, bool dbl)
+{
+    int64_t desc = riscv_fp_rm_desc(ctx, (unsigned)a->imm & 7);
+    if (desc < 0) {
+        return false;
+    }
+    desc |= (a->imm >> 3) << RV_FP_DESC_RS3_SHIFT;
+    riscv_gen_fp_call(ctx, &riscv_helper_fp_fma, riscv_freg(a->rd), riscv_freg(a->rs1),
+                      riscv_freg(a->rs2), desc | riscv_fp_fmt_desc(dbl) | neg);
+    return true;
+}
+
+bool trans_fmadd_s(DisasContext *ctx, const RVArgs *a)
+{
+    return riscv_gen_fp_fma(ctx, a, 0, false);
+}
+
+bool trans_fmsub_s(DisasContext *ctx, const RVArgs *a)
+{
+    return riscv_gen_fp_fma(ctx, a, RV_FP_DESC_NEG_ADDEND, false);
+}
+
+bool trans_fnmsub_s(DisasContext *ctx, const RVArgs *a)
+{
+    return riscv_gen_fp_fma(ctx, a, RV_FP_DESC_NEG_PRODUCT, false);
+}
+
+bool trans_fnmadd_s(DisasContext *ctx, const RVArgs *a)
+{
+    return riscv_gen_fp_fma(ctx, a, RV_FP_DESC_NEG_PRODUCT | RV_FP_DESC_NEG_ADDEND, false);
+}
+
+bool trans_fmadd_d(DisasContext *ctx, const RVArgs *a)
+{
+    return riscv_gen_fp_fma(ctx, a, 0, true);
+}
+
+bool trans_fmsub_d(DisasContext *ctx, const RVArgs *a)
+{
+    return riscv_gen_fp_fma(ctx, a, RV_FP_DESC_NEG_ADDEND, true);
+}
+
+bool trans_fnmsub_d(DisasContext *ctx, const RVArgs *a)
+{
+    return riscv_gen_fp_fma(ctx, a, RV_FP_DESC_NEG_PRODUCT, true);
+}
+
+bool trans_fnmadd_d(DisasContext *ctx, const RVArgs *a)
+{
+    return riscv_gen_fp_fma(ctx, a, RV_FP_DESC_NEG_PRODUCT | RV_FP_DESC_NEG_ADDEND, true);
+}
+
+static bool riscv_gen_fp_cmp(DisasContext *ctx, const RVArgs *a, RVFpCmpOp op, bool dbl)
+{
+    IRTempId y = op == RV_FP_CLASS ? riscv_imm(ctx, 0) : riscv_freg(a->rs2);
+    riscv_gen_fp_call(ctx, &riscv_helper_fp_cmp, riscv_dest(ctx, a->rd), riscv_freg(a->rs1), y,
+                      riscv_fp_fmt_desc(dbl) | op);
+    return true;
+}
+
+bool trans_feq_s(DisasContext *ctx, const RVArgs *a)
+{
+    return riscv_gen_fp_cmp(ctx, a, RV_FP_EQ, false);
+}
+
+bool trans_flt_s(DisasContext *ctx, const RVArgs *a)
+{
+    return riscv_gen_fp_cmp(ctx, a, RV_FP_LT, false);
+}
+
+bool trans_fle_s(DisasContext *ctx, const RVArgs *a)
+{
+    return riscv_gen_fp_cmp(ctx, a, RV_FP_LE, false);
+}
+
+bool trans_feq_d(DisasContext *ctx, const RVArgs *a)
+{
+    return riscv_gen_fp_cmp(ctx, a, RV_FP_EQ, true);
+}
+
+bool trans_flt_d(DisasContext *ctx, const RVArgs *a)
+{
+    return riscv_gen_fp_cmp(ctx, a, RV_FP_LT, true);
+}
+
+bool trans_fle_d(DisasContext *ctx, const RVArgs *a)
+{
+    return riscv_gen_fp_cmp(ctx, a, RV_FP_LE, true);
+}
+
+bool trans_fclass_s(DisasContext *ctx, const RVArgs *a)
+{
+    return riscv_gen_fp_cmp(ctx, a, RV_FP_CLASS, false);
+}
+
+bool trans_fclass_d(DisasContext *ctx, const RVArgs *a)
+{
+    return riscv_gen_fp_cmp(ctx, a, RV_FP_CLASS, true);
+}
+
+/* dest = convert(src): src_fp/dest_fp say which register files. */
+static bool riscv_gen_fp_cvt(DisasContext *ctx, const RVArgs *a, RVFpCvtOp op, bool dbl,
+                             bool src_fp, bool dest_fp)
+{
+    int64_t desc = riscv_fp_rm_desc(ctx, (unsigned)a->imm & 7);
+    if (desc < 0) {
+        return false;
+    }
+    IRTempId src = src_fp ? riscv_freg(a->rs1) : riscv_reg(ctx, a->rs1);
+    IRTempId dest = dest_fp ? riscv_freg(a->rd) : riscv_dest(ctx, a->rd);
+    riscv_gen_fp_call(ctx, &riscv_helper_fp_cvt, dest, src,
+                      riscv_imm(ctx, desc | riscv_fp_fmt_desc(dbl) | op), 0);
+    return true;
+}
+
+bool trans_fcvt_w_s(DisasContext *ctx, const RVArgs *a)
+{
+    return riscv_gen_fp_cvt(ctx, a, RV_CVT_F_TO_W, false, true, false);
+}
+
+bool trans_fcvt_wu_s(DisasContext *ctx, const RVArgs *a)
+{
+    return riscv_gen_fp_cvt(ctx, a, RV_CVT_F_TO_WU, false, true, false);
+}
+
+bool trans_fcvt_l_s(DisasContext *ctx, const RVArgs *a)
+{
+    return riscv_gen_fp_cvt(ctx, a, RV_CVT_F_TO_L, false, true, false);
+}
+
+bool trans_fcvt_lu_s(DisasContext *ctx, const RVArgs *a)
+{
+    return riscv_gen_fp_cvt(ctx, a, RV_CVT_F_TO_LU, false, true, false);
+}
+
+bool trans_fcvt_w_d(DisasContext *ctx, const RVArgs *a)
+{
+    return riscv_gen_fp_cvt(ctx, a, RV_CVT_F_TO_W, true, true, false);
+}
+
+bool trans_fcvt_wu_d(DisasContext *ctx, const RVArgs *a)
+{
+    return riscv_gen_fp_cvt(ctx, a, RV_CVT_F_TO_WU, true, true, false);
+}
+
+bool trans_fcvt_l_d(DisasContext *ctx, const RVArgs *a)
+{
+    return riscv_gen_fp_cvt(ctx, a, RV_CVT_F_TO_L, true, true, false);
+}
+
+bool trans_fcvt_lu_d(DisasContext *ctx, const RVArgs *a)
+{
+    return riscv_gen_fp_cvt(ctx, a, RV_CVT_F_TO_LU, true, true, false);
+}
+
+bool trans_fcvt_s_w(DisasContext *ctx, const RVArgs *a)
+{
+    return riscv_gen_fp_cvt(ctx, a, RV_CVT_W_TO_F, false, false, true);
+}
+
+bool trans_fcvt_s_wu(DisasContext *ctx, const RVArgs *a)
+{
+    return riscv_gen_fp_cvt(ctx, a, RV_CVT_WU_TO_F, false, false, true);
+}
+
+bool trans_fcvt_s_l(DisasContext *ctx, const RVArgs *a)
+{
+    return riscv_gen_fp_cvt(ctx, a, RV_CVT_L_TO_F, false, false, true);
+}
+
+bool trans_fcvt_s_lu(DisasContext *ctx, const RVArgs *a)
+{
+    return riscv_gen_fp_cvt(ctx, a, RV_CVT_LU_TO_F, false, false, true);
+}
+
+bool trans_fcvt_d_w(DisasContext *ctx, const RVArgs *a)
+{
+    return riscv_gen_fp_cvt(ctx, a, RV_CVT_W_TO_F, true, false, true);
+}
+
+bool trans_fcvt_d_wu(DisasContext *ctx, const RVArgs *a)
+{
+    return riscv_gen_fp_cvt(ctx, a, RV_CVT_WU_TO_F, true, false, true);
+}
+
+bool trans_fcvt_d_l(DisasContext *ctx, const RVArgs *a)
+{
+    return riscv_gen_fp_cvt(ctx, a, RV_CVT_L_TO_F, true, false, true);
+}
+
+bool trans_fcvt_d_lu(DisasContext *ctx, const RVArgs *a)
+{
+    return riscv_gen_fp_cvt(ctx, a, RV_CVT_LU_TO_F, true, false, true);
+}
+
+bool trans_fcvt_s_d(DisasContext *ctx, const RVArgs *a)
+{
+    return riscv_gen_fp_cvt(ctx, a, RV_CVT_D_TO_S, false, true, true);
+}
+
+bool trans_fcvt_d_s(DisasContext *ctx, const RVArgs *a)
+{
+    return riscv_gen_fp_cvt(ctx, a, RV_CVT_S_TO_D, true, true, true);
+}
