@@ -85,7 +85,7 @@ typedef struct ChainId {
 } ChainId;
 
 static int open_one(BlockDriverState **pbs, const char *filename, const char *format,
-                    int flags, ChainId *chain, int depth, Error **errp)
+                    int flags, const char *parent, ChainId *chain, int depth, Error **errp)
 {
     BlockDriverState *bs;
     struct stat st;
@@ -112,8 +112,9 @@ static int open_one(BlockDriverState **pbs, const char *filename, const char *fo
     }
     for (int i = 0; i < depth; i++) {
         if (chain[i].dev == st.st_dev && chain[i].ino == st.st_ino) {
-            ret = error_setg(errp, -ELOOP, "Backing chain of '%s' loops back to '%s'",
-                             filename, filename);
+            ret = error_setg(errp, -ELOOP,
+                             "Backing file '%s' of '%s' makes the backing chain a loop",
+                             filename, parent ? parent : filename);
             goto fail;
         }
     }
@@ -153,8 +154,8 @@ static int open_one(BlockDriverState **pbs, const char *filename, const char *fo
             free(path);
             goto fail_open;
         }
-        ret = open_one(&bs->backing, path, bs->backing_format, flags & ~BDRV_O_RDWR, chain,
-                       depth + 1, errp);
+        ret = open_one(&bs->backing, path, bs->backing_format, flags & ~BDRV_O_RDWR,
+                       filename, chain, depth + 1, errp);
         if (ret < 0) {
             /* A loop is reported once, by the image that closes it. */
             if (errp && *errp && ret != -ELOOP) {
@@ -185,7 +186,7 @@ int bdrv_open(BlockDriverState **pbs, const char *filename, const char *format, 
 {
     ChainId chain[BACKING_CHAIN_MAX];
 
-    return open_one(pbs, filename, format, flags, chain, 0, errp);
+    return open_one(pbs, filename, format, flags, NULL, chain, 0, errp);
 }
 
 int bdrv_close(BlockDriverState *bs, Error **errp)

@@ -49,6 +49,23 @@ static bool aligned_or_report(CheckState *c, uint64_t offset, const char *what)
     return true;
 }
 
+/* Without snapshots, the COPIED flag must be set exactly when the
+ * refcount is 1. */
+static void check_copied(CheckState *c, uint64_t entry, uint64_t host, const char *what)
+{
+    uint64_t rc;
+
+    if (host >> c->s->cluster_bits >= c->nclusters ||
+        qcow2_refcount_get(c->s, host >> c->s->cluster_bits, &rc, NULL) < 0) {
+        return;
+    }
+    if ((rc == 1) != ((entry & QCOW2_OFLAG_COPIED) != 0)) {
+        fprintf(stderr, "ERROR OFLAG_COPIED %s=%llx refcount=%llu\n", what,
+                (unsigned long long)entry, (unsigned long long)rc);
+        c->res->corruptions++;
+    }
+}
+
 static int check_l2(CheckState *c, const uint8_t *l2, uint64_t l1i, uint64_t *next)
 {
     Qcow2State *s = c->s;
@@ -81,6 +98,7 @@ static int check_l2(CheckState *c, const uint8_t *l2, uint64_t l1i, uint64_t *ne
             continue;
         }
         add_ref(c, host, s->cluster_size, "data cluster");
+        check_copied(c, e, host, "data cluster: l2_entry");
         if (!(s->version >= 3 && (e & QCOW2_OFLAG_ZERO))) {
             c->res->allocated_clusters++;
             if (*next && host != *next) {
@@ -122,6 +140,7 @@ static int count_references(CheckState *c, Error **errp)
             continue;
         }
         add_ref(c, off, s->cluster_size, "L2 table");
+        check_copied(c, s->l1[i], off, "L2 cluster: l1_entry");
         if (file_pread(s->fd, l2, s->cluster_size, off) < 0) {
             fprintf(stderr, "ERROR could not read the L2 table at offset %#llx\n",
                     (unsigned long long)off);
@@ -144,7 +163,8 @@ static int compare_one(CheckState *c, uint64_t i, int fix, Error **errp)
         c->res->check_errors++;
         return ret;
     }
-    if (refs && (i + 1) * s->cluster_size > c->res->image_end_offset) {
+    /* Like qemu-img: past the last cluster with a refcount or a reference. */
+    if ((rc || refs) && (i + 1) * s->cluster_size > c->res->image_end_offset) {
         c->res->image_end_offset = (i + 1) * s->cluster_size;
     }
     if (rc == refs) {

@@ -20,10 +20,8 @@
 
 static int qcow2_probe(const uint8_t *buf, size_t len)
 {
-    return len >= 8 && qcow2_be32(buf) == QCOW2_MAGIC &&
-                   (qcow2_be32(buf + 4) == 2 || qcow2_be32(buf + 4) == 3)
-               ? 100
-               : 0;
+    /* Magic only: a bad version is reported by open, not read as raw. */
+    return len >= 4 && qcow2_be32(buf) == QCOW2_MAGIC ? 100 : 0;
 }
 
 static int open_writable(Qcow2State *s, int flags, Error **errp)

@@ -16,6 +16,7 @@
 #include "tools/img/img.h"
 
 #define CHUNK (1u << 20)
+#define ZERO_SPAN (1ULL << 30) /* zero ranges are skipped this much at once */
 
 /* Offset of the first differing sector in [0, n), or n if none. */
 static uint64_t first_diff(const uint8_t *a, const uint8_t *b, uint64_t n)
@@ -36,7 +37,7 @@ static int compare_range(BlockDriverState *a, BlockDriverState *b, uint64_t end,
     Error *err = NULL;
 
     for (uint64_t off = 0; off < end;) {
-        uint64_t n = end - off < CHUNK ? end - off : CHUNK, na = n, nb;
+        uint64_t n = end - off < ZERO_SPAN ? end - off : ZERO_SPAN, na = n, nb;
         bool za, zb;
 
         if (img_range_is_zero(a, off, &na, &za) < 0) {
@@ -48,6 +49,7 @@ static int compare_range(BlockDriverState *a, BlockDriverState *b, uint64_t end,
         }
         n = nb;
         if (!(za && zb)) {
+            n = n < CHUNK ? n : CHUNK;
             if (bdrv_pread(a, off, ba, n, &err) < 0 || bdrv_pread(b, off, bb, n, &err) < 0) {
                 img_report(err);
                 return -1;
@@ -72,13 +74,14 @@ static int check_tail(BlockDriverState *bs, uint64_t from, uint8_t *buf)
     Error *err = NULL;
 
     for (uint64_t off = from; off < bs->total_size;) {
-        uint64_t n = bs->total_size - off < CHUNK ? bs->total_size - off : CHUNK;
+        uint64_t n = bs->total_size - off < ZERO_SPAN ? bs->total_size - off : ZERO_SPAN;
         bool zero;
 
         if (img_range_is_zero(bs, off, &n, &zero) < 0) {
             return -1;
         }
         if (!zero) {
+            n = n < CHUNK ? n : CHUNK;
             if (bdrv_pread(bs, off, buf, n, &err) < 0) {
                 img_report(err);
                 return -1;

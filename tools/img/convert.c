@@ -15,6 +15,7 @@
 #include "tools/img/img.h"
 
 #define CHUNK (1u << 20)
+#define ZERO_SPAN (1ULL << 30) /* zero ranges are skipped this much at once */
 
 static int copy(BlockDriverState *src, BlockDriverState *dst, bool existing, bool progress,
                 uint64_t block)
@@ -29,12 +30,15 @@ static int copy(BlockDriverState *src, BlockDriverState *dst, bool existing, boo
         return -1;
     }
     while (off < size && ret == 0) {
-        uint64_t n = size - off < CHUNK ? size - off : CHUNK;
+        uint64_t n = size - off < ZERO_SPAN ? size - off : ZERO_SPAN;
         bool zero;
 
         ret = img_range_is_zero(src, off, &n, &zero);
         if (ret < 0) {
             break;
+        }
+        if (!zero || existing) {
+            n = n < CHUNK ? n : CHUNK;
         }
         if (!zero || existing) {
             if (zero) {
@@ -109,6 +113,10 @@ int img_convert(int argc, char **argv)
     }
     if (ospec) {
         char *spec = strdup(ospec);
+        if (!spec) {
+            img_error("out of memory");
+            return 1;
+        }
         for (char *save = NULL, *kv = strtok_r(spec, ",", &save); kv;
              kv = strtok_r(NULL, ",", &save)) {
             if (!strncmp(kv, "cluster_size=", 13) &&

@@ -80,7 +80,12 @@ int img_resize(int argc, char **argv)
         bdrv_close(bs, NULL);
         return 1;
     }
-    if (bdrv_truncate(bs, size, &err) < 0 || bdrv_close(bs, &err) < 0) {
+    if (bdrv_truncate(bs, size, &err) < 0) {
+        img_report(err);
+        bdrv_close(bs, NULL);
+        return 1;
+    }
+    if (bdrv_close(bs, &err) < 0) {
         img_report(err);
         return 1;
     }
