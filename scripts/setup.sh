@@ -22,6 +22,9 @@ PACKAGES=(
     "binutils-riscv64-linux-gnu:assembles the differential tests"
     "libc6-dev-riscv64-cross:static riscv64 glibc for guest programs"
     "qemu-user:oracle for expected outputs and differential tests (never a runtime dependency)"
+    "zlib1g-dev:qcow2 compressed clusters (zlib)"
+    "libzstd-dev:qcow2 compressed clusters (zstd)"
+    "qemu-utils:qemu-img, oracle for the block interop tests (never a runtime dependency)"
 )
 
 cd "$(dirname "$0")/.."

@@ -1,0 +1,363 @@
+/*
+ * block.c — the generic block layer: driver table, format probing, opening
+ * an image with its backing chain, and the bdrv_* request entry points.
+ *
+ * The one thing to know: the entry points check every request against the
+ * virtual size and the open mode before the driver sees it, and hold
+ * bs->lock around the driver call; drivers may assume valid ranges.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "mimic/block.h"
+
+#define BACKING_CHAIN_MAX 64
+
+static const BlockDriver *const drivers[] = { &bdrv_qcow2, &bdrv_raw };
+
+const BlockDriver *bdrv_find_format(const char *name)
+{
+    for (size_t i = 0; i < sizeof(drivers) / sizeof(drivers[0]); i++) {
+        if (!strcmp(drivers[i]->format_name, name)) {
+            return drivers[i];
+        }
+    }
+    return NULL;
+}
+
+static const BlockDriver *probe_format(int fd)
+{
+    uint8_t buf[512];
+    ssize_t n = pread(fd, buf, sizeof(buf), 0);
+    const BlockDriver *best = &bdrv_raw;
+    int best_score = 0;
+
+    if (n < 0) {
+        n = 0;
+    }
+    for (size_t i = 0; i < sizeof(drivers) / sizeof(drivers[0]); i++) {
+        int score = drivers[i]->probe ? drivers[i]->probe(buf, (size_t)n) : 0;
+        if (score > best_score) {
+            best_score = score;
+            best = drivers[i];
+        }
+    }
+    return best;
+}
+
+char *bdrv_backing_path(const char *filename, const char *backing)
+{
+    const char *slash = strrchr(filename, '/');
+    char *path;
+
+    /* Like qemu: relative names are relative to the image's directory,
+     * and an image named without a directory keeps the name as is. */
+    if (backing[0] == '/' || !slash) {
+        return strdup(backing);
+    }
+    if (asprintf(&path, "%.*s/%s", (int)(slash - filename), filename, backing) < 0) {
+        return NULL;
+    }
+    return path;
+}
+
+static void bdrv_free(BlockDriverState *bs)
+{
+    if (bs->fd >= 0) {
+        close(bs->fd);
+    }
+    pthread_mutex_destroy(&bs->lock);
+    free(bs->opaque);
+    free(bs->filename);
+    free(bs->backing_file);
+    free(bs->backing_format);
+    free(bs);
+}
+
+typedef struct ChainId {
+    dev_t dev;
+    ino_t ino;
+} ChainId;
+
+static int open_one(BlockDriverState **pbs, const char *filename, const char *format,
+                    int flags, const char *parent, ChainId *chain, int depth, Error **errp)
+{
+    BlockDriverState *bs;
+    struct stat st;
+    int ret;
+
+    *pbs = NULL;
+    bs = calloc(1, sizeof(*bs));
+    if (!bs) {
+        return error_setg(errp, -ENOMEM, "'%s': out of memory", filename);
+    }
+    pthread_mutex_init(&bs->lock, NULL);
+    bs->flags = flags;
+    bs->filename = strdup(filename);
+    bs->fd = open(filename, ((flags & BDRV_O_RDWR) ? O_RDWR : O_RDONLY) | O_CLOEXEC);
+    if (bs->fd < 0) {
+        ret = -errno;
+        error_setg(errp, ret, "Could not open '%s': %s", filename, strerror(-ret));
+        goto fail;
+    }
+    if (fstat(bs->fd, &st) < 0 || S_ISDIR(st.st_mode)) {
+        ret = error_setg(errp, -EISDIR, "Could not open '%s': not a regular file or device",
+                         filename);
+        goto fail;
+    }
+    for (int i = 0; i < depth; i++) {
+        if (chain[i].dev == st.st_dev && chain[i].ino == st.st_ino) {
+            ret = error_setg(errp, -ELOOP,
+                             "Backing file '%s' of '%s' makes the backing chain a loop",
+                             filename, parent ? parent : filename);
+            goto fail;
+        }
+    }
+    chain[depth].dev = st.st_dev;
+    chain[depth].ino = st.st_ino;
+
+    if (format) {
+        bs->drv = bdrv_find_format(format);
+        if (!bs->drv) {
+            ret = error_setg(errp, -EINVAL, "Unknown file format '%s' for '%s'", format,
+                             filename);
+            goto fail;
+        }
+    } else {
+        bs->drv = probe_format(bs->fd);
+    }
+    if (bs->drv->state_size) {
+        bs->opaque = calloc(1, bs->drv->state_size);
+        if (!bs->opaque) {
+            ret = error_setg(errp, -ENOMEM, "'%s': out of memory", filename);
+            goto fail;
+        }
+    }
+    ret = bs->drv->open(bs, flags, errp);
+    if (ret < 0) {
+        goto fail_open; /* close() copes with a half-opened state */
+    }
+    if (bs->backing_file && !(flags & BDRV_O_NO_BACKING)) {
+        char *path = bdrv_backing_path(filename, bs->backing_file);
+        if (!path) {
+            ret = error_setg(errp, -ENOMEM, "'%s': out of memory", filename);
+            goto fail_open;
+        }
+        if (depth + 1 >= BACKING_CHAIN_MAX) {
+            ret = error_setg(errp, -ELOOP, "Backing chain of '%s' is deeper than %d images",
+                             filename, BACKING_CHAIN_MAX);
+            free(path);
+            goto fail_open;
+        }
+        ret = open_one(&bs->backing, path, bs->backing_format, flags & ~BDRV_O_RDWR,
+                       filename, chain, depth + 1, errp);
+        if (ret < 0) {
+            /* A loop is reported once, by the image that closes it. */
+            if (errp && *errp && ret != -ELOOP) {
+                char *msg;
+                if (asprintf(&msg, "Could not open backing file of '%s': %s", filename,
+                             (*errp)->msg) >= 0) {
+                    free((*errp)->msg);
+                    (*errp)->msg = msg;
+                }
+            }
+            free(path);
+            goto fail_open;
+        }
+        free(path);
+    }
+    *pbs = bs;
+    return 0;
+
+fail_open:
+    bs->drv->close(bs);
+fail:
+    bdrv_free(bs);
+    return ret;
+}
+
+int bdrv_open(BlockDriverState **pbs, const char *filename, const char *format, int flags,
+              Error **errp)
+{
+    ChainId chain[BACKING_CHAIN_MAX];
+
+    return open_one(pbs, filename, format, flags, NULL, chain, 0, errp);
+}
+
+int bdrv_close(BlockDriverState *bs, Error **errp)
+{
+    int ret = 0;
+
+    while (bs) {
+        BlockDriverState *backing = bs->backing;
+        if (bs->flags & BDRV_O_RDWR) {
+            int r = bdrv_flush(bs, errp);
+            if (r < 0 && ret == 0) {
+                ret = r;
+            }
+        }
+        bs->drv->close(bs);
+        bdrv_free(bs);
+        bs = backing;
+    }
+    return ret;
+}
+
+static int check_request(BlockDriverState *bs, uint64_t offset, uint64_t len, bool write,
+                         Error **errp)
+{
+    if (offset > bs->total_size || len > bs->total_size - offset) {
+        return error_setg(errp, -EINVAL,
+                          "'%s': request at offset %llu length %llu is past the end of the "
+                          "image (%llu bytes)",
+                          bs->filename, (unsigned long long)offset, (unsigned long long)len,
+                          (unsigned long long)bs->total_size);
+    }
+    if (write && !(bs->flags & BDRV_O_RDWR)) {
+        return error_setg(errp, -EACCES, "'%s': image is opened read-only", bs->filename);
+    }
+    return 0;
+}
+
+int bdrv_pread(BlockDriverState *bs, uint64_t offset, void *buf, size_t len, Error **errp)
+{
+    int ret = check_request(bs, offset, len, false, errp);
+
+    if (ret < 0 || len == 0) {
+        return ret;
+    }
+    pthread_mutex_lock(&bs->lock);
+    ret = bs->drv->read(bs, offset, buf, len, errp);
+    pthread_mutex_unlock(&bs->lock);
+    return ret;
+}
+
+int bdrv_pwrite(BlockDriverState *bs, uint64_t offset, const void *buf, size_t len,
+                Error **errp)
+{
+    int ret = check_request(bs, offset, len, true, errp);
+
+    if (ret < 0 || len == 0) {
+        return ret;
+    }
+    pthread_mutex_lock(&bs->lock);
+    ret = bs->drv->write(bs, offset, buf, len, errp);
+    pthread_mutex_unlock(&bs->lock);
+    return ret;
+}
+
+int bdrv_flush(BlockDriverState *bs, Error **errp)
+{
+    int ret;
+
+    if (!(bs->flags & BDRV_O_RDWR)) {
+        return 0;
+    }
+    pthread_mutex_lock(&bs->lock);
+    ret = bs->drv->flush(bs, errp);
+    pthread_mutex_unlock(&bs->lock);
+    return ret;
+}
+
+int bdrv_discard(BlockDriverState *bs, uint64_t offset, uint64_t len, Error **errp)
+{
+    int ret = check_request(bs, offset, len, true, errp);
+
+    if (ret < 0 || len == 0) {
+        return ret;
+    }
+    pthread_mutex_lock(&bs->lock);
+    ret = bs->drv->discard(bs, offset, len, errp);
+    pthread_mutex_unlock(&bs->lock);
+    return ret;
+}
+
+int bdrv_truncate(BlockDriverState *bs, uint64_t size, Error **errp)
+{
+    int ret;
+
+    if (!(bs->flags & BDRV_O_RDWR)) {
+        return error_setg(errp, -EACCES, "'%s': image is opened read-only", bs->filename);
+    }
+    pthread_mutex_lock(&bs->lock);
+    ret = bs->drv->truncate(bs, size, errp);
+    pthread_mutex_unlock(&bs->lock);
+    return ret;
+}
+
+int bdrv_get_info(BlockDriverState *bs, BlockInfo *info, Error **errp)
+{
+    int ret;
+
+    memset(info, 0, sizeof(*info));
+    pthread_mutex_lock(&bs->lock);
+    ret = bs->drv->get_info(bs, info, errp);
+    pthread_mutex_unlock(&bs->lock);
+    return ret;
+}
+
+int bdrv_check(BlockDriverState *bs, BlockCheckResult *res, int fix, Error **errp)
+{
+    int ret;
+
+    memset(res, 0, sizeof(*res));
+    if (!bs->drv->check) {
+        return error_setg(errp, -ENOTSUP, "This image format does not support checks");
+    }
+    pthread_mutex_lock(&bs->lock);
+    ret = bs->drv->check(bs, res, fix, errp);
+    pthread_mutex_unlock(&bs->lock);
+    return ret;
+}
+
+int bdrv_block_status(BlockDriverState *bs, uint64_t offset, uint64_t *pnum, Error **errp)
+{
+    int ret = check_request(bs, offset, *pnum, false, errp);
+
+    if (ret < 0) {
+        return ret;
+    }
+    if (!bs->drv->block_status) {
+        return BDRV_STATUS_DATA | BDRV_STATUS_ALLOCATED;
+    }
+    pthread_mutex_lock(&bs->lock);
+    ret = bs->drv->block_status(bs, offset, pnum, errp);
+    pthread_mutex_unlock(&bs->lock);
+    return ret;
+}
+
+int bdrv_create(const char *format, const char *filename, const BlockCreateOptions *opts,
+                Error **errp)
+{
+    const BlockDriver *drv = bdrv_find_format(format);
+
+    if (!drv) {
+        return error_setg(errp, -EINVAL, "Unknown file format '%s'", format);
+    }
+    return drv->create(filename, opts, errp);
+}
+
+int bdrv_read_backing(BlockDriverState *bs, uint64_t offset, void *buf, size_t len,
+                      Error **errp)
+{
+    BlockDriverState *b = bs->backing;
+    size_t n = 0;
+
+    if (b && offset < b->total_size) {
+        n = len;
+        if (n > b->total_size - offset) {
+            n = (size_t)(b->total_size - offset);
+        }
+        int ret = bdrv_pread(b, offset, buf, n, errp);
+        if (ret < 0) {
+            return ret;
+        }
+    }
+    memset((uint8_t *)buf + n, 0, len - n);
+    return 0;
+}

@@ -1,0 +1,241 @@
+/*
+ * qcow2-check.c — consistency check of a qcow2 image: count the references
+ * to every host cluster from the metadata, compare them with the stored
+ * refcounts, and optionally repair leaks.
+ *
+ * The one thing to know: references are counted in an array sized by the
+ * file, so an entry pointing past the end of the file is reported as an
+ * error rather than counted; messages follow qemu-img's wording and go to
+ * stderr, the summary is printed by the caller.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "block/qcow2.h"
+
+typedef struct CheckState {
+    Qcow2State *s;
+    BlockCheckResult *res;
+    uint32_t *refs;
+    uint64_t nclusters;
+} CheckState;
+
+static void add_ref(CheckState *c, uint64_t offset, uint64_t len, const char *what)
+{
+    uint64_t first = offset >> c->s->cluster_bits;
+    uint64_t last = (offset + len - 1) >> c->s->cluster_bits;
+
+    for (uint64_t i = first; i <= last; i++) {
+        if (i >= c->nclusters) {
+            fprintf(stderr, "ERROR %s at offset %#llx is past the end of the file\n", what,
+                    (unsigned long long)offset);
+            c->res->corruptions++;
+            return;
+        }
+        c->refs[i]++;
+    }
+}
+
+static bool aligned_or_report(CheckState *c, uint64_t offset, const char *what)
+{
+    if (offset & (c->s->cluster_size - 1)) {
+        fprintf(stderr, "ERROR %s offset=%llx: not cluster aligned; entry corrupted\n", what,
+                (unsigned long long)offset);
+        c->res->corruptions++;
+        return false;
+    }
+    return true;
+}
+
+/* Without snapshots, the COPIED flag must be set exactly when the
+ * refcount is 1. */
+static void check_copied(CheckState *c, uint64_t entry, uint64_t host, const char *what)
+{
+    uint64_t rc;
+
+    if (host >> c->s->cluster_bits >= c->nclusters ||
+        qcow2_refcount_get(c->s, host >> c->s->cluster_bits, &rc, NULL) < 0) {
+        return;
+    }
+    if ((rc == 1) != ((entry & QCOW2_OFLAG_COPIED) != 0)) {
+        fprintf(stderr, "ERROR OFLAG_COPIED %s=%llx refcount=%llu\n", what,
+                (unsigned long long)entry, (unsigned long long)rc);
+        c->res->corruptions++;
+    }
+}
+
+static int check_l2(CheckState *c, const uint8_t *l2, uint64_t l1i, uint64_t *next)
+{
+    Qcow2State *s = c->s;
+    uint64_t n = qcow2_l2_entries(s);
+    uint64_t guest_clusters = (s->bs->total_size + s->cluster_size - 1) >> s->cluster_bits;
+
+    for (uint64_t i = 0; i < n; i++) {
+        uint64_t e = qcow2_be64(l2 + 8 * i);
+        uint64_t g = (l1i << s->l2_bits) + i;
+
+        if (e & QCOW2_OFLAG_COMPRESSED) {
+            uint64_t off, len;
+            qcow2_compressed_range(s, e, &off, &len);
+            add_ref(c, off, len, "compressed cluster");
+            c->res->allocated_clusters++;
+            c->res->compressed_clusters++;
+            continue;
+        }
+        uint64_t host = e & QCOW2_OFFSET_MASK;
+        if (!host) {
+            continue;
+        }
+        if (g >= guest_clusters) {
+            fprintf(stderr, "ERROR cluster entry past the virtual disk end (L1 index %llu)\n",
+                    (unsigned long long)l1i);
+            c->res->corruptions++;
+            continue;
+        }
+        if (!aligned_or_report(c, host, "data cluster")) {
+            continue;
+        }
+        add_ref(c, host, s->cluster_size, "data cluster");
+        check_copied(c, e, host, "data cluster: l2_entry");
+        if (!(s->version >= 3 && (e & QCOW2_OFLAG_ZERO))) {
+            c->res->allocated_clusters++;
+            if (*next && host != *next) {
+                c->res->fragmented_clusters++;
+            }
+            *next = host + s->cluster_size;
+        }
+    }
+    return 0;
+}
+
+static int count_references(CheckState *c, Error **errp)
+{
+    Qcow2State *s = c->s;
+    uint8_t *l2 = malloc(s->cluster_size);
+    uint64_t next = 0;
+
+    if (!l2) {
+        return error_setg(errp, -ENOMEM, "'%s': out of memory", s->filename);
+    }
+    add_ref(c, 0, s->cluster_size, "header");
+    if (s->l1_size) {
+        add_ref(c, s->l1_offset, (uint64_t)s->l1_size * 8, "L1 table");
+    }
+    add_ref(c, s->rt_offset, (uint64_t)s->rt_clusters * s->cluster_size, "refcount table");
+    for (uint64_t r = 0; r < s->rt_size; r++) {
+        uint64_t off = s->rt[r] & QCOW2_RT_OFFSET_MASK;
+        if (off && aligned_or_report(c, off, "refcount block")) {
+            add_ref(c, off, s->cluster_size, "refcount block");
+        }
+    }
+    for (uint32_t i = 0; i < s->l1_size; i++) {
+        uint64_t off = s->l1[i] & QCOW2_OFFSET_MASK;
+        if (!off || !aligned_or_report(c, off, "L2 table")) {
+            continue;
+        }
+        if ((off >> s->cluster_bits) >= c->nclusters) {
+            add_ref(c, off, s->cluster_size, "L2 table");
+            continue;
+        }
+        add_ref(c, off, s->cluster_size, "L2 table");
+        check_copied(c, s->l1[i], off, "L2 cluster: l1_entry");
+        if (file_pread(s->fd, l2, s->cluster_size, off) < 0) {
+            fprintf(stderr, "ERROR could not read the L2 table at offset %#llx\n",
+                    (unsigned long long)off);
+            c->res->check_errors++;
+            continue;
+        }
+        check_l2(c, l2, i, &next);
+    }
+    free(l2);
+    return 0;
+}
+
+static int compare_one(CheckState *c, uint64_t i, int fix, Error **errp)
+{
+    Qcow2State *s = c->s;
+    uint64_t rc, refs = i < c->nclusters ? c->refs[i] : 0;
+    int ret = qcow2_refcount_get(s, i, &rc, errp);
+
+    if (ret < 0) {
+        c->res->check_errors++;
+        return ret;
+    }
+    /* Like qemu-img: past the last cluster with a refcount or a reference. */
+    if ((rc || refs) && (i + 1) * s->cluster_size > c->res->image_end_offset) {
+        c->res->image_end_offset = (i + 1) * s->cluster_size;
+    }
+    if (rc == refs) {
+        return 0;
+    }
+    if (rc > refs && (fix & BDRV_FIX_LEAKS) && refs == 0) {
+        fprintf(stderr, "Repairing cluster %llu refcount=%llu reference=%llu\n",
+                (unsigned long long)i, (unsigned long long)rc, (unsigned long long)refs);
+        while (rc-- > refs && ret == 0) {
+            ret = qcow2_refcount_update(s, i, -1, errp);
+        }
+        c->res->leaks_fixed++;
+        return ret;
+    }
+    fprintf(stderr, "%s cluster %llu refcount=%llu reference=%llu\n",
+            rc > refs ? "Leaked" : "ERROR", (unsigned long long)i, (unsigned long long)rc,
+            (unsigned long long)refs);
+    if (rc > refs) {
+        c->res->leaks++;
+    } else {
+        c->res->corruptions++;
+    }
+    return 0;
+}
+
+int qcow2_check_image(Qcow2State *s, BlockCheckResult *res, int fix, Error **errp)
+{
+    CheckState c = { .s = s, .res = res };
+    int64_t fsize = file_size(s->fd);
+    int ret;
+
+    if (s->nb_snapshots) {
+        return error_setg(errp, -ENOTSUP,
+                          "'%s': checking images with internal snapshots is not supported yet",
+                          s->filename);
+    }
+    if (fsize < 0) {
+        return error_setg(errp, (int)fsize, "'%s': could not get the file size", s->filename);
+    }
+    if (s->writable) {
+        ret = qcow2_barrier(s, errp);
+        if (ret < 0) {
+            return ret;
+        }
+    }
+    c.nclusters = ((uint64_t)fsize + s->cluster_size - 1) >> s->cluster_bits;
+    c.refs = calloc(c.nclusters ? c.nclusters : 1, sizeof(*c.refs));
+    if (!c.refs) {
+        return error_setg(errp, -ENOMEM, "'%s': out of memory", s->filename);
+    }
+    res->total_clusters = (s->bs->total_size + s->cluster_size - 1) >> s->cluster_bits;
+    ret = count_references(&c, errp);
+    for (uint64_t i = 0; i < c.nclusters && ret == 0; i++) {
+        ret = compare_one(&c, i, s->writable ? fix : 0, errp);
+    }
+    /* Refcounts for clusters past the end of the file are leaks. */
+    for (uint64_t r = 0; r < s->rt_size && ret == 0; r++) {
+        uint64_t end = (r + 1) * s->refblock_entries;
+        if (!(s->rt[r] & QCOW2_RT_OFFSET_MASK) || end <= c.nclusters ||
+            ((s->rt[r] & QCOW2_RT_OFFSET_MASK) >> s->cluster_bits) >= c.nclusters) {
+            continue;
+        }
+        uint64_t i = r * s->refblock_entries > c.nclusters ? r * s->refblock_entries
+                                                            : c.nclusters;
+        for (; i < end && ret == 0; i++) {
+            ret = compare_one(&c, i, s->writable ? fix : 0, errp);
+        }
+    }
+    if (ret == 0 && res->leaks_fixed) {
+        ret = qcow2_barrier(s, errp);
+    }
+    free(c.refs);
+    return ret;
+}

@@ -1,0 +1,353 @@
+/*
+ * qcow2-cluster.c — guest cluster to host cluster mapping through the L1
+ * and L2 tables: lookup, reading one cluster's data, writing with
+ * copy-on-write, discard.
+ *
+ * The one thing to know: a write that needs a new host cluster writes the
+ * whole cluster (old content from the backing file, zeros, or the old
+ * cluster, overlaid with the new bytes) before the L2 entry changes in the
+ * cache; the L2 entry only reaches the disk through a barrier, so a crash
+ * never exposes an L2 entry pointing at unwritten data.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "block/qcow2.h"
+
+void qcow2_compressed_range(const Qcow2State *s, uint64_t entry, uint64_t *offset,
+                            uint64_t *len)
+{
+    uint32_t x = 62 - (s->cluster_bits - 8);
+    uint64_t off = entry & ((1ULL << x) - 1);
+    uint64_t sectors = ((entry >> x) & ((1ULL << (62 - x)) - 1)) + 1;
+
+    *offset = off;
+    *len = sectors * 512 - (off & 511);
+}
+
+/* The L2 table for guest_offset; with alloc, a missing table is created.
+ * *l2 is NULL when there is none. */
+static int l2_get(Qcow2State *s, uint64_t guest_offset, bool alloc, uint8_t **l2,
+                  Error **errp)
+{
+    uint64_t l1i = guest_offset >> (s->cluster_bits + s->l2_bits);
+    uint64_t off;
+    int ret;
+
+    *l2 = NULL;
+    if (l1i >= s->l1_size) {
+        if (alloc) {
+            return error_setg(errp, -EIO, "'%s': L1 table too small for offset %llu",
+                              s->filename, (unsigned long long)guest_offset);
+        }
+        return 0;
+    }
+    off = s->l1[l1i] & QCOW2_OFFSET_MASK;
+    if (off) {
+        ret = qcow2_check_table_offset(s, off, "L2 table", errp);
+        return ret < 0 ? ret : qcow2_cache_get(s, &s->l2_cache, off, l2, errp);
+    }
+    if (!alloc) {
+        return 0;
+    }
+    ret = qcow2_alloc_clusters(s, 1, &off, errp);
+    if (ret < 0) {
+        return ret;
+    }
+    ret = qcow2_cache_get_empty(s, &s->l2_cache, off, l2, errp);
+    if (ret < 0) {
+        return ret;
+    }
+    s->l1[l1i] = off | QCOW2_OFLAG_COPIED;
+    s->l1_dirty = true;
+    return 0;
+}
+
+static size_t l2_index(const Qcow2State *s, uint64_t guest_offset)
+{
+    return (size_t)((guest_offset >> s->cluster_bits) & (qcow2_l2_entries(s) - 1));
+}
+
+static int classify(Qcow2State *s, uint64_t e, Qcow2ClusterType *type, Error **errp)
+{
+    if (e & QCOW2_OFLAG_COMPRESSED) {
+        *type = QCOW2_CLUSTER_COMPRESSED;
+        return 0;
+    }
+    if (s->version >= 3 && (e & QCOW2_OFLAG_ZERO)) {
+        *type = QCOW2_CLUSTER_ZERO;
+        return 0;
+    }
+    if (!(e & QCOW2_OFFSET_MASK)) {
+        *type = QCOW2_CLUSTER_UNALLOCATED;
+        return 0;
+    }
+    *type = QCOW2_CLUSTER_NORMAL;
+    return qcow2_check_table_offset(s, e & QCOW2_OFFSET_MASK, "data cluster", errp);
+}
+
+int qcow2_get_cluster(Qcow2State *s, uint64_t guest_offset, Qcow2ClusterType *type,
+                      uint64_t *entry, Error **errp)
+{
+    uint8_t *l2;
+    int ret = l2_get(s, guest_offset, false, &l2, errp);
+
+    *type = QCOW2_CLUSTER_UNALLOCATED;
+    *entry = 0;
+    if (ret < 0 || !l2) {
+        return ret;
+    }
+    *entry = qcow2_be64(l2 + 8 * l2_index(s, guest_offset));
+    return classify(s, *entry, type, errp);
+}
+
+static int read_compressed(Qcow2State *s, uint64_t entry, Error **errp)
+{
+    uint64_t off, len;
+    int64_t fsize = file_size(s->fd);
+    uint8_t *src;
+    int ret;
+
+    if (s->cbuf_entry == entry) {
+        return 0;
+    }
+    qcow2_compressed_range(s, entry, &off, &len);
+    if (fsize < 0 || off >= (uint64_t)fsize || off < s->cluster_size) {
+        return qcow2_signal_corruption(s, errp,
+                                       "compressed cluster at offset %#llx is outside the "
+                                       "file's data area",
+                                       (unsigned long long)off);
+    }
+    src = calloc(1, len);
+    if (!src) {
+        return error_setg(errp, -ENOMEM, "'%s': out of memory", s->filename);
+    }
+    /* The last compressed cluster may end before its last sector. */
+    ret = file_pread(s->fd, src, len < (uint64_t)fsize - off ? len : (uint64_t)fsize - off,
+                     off);
+    if (ret == 0) {
+        ret = qcow2_decompress(s->compression_type, src, len, s->cbuf, s->cluster_size);
+        if (ret < 0) {
+            ret = error_setg(errp, -EIO,
+                             "'%s': could not decompress the cluster at offset %#llx",
+                             s->filename, (unsigned long long)off);
+        }
+    } else {
+        ret = error_setg(errp, ret, "'%s': could not read a compressed cluster: %s",
+                         s->filename, strerror(-ret));
+    }
+    free(src);
+    s->cbuf_entry = ret < 0 ? 0 : entry;
+    return ret;
+}
+
+int qcow2_read_cluster_data(Qcow2State *s, uint64_t guest_offset, Qcow2ClusterType type,
+                            uint64_t entry, uint8_t *buf, size_t len, Error **errp)
+{
+    uint64_t in = guest_offset & (s->cluster_size - 1);
+    int ret;
+
+    switch (type) {
+    case QCOW2_CLUSTER_UNALLOCATED:
+        return bdrv_read_backing(s->bs, guest_offset, buf, len, errp);
+    case QCOW2_CLUSTER_ZERO:
+        memset(buf, 0, len);
+        return 0;
+    case QCOW2_CLUSTER_COMPRESSED:
+        ret = read_compressed(s, entry, errp);
+        if (ret == 0) {
+            memcpy(buf, s->cbuf + in, len);
+        }
+        return ret;
+    case QCOW2_CLUSTER_NORMAL:
+        ret = file_pread(s->fd, buf, len, (entry & QCOW2_OFFSET_MASK) + in);
+        if (ret < 0) {
+            return error_setg(errp, ret, "'%s': could not read data at offset %#llx: %s",
+                              s->filename, (unsigned long long)(entry & QCOW2_OFFSET_MASK),
+                              strerror(-ret));
+        }
+        return 0;
+    }
+    return -EINVAL;
+}
+
+/* Frees what an L2 entry pointed to (call after a barrier). */
+static int free_entry(Qcow2State *s, Qcow2ClusterType type, uint64_t e, Error **errp)
+{
+    if (type == QCOW2_CLUSTER_COMPRESSED) {
+        uint64_t off, len;
+        qcow2_compressed_range(s, e, &off, &len);
+        uint64_t first = off >> s->cluster_bits, last = (off + len - 1) >> s->cluster_bits;
+        if (s->cbuf_entry == e) {
+            s->cbuf_entry = 0;
+        }
+        return qcow2_free_clusters(s, first << s->cluster_bits, last - first + 1, errp);
+    }
+    if (e & QCOW2_OFFSET_MASK) {
+        return qcow2_free_clusters(s, e & QCOW2_OFFSET_MASK, 1, errp);
+    }
+    return 0;
+}
+
+int qcow2_write_cluster(Qcow2State *s, uint64_t guest_offset, const uint8_t *buf,
+                        size_t len, Error **errp)
+{
+    uint64_t in = guest_offset & (s->cluster_size - 1);
+    uint64_t start = guest_offset - in;
+    uint64_t e, host;
+    Qcow2ClusterType type;
+    uint8_t *l2, *cluster = NULL;
+    size_t idx = l2_index(s, guest_offset);
+    int ret = qcow2_mark_dirty(s, errp);
+
+    if (ret == 0) {
+        ret = l2_get(s, guest_offset, true, &l2, errp);
+    }
+    if (ret < 0) {
+        return ret;
+    }
+    e = qcow2_be64(l2 + 8 * idx);
+    ret = classify(s, e, &type, errp);
+    if (ret < 0) {
+        return ret;
+    }
+    if (type == QCOW2_CLUSTER_NORMAL && (e & QCOW2_OFLAG_COPIED)) {
+        host = e & QCOW2_OFFSET_MASK;
+        ret = qcow2_check_overlap(s, host, s->cluster_size, "data cluster", errp);
+        if (ret == 0) {
+            ret = file_pwrite(s->fd, buf, len, host + in);
+            if (ret < 0) {
+                ret = error_setg(errp, ret, "'%s': could not write data at offset %#llx: %s",
+                                 s->filename, (unsigned long long)host, strerror(-ret));
+            }
+        }
+        return ret;
+    }
+
+    cluster = malloc(s->cluster_size);
+    if (!cluster) {
+        return error_setg(errp, -ENOMEM, "'%s': out of memory", s->filename);
+    }
+    if (len < s->cluster_size) {
+        uint64_t avail = s->bs->total_size - start;
+        size_t n = avail < s->cluster_size ? (size_t)avail : (size_t)s->cluster_size;
+        memset(cluster, 0, s->cluster_size);
+        if (type != QCOW2_CLUSTER_ZERO) {
+            ret = qcow2_read_cluster_data(s, start, type, e, cluster, n, errp);
+        }
+    }
+    if (ret == 0) {
+        memcpy(cluster + in, buf, len);
+        if (type == QCOW2_CLUSTER_ZERO && (e & QCOW2_OFFSET_MASK) &&
+            (e & QCOW2_OFLAG_COPIED)) {
+            host = e & QCOW2_OFFSET_MASK; /* preallocated zero cluster: reuse it */
+            type = QCOW2_CLUSTER_UNALLOCATED;
+        } else {
+            ret = qcow2_alloc_clusters(s, 1, &host, errp);
+        }
+    }
+    if (ret == 0) {
+        ret = qcow2_check_overlap(s, host, s->cluster_size, "data cluster", errp);
+    }
+    if (ret == 0) {
+        ret = file_pwrite(s->fd, cluster, s->cluster_size, host);
+        if (ret < 0) {
+            ret = error_setg(errp, ret, "'%s': could not write data at offset %#llx: %s",
+                             s->filename, (unsigned long long)host, strerror(-ret));
+        }
+    }
+    free(cluster);
+    if (ret == 0) {
+        ret = l2_get(s, guest_offset, true, &l2, errp); /* the cache may have moved */
+    }
+    if (ret < 0) {
+        return ret;
+    }
+    qcow2_put_be64(l2 + 8 * idx, host | QCOW2_OFLAG_COPIED);
+    qcow2_cache_mark_dirty(&s->l2_cache, l2);
+    if (type == QCOW2_CLUSTER_COMPRESSED || type == QCOW2_CLUSTER_NORMAL ||
+        (type == QCOW2_CLUSTER_ZERO && (e & QCOW2_OFFSET_MASK))) {
+        ret = qcow2_barrier(s, errp);
+        if (ret == 0) {
+            ret = free_entry(s, type, e, errp);
+        }
+    }
+    return ret;
+}
+
+typedef struct FreeList {
+    size_t n, cap;
+    uint64_t *entries;
+    Qcow2ClusterType *types;
+} FreeList;
+
+static int free_list_add(FreeList *f, Qcow2ClusterType type, uint64_t e)
+{
+    if (f->n == f->cap) {
+        size_t cap = f->cap ? f->cap * 2 : 64;
+        uint64_t *ne = realloc(f->entries, cap * sizeof(*ne));
+        if (!ne) {
+            return -ENOMEM;
+        }
+        f->entries = ne;
+        Qcow2ClusterType *nt = realloc(f->types, cap * sizeof(*nt));
+        if (!nt) {
+            return -ENOMEM;
+        }
+        f->types = nt;
+        f->cap = cap;
+    }
+    f->entries[f->n] = e;
+    f->types[f->n++] = type;
+    return 0;
+}
+
+int qcow2_discard_clusters(Qcow2State *s, uint64_t offset, uint64_t len, Error **errp)
+{
+    uint64_t cs = s->cluster_size;
+    uint64_t start = (offset + cs - 1) & ~(cs - 1);
+    uint64_t end = offset + len == s->bs->total_size ? offset + len : (offset + len) & ~(cs - 1);
+    bool backing = s->bs->backing_file != NULL;
+    uint64_t zero = backing ? QCOW2_OFLAG_ZERO : 0;
+    FreeList f = { 0 };
+    int ret = 0;
+
+    if (backing && s->version < 3) {
+        return 0; /* v2 cannot hide backing data; discard is only a hint */
+    }
+    if (start < end) {
+        ret = qcow2_mark_dirty(s, errp);
+    }
+    for (uint64_t g = start; g < end && ret == 0; g += cs) {
+        uint8_t *l2;
+        Qcow2ClusterType type;
+        uint64_t e;
+
+        ret = l2_get(s, g, backing, &l2, errp);
+        if (ret < 0 || !l2) {
+            continue;
+        }
+        e = qcow2_be64(l2 + 8 * l2_index(s, g));
+        ret = classify(s, e, &type, errp);
+        if (ret < 0 || e == zero) {
+            continue;
+        }
+        qcow2_put_be64(l2 + 8 * l2_index(s, g), zero);
+        qcow2_cache_mark_dirty(&s->l2_cache, l2);
+        if (type == QCOW2_CLUSTER_COMPRESSED || (e & QCOW2_OFFSET_MASK)) {
+            if (free_list_add(&f, type, e) < 0) {
+                ret = error_setg(errp, -ENOMEM, "'%s': out of memory", s->filename);
+            }
+        }
+    }
+    if (ret == 0 && f.n) {
+        ret = qcow2_barrier(s, errp);
+        for (size_t i = 0; i < f.n && ret == 0; i++) {
+            ret = free_entry(s, f.types[i], f.entries[i], errp);
+        }
+    }
+    free(f.entries);
+    free(f.types);
+    return ret;
+}

@@ -1,0 +1,297 @@
+/*
+ * qcow2.c — the qcow2 BlockDriver: open/close, byte-granular read and
+ * write split into clusters, flush, discard, resize, info, check.
+ *
+ * The one thing to know: opening read/write refuses corrupt images and
+ * images with internal snapshots, clears unknown autoclear bits, and
+ * repairs leaks of a dirty image; flush is a full barrier and then clears
+ * the dirty bit that the first write of the session set.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "block/qcow2.h"
+
+#define L2_CACHE_TABLES 16
+#define RB_CACHE_BLOCKS 4
+
+static int qcow2_probe(const uint8_t *buf, size_t len)
+{
+    /* Magic only: a bad version is reported by open, not read as raw. */
+    return len >= 4 && qcow2_be32(buf) == QCOW2_MAGIC ? 100 : 0;
+}
+
+static int open_writable(Qcow2State *s, int flags, Error **errp)
+{
+    BlockCheckResult res;
+    int ret;
+
+    if (s->incompat & QCOW2_INCOMPAT_CORRUPT) {
+        return error_setg(errp, -EACCES, "'%s': Image is corrupt; cannot be opened read/write",
+                          s->filename);
+    }
+    if (s->nb_snapshots) {
+        return error_setg(errp, -ENOTSUP,
+                          "'%s': images with internal snapshots can only be opened read-only "
+                          "for now",
+                          s->filename);
+    }
+    if (s->autoclear) {
+        s->autoclear = 0;
+        ret = qcow2_header_write(s, errp);
+        if (ret < 0) {
+            return ret;
+        }
+    }
+    if ((s->incompat & QCOW2_INCOMPAT_DIRTY) && !(flags & BDRV_O_CHECK)) {
+        memset(&res, 0, sizeof(res));
+        ret = qcow2_check_image(s, &res, BDRV_FIX_LEAKS, errp);
+        if (ret < 0) {
+            return ret;
+        }
+        if (res.corruptions) {
+            return error_setg(errp, -EIO,
+                              "'%s': image was not closed cleanly and has %llu refcount "
+                              "errors; see 'mimic-img check'",
+                              s->filename, (unsigned long long)res.corruptions);
+        }
+        ret = qcow2_barrier(s, errp);
+        if (ret == 0) {
+            ret = qcow2_header_set_incompat(s, 0, QCOW2_INCOMPAT_DIRTY, errp);
+        }
+        return ret;
+    }
+    return 0;
+}
+
+static void qcow2_close(BlockDriverState *bs)
+{
+    Qcow2State *s = bs->opaque;
+
+    qcow2_cache_destroy(&s->l2_cache);
+    qcow2_cache_destroy(&s->rb_cache);
+    for (int i = 0; i < s->n_exts; i++) {
+        free(s->exts[i].data);
+    }
+    free(s->exts);
+    free(s->header_raw);
+    free(s->l1);
+    free(s->rt);
+    free(s->cbuf);
+}
+
+static int qcow2_open(BlockDriverState *bs, int flags, Error **errp)
+{
+    Qcow2State *s = bs->opaque;
+    int64_t fsize;
+    int ret;
+
+    s->bs = bs;
+    s->fd = bs->fd;
+    s->filename = bs->filename;
+    ret = qcow2_header_read(s, errp);
+    if (ret < 0) {
+        return ret;
+    }
+    fsize = file_size(s->fd);
+    s->end_cluster = ((uint64_t)fsize + s->cluster_size - 1) >> s->cluster_bits;
+    s->cbuf = malloc(s->cluster_size);
+    if (!s->cbuf || qcow2_cache_init(&s->l2_cache, L2_CACHE_TABLES, s->cluster_size, true) ||
+        qcow2_cache_init(&s->rb_cache, RB_CACHE_BLOCKS, s->cluster_size, false)) {
+        return error_setg(errp, -ENOMEM, "'%s': out of memory for the metadata caches",
+                          s->filename);
+    }
+    if (flags & BDRV_O_RDWR) {
+        s->writable = true;
+        ret = open_writable(s, flags, errp);
+    }
+    return ret;
+}
+
+static int qcow2_read(BlockDriverState *bs, uint64_t offset, void *buf, size_t len,
+                      Error **errp)
+{
+    Qcow2State *s = bs->opaque;
+    uint8_t *p = buf;
+
+    while (len > 0) {
+        uint64_t in = offset & (s->cluster_size - 1);
+        size_t n = s->cluster_size - in < len ? (size_t)(s->cluster_size - in) : len;
+        Qcow2ClusterType type;
+        uint64_t entry;
+        int ret = qcow2_get_cluster(s, offset, &type, &entry, errp);
+
+        if (ret == 0) {
+            ret = qcow2_read_cluster_data(s, offset, type, entry, p, n, errp);
+        }
+        if (ret < 0) {
+            return ret;
+        }
+        p += n;
+        offset += n;
+        len -= n;
+    }
+    return 0;
+}
+
+static int qcow2_write(BlockDriverState *bs, uint64_t offset, const void *buf, size_t len,
+                       Error **errp)
+{
+    Qcow2State *s = bs->opaque;
+    const uint8_t *p = buf;
+
+    if (!s->writable) {
+        return error_setg(errp, -EACCES, "'%s': image is not writable", s->filename);
+    }
+    while (len > 0) {
+        uint64_t in = offset & (s->cluster_size - 1);
+        size_t n = s->cluster_size - in < len ? (size_t)(s->cluster_size - in) : len;
+        int ret = qcow2_write_cluster(s, offset, p, n, errp);
+
+        if (ret < 0) {
+            return ret;
+        }
+        p += n;
+        offset += n;
+        len -= n;
+    }
+    return 0;
+}
+
+static int qcow2_flush(BlockDriverState *bs, Error **errp)
+{
+    Qcow2State *s = bs->opaque;
+    int ret;
+
+    if (!s->writable) {
+        return 0;
+    }
+    ret = qcow2_barrier(s, errp);
+    if (ret == 0 && s->dirty_marked) {
+        ret = qcow2_header_set_incompat(s, 0, QCOW2_INCOMPAT_DIRTY, errp);
+        s->dirty_marked = false;
+    }
+    return ret;
+}
+
+static int qcow2_discard(BlockDriverState *bs, uint64_t offset, uint64_t len, Error **errp)
+{
+    Qcow2State *s = bs->opaque;
+
+    if (!s->writable) {
+        return error_setg(errp, -EACCES, "'%s': image is not writable", s->filename);
+    }
+    return qcow2_discard_clusters(s, offset, len, errp);
+}
+
+static int qcow2_truncate(BlockDriverState *bs, uint64_t size, Error **errp)
+{
+    Qcow2State *s = bs->opaque;
+
+    if (!s->writable) {
+        return error_setg(errp, -EACCES, "'%s': image is not writable", s->filename);
+    }
+    if (size < bs->total_size) {
+        return error_setg(errp, -ENOTSUP, "'%s': shrinking qcow2 images is not supported yet",
+                          s->filename);
+    }
+    return qcow2_grow(s, size, errp);
+}
+
+static void add_item(BlockInfo *info, const char *key, const char *value, bool is_string)
+{
+    BlockInfoItem *it = &info->specific[info->n_specific++];
+
+    snprintf(it->key, sizeof(it->key), "%s", key);
+    snprintf(it->value, sizeof(it->value), "%s", value);
+    it->is_string = is_string;
+}
+
+static int qcow2_get_info(BlockDriverState *bs, BlockInfo *info, Error **errp)
+{
+    Qcow2State *s = bs->opaque;
+    char bits[16];
+
+    info->cluster_size = s->cluster_size;
+    info->has_dirty = true;
+    info->dirty = (s->incompat & QCOW2_INCOMPAT_DIRTY) && !s->dirty_marked;
+    add_item(info, "compat", s->version == 2 ? "0.10" : "1.1", true);
+    add_item(info, "compression-type", s->compression_type ? "zstd" : "zlib", true);
+    if (s->version >= 3) {
+        add_item(info, "lazy-refcounts",
+                 (s->compat & QCOW2_COMPAT_LAZY_REFCOUNTS) ? "true" : "false", false);
+    }
+    snprintf(bits, sizeof(bits), "%u", s->refcount_bits);
+    add_item(info, "refcount-bits", bits, false);
+    if (s->version >= 3) {
+        add_item(info, "corrupt", (s->incompat & QCOW2_INCOMPAT_CORRUPT) ? "true" : "false",
+                 false);
+        add_item(info, "extended-l2", "false", false);
+    }
+    return 0;
+}
+
+static int qcow2_check(BlockDriverState *bs, BlockCheckResult *res, int fix, Error **errp)
+{
+    return qcow2_check_image(bs->opaque, res, fix, errp);
+}
+
+static int status_of(Qcow2ClusterType type)
+{
+    switch (type) {
+    case QCOW2_CLUSTER_ZERO:
+        return BDRV_STATUS_ZERO | BDRV_STATUS_ALLOCATED;
+    case QCOW2_CLUSTER_NORMAL:
+    case QCOW2_CLUSTER_COMPRESSED:
+        return BDRV_STATUS_DATA | BDRV_STATUS_ALLOCATED;
+    default:
+        return 0;
+    }
+}
+
+static int qcow2_block_status(BlockDriverState *bs, uint64_t offset, uint64_t *pnum,
+                              Error **errp)
+{
+    Qcow2State *s = bs->opaque;
+    uint64_t done = 0, want = *pnum;
+    int status = -1;
+
+    while (done < want) {
+        uint64_t g = offset + done, in = g & (s->cluster_size - 1);
+        uint64_t n = s->cluster_size - in < want - done ? s->cluster_size - in : want - done;
+        Qcow2ClusterType type;
+        uint64_t entry;
+        int ret = qcow2_get_cluster(s, g, &type, &entry, errp);
+
+        if (ret < 0) {
+            return ret;
+        }
+        if (status >= 0 && status_of(type) != status) {
+            break;
+        }
+        status = status_of(type);
+        done += n;
+    }
+    *pnum = done;
+    return status < 0 ? 0 : status;
+}
+
+const BlockDriver bdrv_qcow2 = {
+    .format_name = "qcow2",
+    .state_size = sizeof(Qcow2State),
+    .probe = qcow2_probe,
+    .open = qcow2_open,
+    .close = qcow2_close,
+    .read = qcow2_read,
+    .write = qcow2_write,
+    .flush = qcow2_flush,
+    .discard = qcow2_discard,
+    .truncate = qcow2_truncate,
+    .get_info = qcow2_get_info,
+    .create = qcow2_create,
+    .check = qcow2_check,
+    .block_status = qcow2_block_status,
+};

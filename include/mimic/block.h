@@ -1,0 +1,168 @@
+/*
+ * block.h — the block layer: disk image formats behind one BlockDriver ops
+ * struct, opened as BlockDriverStates that may have a backing chain.
+ *
+ * The one thing to know: every function that can fail returns a negative
+ * errno and, when errp is not NULL, fills *errp with a message that names
+ * the file; nothing here aborts on bad input. There is no global state
+ * except the constant driver table: each BlockDriverState carries its own
+ * lock (bs->lock), taken by the bdrv_* entry points around each driver
+ * call, so several threads may issue requests to the same image (today
+ * they are serialised per image; drivers run synchronously).
+ */
+#ifndef MIMIC_BLOCK_H
+#define MIMIC_BLOCK_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---- errors ------------------------------------------------------------ */
+
+typedef struct Error {
+    int code;  /* negative errno */
+    char *msg; /* full message, e.g. "'a.qcow2': L1 table offset ... " */
+} Error;
+
+/* Sets *errp (if errp and *errp is NULL) and returns code (negative). */
+int error_setg(Error **errp, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void error_free(Error *err);
+/* Prints "prog: message" to stderr and frees the error. */
+void error_report_free(const char *prog, Error *err);
+
+/* ---- driver interface -------------------------------------------------- */
+
+typedef struct BlockDriverState BlockDriverState;
+
+enum {
+    BDRV_O_RDWR = 1 << 0,       /* open read/write (default read-only) */
+    BDRV_O_NO_BACKING = 1 << 1, /* do not open the backing file */
+    BDRV_O_CHECK = 1 << 2,      /* opened by check: skip dirty repair */
+};
+
+/* Key/value pairs of "format-specific" information (qemu-img info). */
+typedef struct BlockInfoItem {
+    char key[32];   /* JSON key, e.g. "lazy-refcounts" ('-' → ' ' for humans) */
+    char value[48]; /* printed as is */
+    bool is_string; /* quoted in JSON */
+} BlockInfoItem;
+
+typedef struct BlockInfo {
+    uint64_t cluster_size; /* 0: the format has none */
+    bool dirty;
+    bool has_dirty;        /* the format has a dirty flag */
+    int n_specific;
+    BlockInfoItem specific[12];
+} BlockInfo;
+
+typedef struct BlockCreateOptions {
+    uint64_t size;
+    uint64_t cluster_size;     /* 0: the format's default */
+    const char *backing_file;  /* as stored in the image */
+    const char *backing_fmt;
+    int qcow2_version;         /* 2 or 3; 0: 3 */
+    bool lazy_refcounts;
+    int compression_type;      /* 0 zlib, 1 zstd */
+} BlockCreateOptions;
+
+typedef struct BlockCheckResult {
+    uint64_t corruptions;     /* refcount lower than references, bad entries */
+    uint64_t leaks;           /* refcount higher than references */
+    uint64_t corruptions_fixed;
+    uint64_t leaks_fixed;
+    uint64_t check_errors;    /* could not read metadata */
+    uint64_t allocated_clusters, total_clusters;
+    uint64_t fragmented_clusters, compressed_clusters;
+    uint64_t image_end_offset;
+} BlockCheckResult;
+
+enum { BDRV_FIX_LEAKS = 1, BDRV_FIX_ERRORS = 2 };
+
+/* Result of block_status: what a range is. */
+enum {
+    BDRV_STATUS_DATA = 1,      /* allocated in this image with data */
+    BDRV_STATUS_ZERO = 2,      /* reads as zeros */
+    BDRV_STATUS_ALLOCATED = 4, /* this image decides (not the backing file) */
+};
+
+typedef struct BlockDriver {
+    const char *format_name;
+    size_t state_size; /* bytes of bs->opaque, zeroed before open */
+    /* Score 0..100 for the first bytes of a file (len may be short). */
+    int (*probe)(const uint8_t *buf, size_t len);
+    /* bs->fd and bs->filename are set; sets bs->total_size and, if any,
+     * bs->backing_file / bs->backing_format. */
+    int (*open)(BlockDriverState *bs, int flags, Error **errp);
+    void (*close)(BlockDriverState *bs);
+    /* Any byte offset and length inside the virtual size. */
+    int (*read)(BlockDriverState *bs, uint64_t offset, void *buf, size_t len, Error **errp);
+    int (*write)(BlockDriverState *bs, uint64_t offset, const void *buf, size_t len,
+                 Error **errp);
+    int (*flush)(BlockDriverState *bs, Error **errp);
+    int (*discard)(BlockDriverState *bs, uint64_t offset, uint64_t len, Error **errp);
+    int (*truncate)(BlockDriverState *bs, uint64_t size, Error **errp);
+    int (*get_info)(BlockDriverState *bs, BlockInfo *info, Error **errp);
+    int (*create)(const char *filename, const BlockCreateOptions *opts, Error **errp);
+    /* Optional. */
+    int (*check)(BlockDriverState *bs, BlockCheckResult *res, int fix, Error **errp);
+    /* Returns BDRV_STATUS_* for [offset, offset + *pnum); shortens *pnum
+     * to the extent with the same status. */
+    int (*block_status)(BlockDriverState *bs, uint64_t offset, uint64_t *pnum,
+                        Error **errp);
+} BlockDriver;
+
+struct BlockDriverState {
+    const BlockDriver *drv;
+    void *opaque;         /* driver state */
+    char *filename;
+    int fd;               /* the image file */
+    int flags;            /* BDRV_O_* */
+    uint64_t total_size;  /* virtual size in bytes */
+    char *backing_file;   /* name stored in the image, or NULL */
+    char *backing_format; /* format stored in the image, or NULL */
+    BlockDriverState *backing;
+    pthread_mutex_t lock; /* serialises driver calls on this image */
+};
+
+/* ---- using images ------------------------------------------------------ */
+
+const BlockDriver *bdrv_find_format(const char *name);
+/* Opens filename with the given format (NULL: probe) and its backing
+ * chain (read-only), unless BDRV_O_NO_BACKING. */
+int bdrv_open(BlockDriverState **pbs, const char *filename, const char *format, int flags,
+              Error **errp);
+/* Flushes (if writable) and closes bs and its backing chain; NULL is ok. */
+int bdrv_close(BlockDriverState *bs, Error **errp);
+int bdrv_pread(BlockDriverState *bs, uint64_t offset, void *buf, size_t len, Error **errp);
+int bdrv_pwrite(BlockDriverState *bs, uint64_t offset, const void *buf, size_t len,
+                Error **errp);
+int bdrv_flush(BlockDriverState *bs, Error **errp);
+int bdrv_discard(BlockDriverState *bs, uint64_t offset, uint64_t len, Error **errp);
+int bdrv_truncate(BlockDriverState *bs, uint64_t size, Error **errp);
+int bdrv_get_info(BlockDriverState *bs, BlockInfo *info, Error **errp);
+int bdrv_check(BlockDriverState *bs, BlockCheckResult *res, int fix, Error **errp);
+/* Status of [offset, offset + *pnum) in bs alone (see BDRV_STATUS_*). */
+int bdrv_block_status(BlockDriverState *bs, uint64_t offset, uint64_t *pnum, Error **errp);
+int bdrv_create(const char *format, const char *filename, const BlockCreateOptions *opts,
+                Error **errp);
+
+/* For drivers: reads what lies under bs (the backing chain, zeros past
+ * its end or without one). */
+int bdrv_read_backing(BlockDriverState *bs, uint64_t offset, void *buf, size_t len,
+                      Error **errp);
+/* Path of a backing file named in image `filename` (relative to its dir). */
+char *bdrv_backing_path(const char *filename, const char *backing);
+
+/* File helpers: whole-buffer pread/pwrite; -EIO (short read) past EOF. */
+int file_pread(int fd, void *buf, size_t len, uint64_t offset);
+int file_pwrite(int fd, const void *buf, size_t len, uint64_t offset);
+int64_t file_size(int fd);
+/* Bytes the file occupies on disk (qemu-img's "disk size"). */
+int64_t file_allocated(int fd);
+
+extern const BlockDriver bdrv_raw;
+extern const BlockDriver bdrv_qcow2;
+
+#endif

@@ -1,0 +1,40 @@
+/*
+ * img.h — shared pieces of mimic-img's subcommands (one file each in tools/img/).
+ *
+ * The one thing to know: each subcommand is `int img_NAME(int argc, char
+ * **argv)` with argv[0] the subcommand name, parses its own options with
+ * getopt, and returns the process exit status (qemu-img's codes).
+ */
+#ifndef TOOLS_IMG_H
+#define TOOLS_IMG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "mimic/block.h"
+
+/* Prints "mimic-img: message" on stderr. */
+void img_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Reports err (and frees it). */
+void img_report(Error *err);
+/* Parses "10G", "512k", "1.5M" (k/M/G/T/P/E, powers of 1024); -1 on error. */
+int img_parse_size(const char *s, uint64_t *out);
+/* qemu-img's human size: "196 KiB", "64 MiB". Returns a static buffer. */
+const char *img_size_to_str(uint64_t v);
+/* Opens an image, reporting errors; returns NULL on failure. */
+BlockDriverState *img_open(const char *filename, const char *fmt, int flags);
+/* Whether [offset, offset + *pnum) reads as zeros through the whole
+ * backing chain, without reading data; shortens *pnum. */
+int img_range_is_zero(BlockDriverState *bs, uint64_t offset, uint64_t *pnum, bool *zero);
+bool img_buffer_is_zero(const uint8_t *buf, size_t len);
+/* Prints the progress line for -p. */
+void img_progress(double percent, bool done);
+
+int img_create(int argc, char **argv);
+int img_info(int argc, char **argv);
+int img_check(int argc, char **argv);
+int img_convert(int argc, char **argv);
+int img_resize(int argc, char **argv);
+int img_compare(int argc, char **argv);
+
+#endif
