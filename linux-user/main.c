@@ -14,9 +14,11 @@
 
 #include "linux-user/cpu-loop.h"
 #include "linux-user/guest-mem.h"
+#include "linux-user/guest-signal.h"
 #include "linux-user/host-signal.h"
 #include "linux-user/linux-user.h"
 #include "linux-user/loader.h"
+#include "linux-user/proc-self.h"
 #include "linux-user/syscall.h"
 #include "mimic/log.h"
 
@@ -296,6 +298,7 @@ int linux_user_main(int argc, char **argv)
     if (elf_load_file(prog, 0, &exe, err, sizeof(err)) < 0) {
         die_load(prog, err);
     }
+    proc_self_add_image(exe.start, exe.end, linux_process.exe_path);
     bool dynamic = exe.interp[0] != '\0';
     if (dynamic) {
         char buf[PATH_MAX];
@@ -305,8 +308,13 @@ int linux_user_main(int argc, char **argv)
                     o.ld_prefix ? "" : " (set the guest sysroot with -L or QEMU_LD_PREFIX)");
             return 1;
         }
+        proc_self_add_image(interp.start, interp.end, path);
     }
     guest_brk_init(guest_page_align(exe.end));
+    r = signal_trampoline_init();
+    if (r < 0) {
+        die_load(prog, strerror(-r));
+    }
 
     char **guest_argv = &argv[o.prog_index];
     if (o.argv0) {
@@ -322,6 +330,7 @@ int linux_user_main(int argc, char **argv)
         die_load(prog, err);
     }
     free(env);
+    proc_self_init(sp);
 
     RISCVCPU *cpu = calloc(1, sizeof(*cpu));
     LinuxTask *task = calloc(1, sizeof(*task));
@@ -346,5 +355,6 @@ int linux_user_main(int argc, char **argv)
         fprintf(stderr, PROG ": cannot install fault handlers: %s\n", strerror(errno));
         return 1;
     }
+    signal_host_set_task(task);
     riscv_cpu_loop(task);
 }

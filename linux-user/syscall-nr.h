@@ -62,6 +62,8 @@ enum {
     NR_futex = 98,
     NR_set_robust_list = 99,
     NR_nanosleep = 101,
+    NR_getitimer = 102,
+    NR_setitimer = 103,
     NR_clock_gettime = 113,
     NR_clock_getres = 114,
     NR_clock_nanosleep = 115,
