@@ -154,6 +154,18 @@ static void add_env_edit(Options *o, const char *text, bool unset)
     e[o->nb_env_edits++] = (EnvEdit){ text, unset };
 }
 
+/* True for the options that take an argument (opt without its dashes). */
+static bool option_has_arg(const char *opt)
+{
+    static const char *const with_arg[] = { "L", "E", "U", "0", "cpu", "d", "D", "accel" };
+    for (size_t k = 0; k < sizeof(with_arg) / sizeof(with_arg[0]); k++) {
+        if (strcmp(opt, with_arg[k]) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
 static void parse_options(int argc, char **argv, Options *o)
 {
     const char *s = getenv("QEMU_LD_PREFIX");
@@ -176,14 +188,11 @@ static void parse_options(int argc, char **argv, Options *o)
             break;
         }
         const char *arg = NULL;
-        static const char *const with_arg[] = { "L", "E", "U", "0", "cpu", "d", "D", "accel" };
-        for (size_t k = 0; k < sizeof(with_arg) / sizeof(with_arg[0]); k++) {
-            if (strcmp(opt, with_arg[k]) == 0) {
-                if (i + 1 >= argc) {
-                    die_usage("option '%s' needs an argument", argv[i]);
-                }
-                arg = argv[++i];
+        if (option_has_arg(opt)) {
+            if (i + 1 >= argc) {
+                die_usage("option '%s' needs an argument", argv[i]);
             }
+            arg = argv[++i];
         }
         if (!strcmp(opt, "h") || !strcmp(opt, "help")) {
             usage(stdout);
@@ -267,6 +276,41 @@ static char **build_guest_env(const Options *o)
     return env;
 }
 
+/* What an execve'd guest program inherits: mimic itself and the options
+ * before the program, except those about this program's argv0 and
+ * environment (the guest passes its own); -L is passed explicitly so that
+ * QEMU_LD_PREFIX in a changed environment cannot override it. */
+static void save_exec_options(int argc, char **argv, const Options *o)
+{
+    if (!realpath("/proc/self/exe", linux_process.emulator_path)) {
+        snprintf(linux_process.emulator_path, sizeof(linux_process.emulator_path), "%s", argv[0]);
+    }
+    char **v = calloc((size_t)argc + 2, sizeof(char *));
+    if (!v) {
+        return;
+    }
+    int n = 0;
+    if (o->ld_prefix) {
+        v[n++] = "-L";
+        v[n++] = (char *)o->ld_prefix;
+    }
+    for (int i = 1; i < o->prog_index; i++) {
+        const char *opt = argv[i] + 1 + (argv[i][1] == '-');
+        bool has_arg = option_has_arg(opt) && i + 1 < o->prog_index;
+        bool drop = !strcmp(opt, "0") || !strcmp(opt, "E") || !strcmp(opt, "U") ||
+                    !strcmp(opt, "L") || !*opt;
+        if (!drop) {
+            v[n++] = argv[i];
+            if (has_arg) {
+                v[n++] = argv[i + 1];
+            }
+        }
+        i += has_arg;
+    }
+    linux_process.exec_options = v;
+    linux_process.nb_exec_options = n;
+}
+
 static __attribute__((noreturn)) void die_load(const char *prog, const char *err)
 {
     fprintf(stderr, PROG ": %s: %s\n", prog, err);
@@ -284,6 +328,7 @@ int linux_user_main(int argc, char **argv)
     log_mask = o.log_mask;
     const char *prog = argv[o.prog_index];
     linux_process.ld_prefix = o.ld_prefix;
+    save_exec_options(argc, argv, &o);
     if (!realpath(prog, linux_process.exe_path)) {
         snprintf(linux_process.exe_path, sizeof(linux_process.exe_path), "%s", prog);
     }

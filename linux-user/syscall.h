@@ -54,6 +54,9 @@ typedef struct GuestSiginfo {
 typedef struct LinuxProcess {
     char exe_path[PATH_MAX];        /* absolute host path of the program */
     const char *ld_prefix;          /* -L sysroot, or NULL */
+    char emulator_path[PATH_MAX];   /* mimic itself, for execve of guest programs */
+    char **exec_options;            /* mimic options an execve'd guest inherits */
+    int nb_exec_options;
     GuestSigaction sigact[GUEST_NSIG + 1];
 } LinuxProcess;
 
@@ -98,6 +101,7 @@ extern const SyscallDef syscalls_mem[];
 extern const SyscallDef syscalls_time[];
 extern const SyscallDef syscalls_proc[];
 extern const SyscallDef syscalls_signal[];
+extern const SyscallDef syscalls_exec[];
 
 /* Runs guest system call nr; returns the value for the guest's a0. */
 int64_t syscall_do(LinuxTask *t, uint64_t nr, const uint64_t a[6]);
