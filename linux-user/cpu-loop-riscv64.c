@@ -13,6 +13,7 @@
 #include "linux-user/cpu-loop.h"
 #include "linux-user/guest-mem.h"
 #include "linux-user/guest-signal.h"
+#include "linux-user/host-signal.h"
 #include "linux-user/syscall.h"
 #include "mimic/log.h"
 
@@ -67,6 +68,11 @@ static void riscv_handle_excp(LinuxTask *t, RISCVCPU *cpu, Excp e)
         signal_force(t, SIGTRAP, TRAP_BRKPT, cs->pc);
         break;
     case EXCP_SEGV:
+        if (host_signal_take_fault() == SIGBUS) {
+            /* A file mapping touched past the end of its file. */
+            signal_force(t, SIGBUS, cs->fault_code, cs->fault_addr);
+            break;
+        }
         /* The guest page table, not the host's si_code, knows whether the
          * page exists: unmapped guest pages are PROT_NONE on the host. */
         signal_force(t, SIGSEGV, page_get_flags(cs->fault_addr) & PAGE_VALID ? SEGV_ACCERR : SEGV_MAPERR,

@@ -77,6 +77,13 @@ void signal_host_mirror(int sig, uint64_t handler);
 void signal_host_set_task(LinuxTask *t);
 /* Moves the host signals caught so far into t's pending set. */
 void signal_host_collect(LinuxTask *t);
+/* At start-up: the guest inherits the signal mask and the ignored
+ * signals of the process that exec'ed mimic (as across a real execve);
+ * the host mask is then opened. */
+void signal_host_inherit(LinuxTask *t);
+/* Just before a host execve: the host mask becomes the guest's, so the
+ * next program inherits it (old receives the current host mask). */
+void signal_host_exec_mask(const LinuxTask *t, sigset_t *old);
 /* Blocks every host signal (mask saved in old) / restores old. */
 void signal_host_block_all(sigset_t *old);
 void signal_host_restore(const sigset_t *old);

@@ -400,6 +400,7 @@ int linux_user_main(int argc, char **argv)
         fprintf(stderr, PROG ": cannot install fault handlers: %s\n", strerror(errno));
         return 1;
     }
+    signal_host_inherit(task);
     signal_host_set_task(task);
     riscv_cpu_loop(task);
 }

@@ -73,6 +73,36 @@ void signal_host_mirror(int sig, uint64_t handler)
     sigaction(sig, &sa, NULL);
 }
 
+void signal_host_inherit(LinuxTask *t)
+{
+    sigset_t none, old;
+    sigemptyset(&none);
+    pthread_sigmask(SIG_SETMASK, &none, &old);
+    for (int sig = 1; sig < NSIG && sig <= GUEST_NSIG; sig++) {
+        struct sigaction sa;
+        if (sigismember(&old, sig) == 1) {
+            t->sigmask |= SIG_BIT(sig);
+        }
+        if (!(SIGS_HOST_OWNED & SIG_BIT(sig)) && sigaction(sig, NULL, &sa) == 0 &&
+            sa.sa_handler == SIG_IGN) {
+            linux_process.sigact[sig].handler = GUEST_SIG_IGN;
+        }
+    }
+    t->sigmask &= ~SIGS_UNBLOCKABLE;
+}
+
+void signal_host_exec_mask(const LinuxTask *t, sigset_t *old)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    for (int sig = 1; sig < NSIG && sig <= GUEST_NSIG; sig++) {
+        if ((t->sigmask & SIG_BIT(sig)) && !(SIGS_HOST_OWNED & SIG_BIT(sig))) {
+            sigaddset(&set, sig);
+        }
+    }
+    pthread_sigmask(SIG_SETMASK, &set, old);
+}
+
 void signal_host_block_all(sigset_t *old)
 {
     sigset_t all;

@@ -7,7 +7,8 @@
  * The one thing to know: the decision is made on the file's first bytes
  * (a RISC-V ELF), after sysroot mapping, so "/bin/true" from a -L sysroot
  * runs under mimic; argv and envp are copied out of guest memory with
- * every pointer checked before anything is executed.
+ * every pointer checked before anything is executed. The guest signal
+ * mask travels as the host mask across the host execve.
  */
 #include <elf.h>
 #include <fcntl.h>
@@ -16,6 +17,7 @@
 #include <unistd.h>
 
 #include "linux-user/guest-mem.h"
+#include "linux-user/guest-signal.h"
 #include "linux-user/syscall-nr.h"
 #include "linux-user/syscall.h"
 #include "mimic/log.h"
@@ -140,6 +142,8 @@ static int64_t sys_execve(LinuxTask *t, const uint64_t *a)
         if (log_file) {
             fflush(log_file);
         }
+        sigset_t old;
+        signal_host_exec_mask(t, &old);
         if (is_guest_elf(path)) {
             char **v = mimic_argv(path, &argv);
             r = v ? syscall_host_ret(execve(linux_process.emulator_path, v, envp.v)) : -ENOMEM;
@@ -147,6 +151,7 @@ static int64_t sys_execve(LinuxTask *t, const uint64_t *a)
         } else {
             r = syscall_host_ret(execve(path, argv.v, envp.v));
         }
+        signal_host_restore(&old);
     }
     vec_free(&argv);
     vec_free(&envp);

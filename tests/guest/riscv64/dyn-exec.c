@@ -2,8 +2,9 @@
  * dyn-exec.c — execve of a guest program from a dynamic program: the
  * program runs itself again through /proc/self/exe with new arguments and
  * an environment of its own; the new image must run under the emulator
- * with the same sysroot (-L), see exactly that argv and envp, and its exit
- * status must be the process's. Errors come first: a missing file
+ * with the same sysroot (-L), see exactly that argv and envp, inherit the
+ * signal mask and the ignored signals (handled ones go back to SIG_DFL),
+ * and its exit status must be the process's. Errors come first: a missing file
  * (ENOENT), a bad argv pointer (EFAULT), a file without execute
  * permission (EACCES), each returning to the caller.
  *
@@ -12,6 +13,7 @@
  * fails with ENOEXEC; a real RISC-V Linux gives the output below.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,7 +41,19 @@ static int child(int argc, char **argv)
     const char *x = getenv("EXEC_X");
     printf("child: %d environment entries, EXEC_X=%s, GUEST_A=%s\n", n, x ? x : "(unset)",
            getenv("GUEST_A") ? "set" : "(unset)");
+    sigset_t cur;
+    sigprocmask(SIG_BLOCK, NULL, &cur);
+    struct sigaction usr2, term;
+    sigaction(SIGUSR2, NULL, &usr2);
+    sigaction(SIGTERM, NULL, &term);
+    printf("child: SIGUSR1 blocked %d, SIGUSR2 ignored %d, SIGTERM handler reset %d\n",
+           sigismember(&cur, SIGUSR1), usr2.sa_handler == SIG_IGN, term.sa_handler == SIG_DFL);
     return 5;
+}
+
+static void on_term(int sig)
+{
+    (void)sig;
 }
 
 static void try_exec(const char *what, const char *path, char *const *argv)
@@ -60,6 +74,12 @@ int main(int argc, char **argv)
     try_exec("missing file", "/nonexistent/program", args);
     try_exec("bad argv", "/proc/self/exe", (char *const *)16);
     try_exec("not executable", "/etc/passwd", args);
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGUSR1);
+    sigprocmask(SIG_BLOCK, &set, NULL);
+    signal(SIGUSR2, SIG_IGN);
+    signal(SIGTERM, on_term);
     printf("parent: exec'ing itself\n");
     fflush(stdout);
     char *envp[] = { "EXEC_X=from the parent", "OTHER=1", NULL };
