@@ -50,8 +50,12 @@ typedef struct GuestStack {
  * runs the guest handler next, or applies the default action if the
  * signal is blocked, ignored or not handled (like the kernel's force). */
 void signal_force(LinuxTask *t, int sig, int code, uint64_t addr);
-/* Makes sig pending for t with info (standard signals do not queue twice). */
-void signal_queue(LinuxTask *t, const GuestSiginfo *info);
+/* Makes info->signo pending for t: a standard signal that is already
+ * pending is not queued twice, a real-time one is (in order). 0, or
+ * -EAGAIN when the real-time queue is full. */
+int signal_queue(LinuxTask *t, const GuestSiginfo *info);
+/* Dequeues one pending instance of sig into info; false if none. */
+bool signal_take(LinuxTask *t, int sig, GuestSiginfo *info);
 /* Builds the guest frames of every deliverable pending signal (the last
  * one built runs first), or applies their default actions. */
 void signal_deliver(LinuxTask *t);

@@ -1,15 +1,17 @@
 /*
  * signal-syscalls.c — the guest's signal system calls: rt_sigaction,
- * rt_sigprocmask, rt_sigpending, rt_sigsuspend, sigaltstack, rt_sigreturn,
- * and kill/tgkill/tkill (a signal to the guest itself is queued here, not
- * sent through the host).
+ * rt_sigprocmask, rt_sigpending, rt_sigsuspend, rt_sigtimedwait,
+ * sigaltstack, rt_sigreturn, and kill/tgkill/tkill/rt_sigqueueinfo (a
+ * signal to the guest itself is queued here, not sent through the host).
  *
  * The one thing to know: the guest's signal mask is virtual (t->sigmask);
  * the host mask stays open so that host signals are always caught and
  * queued, and the guest mask is applied at delivery.
  */
+#include <poll.h>
 #include <signal.h>
 #include <string.h>
+#include <time.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -109,6 +111,97 @@ static int64_t sys_rt_sigsuspend(LinuxTask *t, const uint64_t *a)
     return -EINTR;
 }
 
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* Waits (host signals blocked) until a signal of set is pending (returns
+ * it), another signal is deliverable (-EINTR) or the deadline passes
+ * (-EAGAIN; UINT64_MAX: no deadline). */
+static int64_t wait_for_signal(LinuxTask *t, uint64_t set, uint64_t deadline, GuestSiginfo *info)
+{
+    sigset_t none;
+    sigemptyset(&none);
+    for (;;) {
+        signal_host_collect(t);
+        for (int sig = 1; sig <= GUEST_NSIG; sig++) {
+            if ((set & SIG_BIT(sig)) && signal_take(t, sig, info)) {
+                return sig;
+            }
+        }
+        if (t->sigpending & ~t->sigmask) {
+            return -EINTR;
+        }
+        if (deadline == UINT64_MAX) {
+            sigsuspend(&none);
+            continue;
+        }
+        uint64_t now = now_ns();
+        if (now >= deadline) {
+            return -EAGAIN;
+        }
+        struct timespec rem = { (time_t)((deadline - now) / 1000000000u),
+                                (long)((deadline - now) % 1000000000u) };
+        ppoll(NULL, 0, &rem, &none);
+    }
+}
+
+static int64_t sys_rt_sigtimedwait(LinuxTask *t, const uint64_t *a)
+{
+    uint64_t set, deadline = UINT64_MAX;
+    if (a[3] != 8) {
+        return -EINVAL;
+    }
+    if (guest_copy_from(&set, a[0], sizeof(set)) < 0) {
+        return -EFAULT;
+    }
+    if (a[2]) {
+        struct timespec ts;
+        if (guest_copy_from(&ts, a[2], sizeof(ts)) < 0) {
+            return -EFAULT;
+        }
+        if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000) {
+            return -EINVAL;
+        }
+        deadline = now_ns() + (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+    }
+    if (a[1] && !guest_lock(a[1], sizeof(GuestSiginfo), GUEST_ACCESS_WRITE)) {
+        return -EFAULT;
+    }
+    sigset_t old;
+    GuestSiginfo info;
+    signal_host_block_all(&old);
+    int64_t r = wait_for_signal(t, set & ~SIGS_UNBLOCKABLE, deadline, &info);
+    signal_host_restore(&old);
+    if (r > 0 && a[1]) {
+        guest_copy_to(a[1], &info, sizeof(info));
+    }
+    return r;
+}
+
+static int64_t sys_rt_sigqueueinfo(LinuxTask *t, const uint64_t *a)
+{
+    int sig = (int)a[1];
+    GuestSiginfo info;
+    if (sig < 1 || sig > GUEST_NSIG) {
+        return -EINVAL;
+    }
+    if (guest_copy_from(&info, a[2], sizeof(info)) < 0) {
+        return -EFAULT;
+    }
+    info.signo = sig;
+    if ((pid_t)a[0] == getpid()) {
+        return signal_queue(t, &info);
+    }
+    if (info.code >= 0 || info.code == SI_TKILL) {
+        return -EPERM; /* only the kernel may claim those codes for another process */
+    }
+    return syscall_host_ret(syscall(SYS_rt_sigqueueinfo, (pid_t)a[0], sig, &info));
+}
+
 static int64_t sys_sigaltstack(LinuxTask *t, const uint64_t *a)
 {
     uint64_t sp = signal_guest_sp(t);
@@ -195,6 +288,8 @@ const SyscallDef syscalls_signal[] = {
     { NR_rt_sigprocmask, "rt_sigprocmask", sys_rt_sigprocmask, "hMMd", 'd' },
     { NR_rt_sigpending, "rt_sigpending", sys_rt_sigpending, "pd", 'd' },
     { NR_rt_sigsuspend, "rt_sigsuspend", sys_rt_sigsuspend, "Md", 'd' },
+    { NR_rt_sigtimedwait, "rt_sigtimedwait", sys_rt_sigtimedwait, "Mppd", 'd' },
+    { NR_rt_sigqueueinfo, "rt_sigqueueinfo", sys_rt_sigqueueinfo, "dSp", 'd' },
     { NR_sigaltstack, "sigaltstack", sys_sigaltstack, "KK", 'd' },
     { NR_rt_sigreturn, "rt_sigreturn", sys_rt_sigreturn, "", 'd' },
     { NR_kill, "kill", sys_kill, "dS", 'd' },

@@ -73,27 +73,55 @@ void signal_set_action(LinuxTask *t, int sig, const GuestSigaction *act)
     bool ignored = a.handler == GUEST_SIG_IGN ||
                    (a.handler == GUEST_SIG_DFL && (SIGS_IGNORED & SIG_BIT(sig)));
     if (ignored) {
-        t->sigpending &= ~SIG_BIT(sig);
+        GuestSiginfo drop;
+        while (signal_take(t, sig, &drop)) {
+        }
     }
 }
 
-void signal_queue(LinuxTask *t, const GuestSiginfo *info)
+int signal_queue(LinuxTask *t, const GuestSiginfo *info)
 {
     int sig = info->signo;
     if (sig < 1 || sig > GUEST_NSIG) {
-        return;
+        return -EINVAL;
     }
     if (log_enabled(LOG_INT)) {
         log_printf("signal %d queued (code %d)\n", sig, info->code);
     }
     if (linux_process.sigact[sig].handler == GUEST_SIG_IGN) {
-        return;
+        return 0;
     }
     if (!(t->sigpending & SIG_BIT(sig))) {
         t->siginfo[sig] = *info;
         t->sigpending |= SIG_BIT(sig);
+    } else if (sig >= GUEST_SIGRTMIN) {
+        if (t->rtqueue_len == GUEST_RTQUEUE_MAX) {
+            return -EAGAIN;
+        }
+        t->rtqueue[t->rtqueue_len++] = *info;
     }
     t->cpu->exit_request = 1;
+    return 0;
+}
+
+bool signal_take(LinuxTask *t, int sig, GuestSiginfo *info)
+{
+    if (!(t->sigpending & SIG_BIT(sig))) {
+        return false;
+    }
+    *info = t->siginfo[sig];
+    t->sigpending &= ~SIG_BIT(sig);
+    for (int i = 0; i < t->rtqueue_len; i++) {
+        if (t->rtqueue[i].signo == sig) {
+            t->siginfo[sig] = t->rtqueue[i];
+            t->sigpending |= SIG_BIT(sig);
+            memmove(&t->rtqueue[i], &t->rtqueue[i + 1],
+                    (size_t)(t->rtqueue_len - i - 1) * sizeof(t->rtqueue[0]));
+            t->rtqueue_len--;
+            break;
+        }
+    }
+    return true;
 }
 
 static bool signal_restartable(unsigned nr)
@@ -104,6 +132,7 @@ static bool signal_restartable(unsigned nr)
     case NR_ppoll:
     case NR_pselect6:
     case NR_rt_sigsuspend:
+    case NR_rt_sigtimedwait:
     case NR_futex:
         return false;
     default:
@@ -174,10 +203,10 @@ void signal_deliver(LinuxTask *t)
 {
     signal_host_collect(t);
     for (int sig = 1; sig <= GUEST_NSIG; sig++) {
-        if (!(t->sigpending & ~t->sigmask & SIG_BIT(sig))) {
+        GuestSiginfo info;
+        if ((t->sigmask & SIG_BIT(sig)) || !signal_take(t, sig, &info)) {
             continue;
         }
-        t->sigpending &= ~SIG_BIT(sig);
         uint64_t handler = linux_process.sigact[sig].handler;
         if (handler == GUEST_SIG_IGN) {
             continue;
@@ -186,7 +215,8 @@ void signal_deliver(LinuxTask *t)
             signal_default_action(sig);
             continue;
         }
-        signal_run_handler(t, sig, &t->siginfo[sig]);
+        signal_run_handler(t, sig, &info);
+        sig--; /* a queued real-time instance may still be deliverable */
     }
     if (t->sigmask_saved) {
         t->sigmask = t->saved_sigmask;

@@ -40,8 +40,14 @@ static void strace_print_signame(int sig)
     }
 }
 
+/* "[SIGUSR1 SIGUSR2]", or "~[SIGKILL]" for a set with most signals in it
+ * (the strace convention). */
 static void strace_print_sigset(uint64_t set)
 {
+    if (__builtin_popcountll(set) > GUEST_NSIG / 2) {
+        log_printf("~");
+        set = ~set;
+    }
     log_printf("[");
     const char *sep = "";
     for (int sig = 1; sig <= GUEST_NSIG; sig++) {

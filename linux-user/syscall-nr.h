@@ -77,6 +77,8 @@ enum {
     NR_rt_sigaction = 134,
     NR_rt_sigprocmask = 135,
     NR_rt_sigpending = 136,
+    NR_rt_sigtimedwait = 137,
+    NR_rt_sigqueueinfo = 138,
     NR_rt_sigreturn = 139,
     NR_getresuid = 148,
     NR_getresgid = 150,

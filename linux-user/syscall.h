@@ -18,6 +18,8 @@
 #include "mimic/exec.h"
 
 #define GUEST_NSIG 64
+#define GUEST_SIGRTMIN 32
+#define GUEST_RTQUEUE_MAX 64
 
 /* struct sigaction of the asm-generic ABI without SA_RESTORER (riscv64). */
 typedef struct GuestSigaction {
@@ -71,6 +73,9 @@ typedef struct LinuxTask {
     uint64_t sigmask;               /* blocked guest signals (bit sig-1) */
     uint64_t sigpending;            /* raised, not delivered yet */
     GuestSiginfo siginfo[GUEST_NSIG + 1]; /* of each pending signal */
+    GuestSiginfo rtqueue[GUEST_RTQUEUE_MAX]; /* more instances of pending real-time
+                                                signals, oldest first */
+    int rtqueue_len;
     uint64_t saved_sigmask;         /* rt_sigsuspend: the mask to go back to */
     bool sigmask_saved;
     unsigned restart_nr;            /* syscall at pc - 4 interrupted by a host signal */
