@@ -46,6 +46,9 @@ void page_set_flags(uint64_t start, uint64_t end, unsigned flags);
 bool page_check_range(uint64_t start, uint64_t len, unsigned flags);
 /* True if some page of [start, end) has any of `flags`. */
 bool page_any_flags(uint64_t start, uint64_t end, unsigned flags);
+/* The first run of mapped pages at or after addr whose flags are all the
+ * same: returns its start and sets *end and *flags; UINT64_MAX if none. */
+uint64_t page_find_run(uint64_t addr, uint64_t *end, unsigned *flags);
 /* Highest free run of len bytes (page aligned) that ends at or below
  * `below`; returns the start, or UINT64_MAX if none. */
 uint64_t page_find_free(uint64_t len, uint64_t below);

@@ -16,6 +16,7 @@
 #include "linux-user/host-signal.h"
 
 static __thread CPUState *host_signal_cpu;
+static __thread int host_fault_signo;
 
 /* Host pc of the faulting instruction (x86-64 hosts). */
 static uintptr_t host_signal_pc(const void *uc)
@@ -26,6 +27,7 @@ static uintptr_t host_signal_pc(const void *uc)
 
 static void host_signal_fault(int sig, siginfo_t *info, void *uc)
 {
+    host_fault_signo = sig;
     exec_handle_host_fault(host_signal_cpu, host_signal_pc(uc), (uint64_t)(uintptr_t)info->si_addr,
                            info->si_code, uc);
     /* Not a guest fault: a mimic bug (or a SIGSEGV sent from outside). Die
@@ -51,6 +53,13 @@ int host_signal_init_thread(CPUState *cpu)
     }
     host_signal_cpu = cpu;
     return 0;
+}
+
+int host_signal_take_fault(void)
+{
+    int sig = host_fault_signo;
+    host_fault_signo = 0;
+    return sig;
 }
 
 int host_signal_init(void)

@@ -15,4 +15,8 @@ int host_signal_init(void);
 /* Gives this thread an alternate signal stack and names its CPU. */
 int host_signal_init_thread(CPUState *cpu);
 
+/* The host signal (SIGSEGV or SIGBUS) of the last host fault turned into
+ * a guest exception on this thread, or 0; reading it clears it. */
+int host_signal_take_fault(void);
+
 #endif

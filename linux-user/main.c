@@ -14,9 +14,11 @@
 
 #include "linux-user/cpu-loop.h"
 #include "linux-user/guest-mem.h"
+#include "linux-user/guest-signal.h"
 #include "linux-user/host-signal.h"
 #include "linux-user/linux-user.h"
 #include "linux-user/loader.h"
+#include "linux-user/proc-self.h"
 #include "linux-user/syscall.h"
 #include "mimic/log.h"
 
@@ -152,6 +154,18 @@ static void add_env_edit(Options *o, const char *text, bool unset)
     e[o->nb_env_edits++] = (EnvEdit){ text, unset };
 }
 
+/* True for the options that take an argument (opt without its dashes). */
+static bool option_has_arg(const char *opt)
+{
+    static const char *const with_arg[] = { "L", "E", "U", "0", "cpu", "d", "D", "accel" };
+    for (size_t k = 0; k < sizeof(with_arg) / sizeof(with_arg[0]); k++) {
+        if (strcmp(opt, with_arg[k]) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
 static void parse_options(int argc, char **argv, Options *o)
 {
     const char *s = getenv("QEMU_LD_PREFIX");
@@ -174,14 +188,11 @@ static void parse_options(int argc, char **argv, Options *o)
             break;
         }
         const char *arg = NULL;
-        static const char *const with_arg[] = { "L", "E", "U", "0", "cpu", "d", "D", "accel" };
-        for (size_t k = 0; k < sizeof(with_arg) / sizeof(with_arg[0]); k++) {
-            if (strcmp(opt, with_arg[k]) == 0) {
-                if (i + 1 >= argc) {
-                    die_usage("option '%s' needs an argument", argv[i]);
-                }
-                arg = argv[++i];
+        if (option_has_arg(opt)) {
+            if (i + 1 >= argc) {
+                die_usage("option '%s' needs an argument", argv[i]);
             }
+            arg = argv[++i];
         }
         if (!strcmp(opt, "h") || !strcmp(opt, "help")) {
             usage(stdout);
@@ -265,6 +276,41 @@ static char **build_guest_env(const Options *o)
     return env;
 }
 
+/* What an execve'd guest program inherits: mimic itself and the options
+ * before the program, except those about this program's argv0 and
+ * environment (the guest passes its own); -L is passed explicitly so that
+ * QEMU_LD_PREFIX in a changed environment cannot override it. */
+static void save_exec_options(int argc, char **argv, const Options *o)
+{
+    if (!realpath("/proc/self/exe", linux_process.emulator_path)) {
+        snprintf(linux_process.emulator_path, sizeof(linux_process.emulator_path), "%s", argv[0]);
+    }
+    char **v = calloc((size_t)argc + 2, sizeof(char *));
+    if (!v) {
+        return;
+    }
+    int n = 0;
+    if (o->ld_prefix) {
+        v[n++] = "-L";
+        v[n++] = (char *)o->ld_prefix;
+    }
+    for (int i = 1; i < o->prog_index; i++) {
+        const char *opt = argv[i] + 1 + (argv[i][1] == '-');
+        bool has_arg = option_has_arg(opt) && i + 1 < o->prog_index;
+        bool drop = !strcmp(opt, "0") || !strcmp(opt, "E") || !strcmp(opt, "U") ||
+                    !strcmp(opt, "L") || !*opt;
+        if (!drop) {
+            v[n++] = argv[i];
+            if (has_arg) {
+                v[n++] = argv[i + 1];
+            }
+        }
+        i += has_arg;
+    }
+    linux_process.exec_options = v;
+    linux_process.nb_exec_options = n;
+}
+
 static __attribute__((noreturn)) void die_load(const char *prog, const char *err)
 {
     fprintf(stderr, PROG ": %s: %s\n", prog, err);
@@ -282,6 +328,7 @@ int linux_user_main(int argc, char **argv)
     log_mask = o.log_mask;
     const char *prog = argv[o.prog_index];
     linux_process.ld_prefix = o.ld_prefix;
+    save_exec_options(argc, argv, &o);
     if (!realpath(prog, linux_process.exe_path)) {
         snprintf(linux_process.exe_path, sizeof(linux_process.exe_path), "%s", prog);
     }
@@ -296,6 +343,7 @@ int linux_user_main(int argc, char **argv)
     if (elf_load_file(prog, 0, &exe, err, sizeof(err)) < 0) {
         die_load(prog, err);
     }
+    proc_self_add_image(exe.start, exe.end, linux_process.exe_path);
     bool dynamic = exe.interp[0] != '\0';
     if (dynamic) {
         char buf[PATH_MAX];
@@ -305,8 +353,13 @@ int linux_user_main(int argc, char **argv)
                     o.ld_prefix ? "" : " (set the guest sysroot with -L or QEMU_LD_PREFIX)");
             return 1;
         }
+        proc_self_add_image(interp.start, interp.end, path);
     }
     guest_brk_init(guest_page_align(exe.end));
+    r = signal_trampoline_init();
+    if (r < 0) {
+        die_load(prog, strerror(-r));
+    }
 
     char **guest_argv = &argv[o.prog_index];
     if (o.argv0) {
@@ -322,6 +375,7 @@ int linux_user_main(int argc, char **argv)
         die_load(prog, err);
     }
     free(env);
+    proc_self_init(sp);
 
     RISCVCPU *cpu = calloc(1, sizeof(*cpu));
     LinuxTask *task = calloc(1, sizeof(*task));
@@ -346,5 +400,7 @@ int linux_user_main(int argc, char **argv)
         fprintf(stderr, PROG ": cannot install fault handlers: %s\n", strerror(errno));
         return 1;
     }
+    signal_host_inherit(task);
+    signal_host_set_task(task);
     riscv_cpu_loop(task);
 }

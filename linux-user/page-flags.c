@@ -93,6 +93,33 @@ bool page_any_flags(uint64_t start, uint64_t end, unsigned flags)
     return false;
 }
 
+uint64_t page_find_run(uint64_t addr, uint64_t *end, unsigned *flags)
+{
+    uint64_t p = addr >> GUEST_PAGE_BITS, last = GUEST_WINDOW_SIZE >> GUEST_PAGE_BITS;
+    while (p < last) {
+        const uint8_t *e = page_table[p >> L2_BITS];
+        if (!e) {
+            p = (p | (L2_SIZE - 1)) + 1;
+            continue;
+        }
+        if (e[p & (L2_SIZE - 1)] & PAGE_VALID) {
+            break;
+        }
+        p++;
+    }
+    if (p >= last) {
+        return UINT64_MAX;
+    }
+    unsigned f = page_get_flags(p << GUEST_PAGE_BITS);
+    uint64_t q = p + 1;
+    while (q < last && page_get_flags(q << GUEST_PAGE_BITS) == f) {
+        q++;
+    }
+    *flags = f;
+    *end = q << GUEST_PAGE_BITS;
+    return p << GUEST_PAGE_BITS;
+}
+
 uint64_t page_find_free(uint64_t len, uint64_t below)
 {
     uint64_t need = guest_page_align(len) >> GUEST_PAGE_BITS;

@@ -1,37 +1,32 @@
 /*
- * signal.c — guest signals: the sigaction table and mask (recorded), the
- * signal system calls, and the default actions (ignore, stop, terminate,
- * terminate with core) applied when a signal is raised.
+ * signal.c — the guest's pending signals and their delivery: the
+ * disposition table, forced (synchronous) faults, the pending set, default
+ * actions (ignore, stop, terminate, terminate with core), the restart of
+ * system calls a host signal interrupted, and the alternate stack state.
  *
- * The one thing to know: guest handlers are not run yet. A signal whose
- * disposition is a guest handler gets its default action (and a -d unimp
- * line); signal_raise() is the single place where delivery will go.
+ * The one thing to know: signal_deliver() runs at a delivery point (after
+ * any exit from translated code), so the guest registers are exact; a
+ * guest handler is "run" by building its frame and pointing the pc at it.
  */
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "linux-user/guest-mem.h"
+#include "linux-user/guest-signal.h"
+#include "linux-user/strace.h"
 #include "linux-user/syscall-nr.h"
-#include "linux-user/syscall.h"
 #include "mimic/log.h"
 
-#define SIG_BIT(sig) (1ULL << ((sig) - 1))
-#define SIGS_UNBLOCKABLE (SIG_BIT(SIGKILL) | SIG_BIT(SIGSTOP))
 #define SIGS_CORE (SIG_BIT(SIGQUIT) | SIG_BIT(SIGILL) | SIG_BIT(SIGTRAP) | SIG_BIT(SIGABRT) | \
                    SIG_BIT(SIGBUS) | SIG_BIT(SIGFPE) | SIG_BIT(SIGSEGV) | SIG_BIT(SIGXCPU) | \
                    SIG_BIT(SIGXFSZ) | SIG_BIT(SIGSYS))
 #define SIGS_IGNORED (SIG_BIT(SIGCHLD) | SIG_BIT(SIGCONT) | SIG_BIT(SIGURG) | SIG_BIT(SIGWINCH))
 #define SIGS_STOP (SIG_BIT(SIGSTOP) | SIG_BIT(SIGTSTP) | SIG_BIT(SIGTTIN) | SIG_BIT(SIGTTOU))
-/* Host signals mimic handles itself: the guest's choice is not mirrored. */
-#define SIGS_HOST_OWNED (SIG_BIT(SIGSEGV) | SIG_BIT(SIGBUS) | SIGS_UNBLOCKABLE)
 
-/* Terminates mimic with host signal sig (QEMU's message first for signals
- * that dump core), so the exit status is the one the guest would have. */
-static __attribute__((noreturn)) void signal_die(int sig)
+void signal_die(int sig)
 {
     if (SIGS_CORE & SIG_BIT(sig)) {
         fprintf(stderr, "mimic: uncaught target signal %d (%s) - core dumped\n", sig, strsignal(sig));
@@ -56,7 +51,7 @@ static __attribute__((noreturn)) void signal_die(int sig)
     _exit(128 + sig);
 }
 
-/* The default action of sig (a thread stop or the process death). */
+/* The default action of sig (a process stop or death). */
 static void signal_default_action(int sig)
 {
     if (SIGS_IGNORED & SIG_BIT(sig)) {
@@ -69,212 +64,197 @@ static void signal_default_action(int sig)
     signal_die(sig);
 }
 
-void signal_raise(LinuxTask *t, int sig, int code, uint64_t addr)
+void signal_set_action(LinuxTask *t, int sig, const GuestSigaction *act)
 {
-    if (sig < 1 || sig > GUEST_NSIG) {
-        return;
+    GuestSigaction a = *act;
+    a.mask &= ~SIGS_UNBLOCKABLE;
+    linux_process.sigact[sig] = a;
+    signal_host_mirror(sig, a.handler);
+    bool ignored = a.handler == GUEST_SIG_IGN ||
+                   (a.handler == GUEST_SIG_DFL && (SIGS_IGNORED & SIG_BIT(sig)));
+    if (ignored) {
+        GuestSiginfo drop;
+        while (signal_take(t, sig, &drop)) {
+        }
     }
+}
+
+int signal_queue(LinuxTask *t, const GuestSiginfo *info)
+{
+    int sig = info->signo;
+    if (sig < 1 || sig > GUEST_NSIG) {
+        return -EINVAL;
+    }
+    if (log_enabled(LOG_INT)) {
+        log_printf("signal %d queued (code %d)\n", sig, info->code);
+    }
+    if (linux_process.sigact[sig].handler == GUEST_SIG_IGN) {
+        return 0;
+    }
+    if (!(t->sigpending & SIG_BIT(sig))) {
+        t->siginfo[sig] = *info;
+        t->sigpending |= SIG_BIT(sig);
+    } else if (sig >= GUEST_SIGRTMIN) {
+        if (t->rtqueue_len == GUEST_RTQUEUE_MAX) {
+            return -EAGAIN;
+        }
+        t->rtqueue[t->rtqueue_len++] = *info;
+    }
+    t->cpu->exit_request = 1;
+    return 0;
+}
+
+bool signal_take(LinuxTask *t, int sig, GuestSiginfo *info)
+{
+    if (!(t->sigpending & SIG_BIT(sig))) {
+        return false;
+    }
+    *info = t->siginfo[sig];
+    t->sigpending &= ~SIG_BIT(sig);
+    for (int i = 0; i < t->rtqueue_len; i++) {
+        if (t->rtqueue[i].signo == sig) {
+            t->siginfo[sig] = t->rtqueue[i];
+            t->sigpending |= SIG_BIT(sig);
+            memmove(&t->rtqueue[i], &t->rtqueue[i + 1],
+                    (size_t)(t->rtqueue_len - i - 1) * sizeof(t->rtqueue[0]));
+            t->rtqueue_len--;
+            break;
+        }
+    }
+    return true;
+}
+
+static bool signal_restartable(unsigned nr)
+{
+    switch (nr) {
+    case NR_nanosleep:
+    case NR_clock_nanosleep:
+    case NR_ppoll:
+    case NR_pselect6:
+    case NR_rt_sigsuspend:
+    case NR_rt_sigtimedwait:
+    case NR_futex:
+        return false;
+    default:
+        return true;
+    }
+}
+
+/* Runs the guest handler of sig: frame, then mask and SA_RESETHAND. */
+static void signal_run_handler(LinuxTask *t, int sig, const GuestSiginfo *info)
+{
+    GuestSigaction sa = linux_process.sigact[sig];
+    if (t->restart_nr) {
+        if ((sa.flags & GUEST_SA_RESTART) && signal_restartable(t->restart_nr)) {
+            signal_syscall_rollback(t);
+        }
+        t->restart_nr = 0;
+    }
+    uint64_t saved = t->sigmask_saved ? t->saved_sigmask : t->sigmask;
+    t->sigmask_saved = false;
+    if (log_enabled(LOG_INT)) {
+        log_printf("signal %d: running the guest handler 0x%llx\n", sig,
+                   (unsigned long long)sa.handler);
+    }
+    if (log_enabled(LOG_STRACE)) {
+        strace_print_signal(sig, info);
+    }
+    if (!signal_frame_setup(t, sig, &sa, info, saved)) {
+        /* No room for the frame: the kernel forces SIGSEGV, which dies
+         * unless handled, and handling it needs the same stack. */
+        signal_die(SIGSEGV);
+    }
+    t->sigmask = saved | sa.mask;
+    if (!(sa.flags & GUEST_SA_NODEFER)) {
+        t->sigmask |= SIG_BIT(sig);
+    }
+    t->sigmask &= ~SIGS_UNBLOCKABLE;
+    if (sa.flags & GUEST_SA_RESETHAND) {
+        GuestSigaction dfl = { GUEST_SIG_DFL, 0, 0 };
+        signal_set_action(t, sig, &dfl);
+    }
+}
+
+void signal_force(LinuxTask *t, int sig, int code, uint64_t addr)
+{
     if (log_enabled(LOG_INT)) {
         log_printf("signal %d (code %d, addr 0x%llx) at pc 0x%llx\n", sig, code,
                    (unsigned long long)addr, (unsigned long long)t->cpu->pc);
     }
     uint64_t handler = linux_process.sigact[sig].handler;
-    bool forced = code > 0; /* synchronous fault: cannot be blocked or ignored */
-    if (forced) {
-        signal_default_action(sig);
-        return;
+    if (handler == GUEST_SIG_DFL || handler == GUEST_SIG_IGN || (t->sigmask & SIG_BIT(sig))) {
+        signal_die(sig);
     }
-    if (handler == GUEST_SIG_IGN) {
-        return;
-    }
-    if (t->sigmask & SIG_BIT(sig)) {
-        t->sigpending |= SIG_BIT(sig);
-        return;
-    }
-    if (handler != GUEST_SIG_DFL && log_enabled(LOG_UNIMP)) {
-        log_printf("signal %d: guest handlers are not supported yet, default action\n", sig);
-    }
-    signal_default_action(sig);
+    GuestSiginfo info;
+    memset(&info, 0, sizeof(info));
+    info.signo = sig;
+    info.code = code;
+    info.u.addr = addr;
+    signal_run_handler(t, sig, &info);
 }
 
-/* Raises the pending signals that are no longer blocked. */
-static void signal_flush_pending(LinuxTask *t)
+bool signal_deliverable(LinuxTask *t)
 {
-    uint64_t ready = t->sigpending & ~t->sigmask;
-    for (int sig = 1; ready && sig <= GUEST_NSIG; sig++) {
-        if (ready & SIG_BIT(sig)) {
-            t->sigpending &= ~SIG_BIT(sig);
-            ready &= ~SIG_BIT(sig);
-            signal_raise(t, sig, 0, 0);
+    signal_host_collect(t);
+    return (t->sigpending & ~t->sigmask) != 0;
+}
+
+void signal_deliver(LinuxTask *t)
+{
+    signal_host_collect(t);
+    for (int sig = 1; sig <= GUEST_NSIG; sig++) {
+        GuestSiginfo info;
+        if ((t->sigmask & SIG_BIT(sig)) || !signal_take(t, sig, &info)) {
+            continue;
         }
+        uint64_t handler = linux_process.sigact[sig].handler;
+        if (handler == GUEST_SIG_IGN) {
+            continue;
+        }
+        if (handler == GUEST_SIG_DFL) {
+            signal_default_action(sig);
+            continue;
+        }
+        signal_run_handler(t, sig, &info);
+        sig--; /* a queued real-time instance may still be deliverable */
+    }
+    if (t->sigmask_saved) {
+        t->sigmask = t->saved_sigmask;
+        t->sigmask_saved = false;
+    }
+    if (t->restart_nr) {
+        /* Interrupted, but no handler ran: the kernel restarts silently. */
+        signal_syscall_rollback(t);
+        t->restart_nr = 0;
     }
 }
 
-/* Mirrors SIG_IGN/SIG_DFL of classic signals to the host, so that e.g. an
- * ignored SIGPIPE or SIGINT does not kill mimic. */
-static void signal_mirror_to_host(int sig, uint64_t handler)
+int signal_altstack_state(const LinuxTask *t, uint64_t sp)
 {
-    if (sig >= 32 || (SIGS_HOST_OWNED & SIG_BIT(sig))) {
-        return;
+    if ((t->altstack_flags & GUEST_SS_DISABLE) || t->altstack_size == 0) {
+        return GUEST_SS_DISABLE;
     }
-    struct sigaction sa;
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = handler == GUEST_SIG_IGN ? SIG_IGN : SIG_DFL;
-    sigaction(sig, &sa, NULL);
+    return sp - t->altstack_sp < t->altstack_size ? GUEST_SS_ONSTACK : 0;
 }
 
-static int64_t sys_rt_sigaction(LinuxTask *t, const uint64_t *a)
+int64_t signal_altstack_set(LinuxTask *t, const GuestStack *ns, uint64_t sp)
 {
-    int sig = (int)a[0];
-    if (a[3] != 8 || sig < 1 || sig > GUEST_NSIG) {
+    int mode = ns->flags & ~GUEST_SS_AUTODISARM;
+    if (mode != 0 && mode != GUEST_SS_DISABLE && mode != GUEST_SS_ONSTACK) {
         return -EINVAL;
     }
-    GuestSigaction act;
-    if (a[1] && guest_copy_from(&act, a[1], sizeof(act)) < 0) {
-        return -EFAULT;
+    if (signal_altstack_state(t, sp) == GUEST_SS_ONSTACK) {
+        return -EPERM;
     }
-    if (a[1] && (SIGS_UNBLOCKABLE & SIG_BIT(sig))) {
-        return -EINVAL;
+    uint64_t ss_sp = ns->sp, size = ns->size;
+    if (mode == GUEST_SS_DISABLE) {
+        ss_sp = size = 0;
+    } else if (size < GUEST_MINSIGSTKSZ) {
+        return -ENOMEM;
     }
-    if (a[2] && guest_copy_to(a[2], &linux_process.sigact[sig], sizeof(act)) < 0) {
-        return -EFAULT;
-    }
-    if (a[1]) {
-        act.mask &= ~SIGS_UNBLOCKABLE;
-        linux_process.sigact[sig] = act;
-        signal_mirror_to_host(sig, act.handler);
-        if (act.handler == GUEST_SIG_IGN) {
-            t->sigpending &= ~SIG_BIT(sig);
-        }
-    }
+    t->altstack_sp = ss_sp;
+    t->altstack_size = size;
+    t->altstack_flags = mode == GUEST_SS_DISABLE ? GUEST_SS_DISABLE
+                                                 : ns->flags & GUEST_SS_AUTODISARM;
     return 0;
 }
-
-static int64_t sys_rt_sigprocmask(LinuxTask *t, const uint64_t *a)
-{
-    if (a[3] != 8) {
-        return -EINVAL;
-    }
-    uint64_t old = t->sigmask, set = 0;
-    if (a[1]) {
-        if (guest_copy_from(&set, a[1], sizeof(set)) < 0) {
-            return -EFAULT;
-        }
-        switch ((int)a[0]) {
-        case SIG_BLOCK:
-            set = old | set;
-            break;
-        case SIG_UNBLOCK:
-            set = old & ~set;
-            break;
-        case SIG_SETMASK:
-            break;
-        default:
-            return -EINVAL;
-        }
-    }
-    if (a[2] && guest_copy_to(a[2], &old, sizeof(old)) < 0) {
-        return -EFAULT;
-    }
-    if (a[1]) {
-        t->sigmask = set & ~SIGS_UNBLOCKABLE;
-        signal_flush_pending(t);
-    }
-    return 0;
-}
-
-static int64_t sys_rt_sigpending(LinuxTask *t, const uint64_t *a)
-{
-    if (a[1] != 8) {
-        return -EINVAL;
-    }
-    return guest_copy_to(a[0], &t->sigpending, sizeof(t->sigpending));
-}
-
-#define GUEST_SS_AUTODISARM INT32_MIN
-#define GUEST_MINSIGSTKSZ 2048u
-
-/* stack_t of the 64-bit generic ABI. */
-typedef struct GuestStack {
-    uint64_t sp;
-    int32_t flags;
-    int32_t pad;
-    uint64_t size;
-} GuestStack;
-
-static int64_t sys_sigaltstack(LinuxTask *t, const uint64_t *a)
-{
-    GuestStack ns, os = { t->altstack_sp, t->altstack_flags, 0, t->altstack_size };
-    if (a[0] && guest_copy_from(&ns, a[0], sizeof(ns)) < 0) {
-        return -EFAULT;
-    }
-    if (a[1] && guest_copy_to(a[1], &os, sizeof(os)) < 0) {
-        return -EFAULT;
-    }
-    if (a[0]) {
-        int mode = ns.flags & ~GUEST_SS_AUTODISARM;
-        if (mode != 0 && mode != SS_DISABLE && mode != SS_ONSTACK) {
-            return -EINVAL;
-        }
-        if (mode == SS_DISABLE) {
-            ns.sp = ns.size = 0;
-        } else if (ns.size < GUEST_MINSIGSTKSZ) {
-            return -ENOMEM;
-        }
-        t->altstack_sp = ns.sp;
-        t->altstack_size = ns.size;
-        t->altstack_flags = mode == SS_DISABLE ? SS_DISABLE : ns.flags & GUEST_SS_AUTODISARM;
-    }
-    return 0;
-}
-
-static int64_t sys_kill(LinuxTask *t, const uint64_t *a)
-{
-    pid_t pid = (pid_t)a[0];
-    int sig = (int)a[1];
-    if (sig < 0 || sig > GUEST_NSIG) {
-        return -EINVAL;
-    }
-    if (pid == getpid() && sig) {
-        signal_raise(t, sig, 0, 0);
-        return 0;
-    }
-    return syscall_host_ret(kill(pid, sig));
-}
-
-static int64_t sys_tgkill(LinuxTask *t, const uint64_t *a)
-{
-    int sig = (int)a[2];
-    if (sig < 0 || sig > GUEST_NSIG) {
-        return -EINVAL;
-    }
-    if ((pid_t)a[0] == getpid() && (int)a[1] == t->tid && sig) {
-        signal_raise(t, sig, 0, 0);
-        return 0;
-    }
-    return syscall_host_ret(syscall(SYS_tgkill, (pid_t)a[0], (pid_t)a[1], sig));
-}
-
-static int64_t sys_tkill(LinuxTask *t, const uint64_t *a)
-{
-    int sig = (int)a[1];
-    if (sig < 0 || sig > GUEST_NSIG) {
-        return -EINVAL;
-    }
-    if ((int)a[0] == t->tid && sig) {
-        signal_raise(t, sig, 0, 0);
-        return 0;
-    }
-    return syscall_host_ret(syscall(SYS_tkill, (pid_t)a[0], sig));
-}
-
-const SyscallDef syscalls_signal[] = {
-    { NR_rt_sigaction, "rt_sigaction", sys_rt_sigaction, "dppd", 'd' },
-    { NR_rt_sigprocmask, "rt_sigprocmask", sys_rt_sigprocmask, "dppd", 'd' },
-    { NR_rt_sigpending, "rt_sigpending", sys_rt_sigpending, "pd", 'd' },
-    { NR_sigaltstack, "sigaltstack", sys_sigaltstack, "pp", 'd' },
-    { NR_kill, "kill", sys_kill, "dd", 'd' },
-    { NR_tgkill, "tgkill", sys_tgkill, "ddd", 'd' },
-    { NR_tkill, "tkill", sys_tkill, "dd", 'd' },
-    { 0, NULL, NULL, NULL, 0 },
-};

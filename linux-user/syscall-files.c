@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "linux-user/guest-mem.h"
+#include "linux-user/proc-self.h"
 #include "linux-user/syscall-nr.h"
 #include "linux-user/syscall.h"
 #include "mimic/log.h"
@@ -127,6 +128,10 @@ static int64_t sys_openat(LinuxTask *t, const uint64_t *a)
     const char *path = path_from_guest(a[1], buf, &err);
     if (!path) {
         return err;
+    }
+    int64_t fd;
+    if (proc_self_open(path, (int)a[2], &fd)) {
+        return fd;
     }
     return syscall_host_ret(openat((int)a[0], path, (int)a[2], (mode_t)a[3]));
 }

@@ -78,6 +78,33 @@ static int64_t sys_times(LinuxTask *t, const uint64_t *a)
     return (int64_t)r;
 }
 
+/* struct itimerval is four longs on both sides. */
+static int64_t sys_getitimer(LinuxTask *t, const uint64_t *a)
+{
+    struct itimerval cur;
+    int64_t r = syscall_host_ret(getitimer((int)a[0], &cur));
+    if (r == 0 && guest_copy_to(a[1], &cur, sizeof(cur)) < 0) {
+        return -EFAULT;
+    }
+    return r;
+}
+
+static int64_t sys_setitimer(LinuxTask *t, const uint64_t *a)
+{
+    struct itimerval nv, old;
+    if (guest_copy_from(&nv, a[1], sizeof(nv)) < 0) {
+        return -EFAULT;
+    }
+    if (a[2] && !guest_lock(a[2], sizeof(old), GUEST_ACCESS_WRITE)) {
+        return -EFAULT;
+    }
+    int64_t r = syscall_host_ret(setitimer((int)a[0], &nv, &old));
+    if (r == 0 && a[2]) {
+        guest_copy_to(a[2], &old, sizeof(old));
+    }
+    return r;
+}
+
 const SyscallDef syscalls_time[] = {
     { NR_clock_gettime, "clock_gettime", sys_clock_gettime, "dp", 'd' },
     { NR_clock_getres, "clock_getres", sys_clock_getres, "dp", 'd' },
@@ -85,5 +112,7 @@ const SyscallDef syscalls_time[] = {
     { NR_nanosleep, "nanosleep", sys_nanosleep, "pp", 'd' },
     { NR_clock_nanosleep, "clock_nanosleep", sys_clock_nanosleep, "ddpp", 'd' },
     { NR_times, "times", sys_times, "p", 'd' },
+    { NR_getitimer, "getitimer", sys_getitimer, "dp", 'd' },
+    { NR_setitimer, "setitimer", sys_setitimer, "dpp", 'd' },
     { 0, NULL, NULL, NULL, 0 },
 };

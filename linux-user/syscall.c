@@ -14,6 +14,7 @@
 
 #include "linux-user/guest-mem.h"
 #include "linux-user/syscall-nr.h"
+#include "linux-user/strace.h"
 #include "linux-user/syscall.h"
 #include "mimic/log.h"
 
@@ -40,97 +41,7 @@ static void syscall_table_init(void)
     syscall_table_add(syscalls_time);
     syscall_table_add(syscalls_proc);
     syscall_table_add(syscalls_signal);
-}
-
-/* Appends a guest string, quoted and truncated, to the strace line. */
-static void strace_print_string(uint64_t addr)
-{
-    if (!addr) {
-        log_printf("NULL");
-        return;
-    }
-    char buf[64];
-    int64_t r = guest_copy_string(buf, sizeof(buf), addr);
-    if (r == -ENAMETOOLONG) {
-        if (guest_copy_from(buf, addr, sizeof(buf) - 1) == 0) {
-            buf[sizeof(buf) - 1] = '\0';
-            log_printf("\"%s\"...", buf);
-            return;
-        }
-        r = -EFAULT;
-    }
-    if (r < 0) {
-        log_printf("0x%llx", (unsigned long long)addr);
-        return;
-    }
-    log_printf("\"");
-    for (const char *p = buf; *p; p++) {
-        if (*p == '\n') {
-            log_printf("\\n");
-        } else if (*p == '"' || *p == '\\') {
-            log_printf("\\%c", *p);
-        } else if ((unsigned char)*p < 0x20 || (unsigned char)*p >= 0x7f) {
-            log_printf("\\%o", (unsigned char)*p);
-        } else {
-            log_printf("%c", *p);
-        }
-    }
-    log_printf("\"");
-}
-
-static void strace_print_call(const SyscallDef *def, uint64_t nr, const uint64_t a[6])
-{
-    log_printf("%d ", getpid());
-    if (!def) {
-        log_printf("Unknown syscall %llu", (unsigned long long)nr);
-        return;
-    }
-    log_printf("%s(", def->name);
-    for (int i = 0; def->args[i] && i < 6; i++) {
-        if (i) {
-            log_printf(",");
-        }
-        switch (def->args[i]) {
-        case 'd':
-            log_printf("%d", (int)a[i]);
-            break;
-        case 'f':
-            if ((int)a[i] == -100) {
-                log_printf("AT_FDCWD");
-            } else {
-                log_printf("%d", (int)a[i]);
-            }
-            break;
-        case 'o':
-            log_printf("0%llo", (unsigned long long)a[i]);
-            break;
-        case 's':
-            strace_print_string(a[i]);
-            break;
-        case 'p':
-            if (!a[i]) {
-                log_printf("NULL");
-                break;
-            }
-            log_printf("0x%016llx", (unsigned long long)a[i]);
-            break;
-        default:
-            log_printf("0x%llx", (unsigned long long)a[i]);
-            break;
-        }
-    }
-    log_printf(")");
-}
-
-static void strace_print_result(const SyscallDef *def, int64_t ret)
-{
-    if (ret < 0 && ret >= -4095) {
-        log_printf(" = -1 errno=%d (%s)\n", (int)-ret, strerror((int)-ret));
-    } else if (def && def->ret == 'p') {
-        log_printf(" = 0x%016llx\n", (unsigned long long)ret);
-    } else {
-        log_printf(" = %lld\n", (long long)ret);
-    }
+    syscall_table_add(syscalls_exec);
 }
 
 int64_t syscall_do(LinuxTask *t, uint64_t nr, const uint64_t a[6])

@@ -12,11 +12,14 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "mimic/exec.h"
 
 #define GUEST_NSIG 64
+#define GUEST_SIGRTMIN 32
+#define GUEST_RTQUEUE_MAX 64
 
 /* struct sigaction of the asm-generic ABI without SA_RESTORER (riscv64). */
 typedef struct GuestSigaction {
@@ -27,10 +30,35 @@ typedef struct GuestSigaction {
 
 enum { GUEST_SIG_DFL = 0, GUEST_SIG_IGN = 1 };
 
+/* siginfo_t of the 64-bit asm-generic ABI (128 bytes); x86-64 hosts use
+ * the same layout, so a host siginfo_t converts by copying. */
+typedef struct GuestSiginfo {
+    int32_t signo;
+    int32_t errno_;
+    int32_t code;
+    int32_t pad0;
+    union {
+        uint64_t addr;           /* SIGSEGV, SIGBUS, SIGILL, SIGTRAP, SIGFPE */
+        struct {
+            int32_t pid;         /* kill, tgkill, sigqueue, SIGCHLD */
+            uint32_t uid;
+            uint64_t value;      /* sigqueue value, SIGCHLD status */
+        } kill;
+        uint8_t raw[112];
+    } u;
+} GuestSiginfo;
+
+/* A system call handler's result meaning "the handler set every guest
+ * register itself" (rt_sigreturn): the CPU loop must not write a0 or pc. */
+#define SYSCALL_NO_RESULT INT64_MIN
+
 /* Process-wide state. */
 typedef struct LinuxProcess {
     char exe_path[PATH_MAX];        /* absolute host path of the program */
     const char *ld_prefix;          /* -L sysroot, or NULL */
+    char emulator_path[PATH_MAX];   /* mimic itself, for execve of guest programs */
+    char **exec_options;            /* mimic options an execve'd guest inherits */
+    int nb_exec_options;
     GuestSigaction sigact[GUEST_NSIG + 1];
 } LinuxProcess;
 
@@ -43,7 +71,15 @@ typedef struct LinuxTask {
     uint64_t clear_child_tid;
     uint64_t robust_list;
     uint64_t sigmask;               /* blocked guest signals (bit sig-1) */
-    uint64_t sigpending;            /* raised while blocked */
+    uint64_t sigpending;            /* raised, not delivered yet */
+    GuestSiginfo siginfo[GUEST_NSIG + 1]; /* of each pending signal */
+    GuestSiginfo rtqueue[GUEST_RTQUEUE_MAX]; /* more instances of pending real-time
+                                                signals, oldest first */
+    int rtqueue_len;
+    uint64_t saved_sigmask;         /* rt_sigsuspend: the mask to go back to */
+    bool sigmask_saved;
+    unsigned restart_nr;            /* syscall at pc - 4 interrupted by a host signal */
+    uint64_t restart_a0;            /* its first argument */
     uint64_t altstack_sp;
     uint64_t altstack_size;
     int32_t altstack_flags;
@@ -52,8 +88,9 @@ typedef struct LinuxTask {
 typedef int64_t (*SyscallFn)(LinuxTask *t, const uint64_t *a);
 
 /* One entry of a per-concept table. args: one character per argument for
- * -strace: d int, x hex, p pointer, s string, f dirfd, o octal; ret: 'd'
- * (decimal) or 'p' (address). */
+ * -strace (letters listed in strace.c: d int, x hex, p pointer, s string,
+ * f dirfd, o octal, S signal, A sigaction, M sigset, h how, K stack_t);
+ * ret: 'd' (decimal) or 'p' (address). */
 typedef struct SyscallDef {
     unsigned nr;
     const char *name;
@@ -69,6 +106,7 @@ extern const SyscallDef syscalls_mem[];
 extern const SyscallDef syscalls_time[];
 extern const SyscallDef syscalls_proc[];
 extern const SyscallDef syscalls_signal[];
+extern const SyscallDef syscalls_exec[];
 
 /* Runs guest system call nr; returns the value for the guest's a0. */
 int64_t syscall_do(LinuxTask *t, uint64_t nr, const uint64_t a[6]);
@@ -89,8 +127,6 @@ const char *path_map(const char *guest_path, char *buf);
 /* Copies a guest path string and maps it; NULL with *err = -errno. */
 const char *path_from_guest(uint64_t addr, char *buf, int64_t *err);
 
-/* signal.c: a guest signal for t. With no guest handlers yet, the default
- * action applies: ignore, stop, or terminate the process like Linux. */
-void signal_raise(LinuxTask *t, int sig, int code, uint64_t addr);
+/* Signals: see guest-signal.h. */
 
 #endif

@@ -3,8 +3,11 @@
 
 Normal mode compares the program's stdout and exit status with the files next
 to its source: NAME.expected (stdout), and optionally NAME.args (arguments,
-shell-quoted, @TMPDIR@ becomes a fresh scratch directory), NAME.stdin, and
-NAME.status (exit status as a shell shows it: 139 = killed by SIGSEGV).
+shell-quoted, @TMPDIR@ becomes a fresh scratch directory), NAME.emuargs
+(emulator options before the program, shell-quoted, e.g. "-L
+/usr/riscv64-linux-gnu" for dynamic programs; given to the oracle too),
+NAME.stdin, and NAME.status (exit status as a shell shows it: 139 = killed
+by SIGSEGV).
 --regen writes NAME.expected from the run instead (use it with the oracle,
 qemu-riscv64, then review the diff). --bad KIND checks that a malformed
 program is refused with a message and a plain non-zero exit. --audit (with
@@ -34,6 +37,11 @@ def emulator_command(emulator, backend):
     if backend == "interp":
         cmd += ["-accel", "tcg,backend=interp"]
     return cmd
+
+
+def emulator_args(stem):
+    """Extra emulator options from NAME.emuargs (none if there is no file)."""
+    return shlex.split(read_optional(stem + ".emuargs") or "")
 
 
 def guest_env():
@@ -75,7 +83,8 @@ def check_program(args):
         stdin_data = read_optional(stem + ".stdin", "rb") or b""
         status_text = read_optional(stem + ".status")
         want_status = int(status_text) if status_text else 0
-        cmd = emulator_command(args.emulator, args.backend) + [args.program] + prog_args
+        cmd = (emulator_command(args.emulator, args.backend) + emulator_args(stem)
+               + [args.program] + prog_args)
         p = run(cmd, stdin_data, tmpdir)
     finally:
         shutil.rmtree(tmpdir, ignore_errors=True)
@@ -205,8 +214,8 @@ def audit_instructions(args):
         argtext = read_optional(stem + ".args") or ""
         prog_args = [a.replace("@TMPDIR@", tmpdir) for a in shlex.split(argtext)]
         stdin_data = read_optional(stem + ".stdin", "rb") or b""
-        run([args.emulator, "-d", "in_asm", "-D", log, args.program] + prog_args,
-            stdin_data, tmpdir)
+        run([args.emulator, "-d", "in_asm", "-D", log] + emulator_args(stem)
+            + [args.program] + prog_args, stdin_data, tmpdir)
         found = {}
         with open(log, errors="replace") as f:
             for line in f:
