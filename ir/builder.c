@@ -183,15 +183,27 @@ void ir_gen_st(IRBlock *b, IRTempId val, IRTempId addr, IRMemOp mo)
     op->c[0] = mo;
 }
 
-void ir_gen_call(IRBlock *b, IRTempId out, const IRHelper *h, IRTempId a0, IRTempId a1,
-                 IRTempId a2)
+static void ir_gen_call_op(IRBlock *b, IROpcode opc, IRTempId out, const IRHelper *h,
+                           IRTempId a0, IRTempId a1, IRTempId a2)
 {
-    IROp *op = ir_emit(b, IR_call);
+    IROp *op = ir_emit(b, opc);
     op->out[0] = out;
     op->in[0] = a0;
     op->in[1] = a1;
     op->in[2] = a2;
     op->c[0] = (uint64_t)(uintptr_t)h;
+}
+
+void ir_gen_call(IRBlock *b, IRTempId out, const IRHelper *h, IRTempId a0, IRTempId a1,
+                 IRTempId a2)
+{
+    ir_gen_call_op(b, IR_call, out, h, a0, a1, a2);
+}
+
+void ir_gen_call_leaf(IRBlock *b, IRTempId out, const IRHelper *h, IRTempId a0, IRTempId a1,
+                      IRTempId a2)
+{
+    ir_gen_call_op(b, IR_call_leaf, out, h, a0, a1, a2);
 }
 
 void ir_gen_label(IRBlock *b, unsigned label)

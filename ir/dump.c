@@ -83,9 +83,10 @@ static void dump_print_op(const IRBlock *b, const IROp *op, FILE *f)
                 (op->c[0] & IR_MO_SIGN) ? "s" : "");
         dump_print_operands(b, op, f);
         break;
-    case IR_call: {
+    case IR_call:
+    case IR_call_leaf: {
         const IRHelper *h = (const IRHelper *)(uintptr_t)op->c[0];
-        fprintf(f, " call %s", h && h->name ? h->name : "?helper");
+        fprintf(f, " %s %s", name, h && h->name ? h->name : "?helper");
         dump_print_operands(b, op, f);
         break;
     }

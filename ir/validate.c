@@ -82,7 +82,8 @@ static int validate_consts(ValidateState *s, uint32_t idx, const IROp *op)
             return validate_fail(s, idx, "bad memop 0x%llx", (unsigned long long)op->c[0]);
         }
         return 0;
-    case IR_call: {
+    case IR_call:
+    case IR_call_leaf: {
         const IRHelper *h = (const IRHelper *)(uintptr_t)op->c[0];
         if (!h || !h->fn) {
             return validate_fail(s, idx, "call without a helper");

@@ -203,7 +203,8 @@ static InterpNext interp_run_block(CPUState *cpu, TranslationBlock **tbp, uintpt
             interp_store(cpu, addr, mo, interp_read(b, cpu, op->in[0]));
             break;
         }
-        case IR_call: {
+        case IR_call:
+        case IR_call_leaf: {
             const IRHelper *h = (const IRHelper *)(uintptr_t)op->c[0];
             uint64_t r = h->fn(cpu, interp_read(b, cpu, op->in[0]), interp_read(b, cpu, op->in[1]),
                                interp_read(b, cpu, op->in[2]));

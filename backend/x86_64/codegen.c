@@ -158,7 +158,7 @@ static void reg_evict(Gen *g, int r)
             global_sync(g, (IRTempId)t);
         } else if (tp->kind == IR_TEMP_LOCAL) {
             if (temp_slot[t] < 0) {
-                if (g->nb_slots >= MAX_SPILL_SLOTS) {
+                if (g->nb_slots >= LOCAL_SPILL_SLOTS) {
                     g->too_big = true;
                     temp_slot[t] = 0;
                 } else {
@@ -764,6 +764,64 @@ static void gen_call(Gen *g, const IROp *op)
     temp_out(g, op->out[0], RAX, 0);
 }
 
+/* Leaf call: the helper touches no global and cannot fault, so nothing is
+ * written back; the caller-saved registers that hold values are saved in
+ * their reserved stack slots around the call and reloaded after it, and the
+ * register state is unchanged. Arguments are read from where the values
+ * are safe from the argument moves: callee-saved registers, save slots,
+ * env, local slots or constants. */
+static void gen_call_leaf(Gen *g, const IROp *op)
+{
+    static const int arg_regs[3] = { RSI, RDX, RCX };
+    Emitter *e = &g->e;
+    const IRHelper *h = (const IRHelper *)(uintptr_t)op->c[0];
+    uint16_t saved = 0;
+    for (int r = 0; r < 16; r++) {
+        if (g->owner[r] >= 0 && (CALLER_SAVED_MASK & (1u << r))) {
+            if (temp(g, (IRTempId)g->owner[r])->kind == IR_TEMP_CONST) {
+                reg_release(g, r);
+                continue;
+            }
+            emit_store_env(e, r, RSP, slot_offset(SAVE_SLOT(r)));
+            saved |= (uint16_t)(1u << r);
+        }
+    }
+    for (int i = 0; i < 3; i++) {
+        IRTempId t = op->in[i];
+        IRTemp *tp = temp(g, t);
+        int r = temp_reg[t];
+        if (tp->kind == IR_TEMP_CONST) {
+            emit_mov_ri(e, arg_regs[i], tp->val);
+        } else if (r >= 0 && (saved & (1u << r))) {
+            emit_load_env(e, arg_regs[i], RSP, slot_offset(SAVE_SLOT(r)));
+        } else if (r >= 0) {
+            emit_mov_rr(e, arg_regs[i], r);
+        } else if (tp->kind == IR_TEMP_GLOBAL) {
+            emit_load_env(e, arg_regs[i], REG_ENV, tp->env_offset);
+        } else {
+            emit_load_env(e, arg_regs[i], RSP, slot_offset(temp_slot[t]));
+        }
+    }
+    emit_mov_rr(e, RDI, REG_ENV);
+    emit_call_abs(e, (const void *)h->fn);
+    bool result_in_slot = saved & (1u << RAX);
+    if (result_in_slot) {
+        emit_store_env(e, RAX, RSP, slot_offset(RESULT_SLOT));
+    }
+    for (int r = 0; r < 16; r++) {
+        if (saved & (1u << r)) {
+            emit_load_env(e, r, RSP, slot_offset(SAVE_SLOT(r)));
+        }
+    }
+    temps_free_dead(g, op);
+    if (result_in_slot) {
+        int ro = temp_out(g, op->out[0], -1, 0);
+        emit_load_env(e, ro, RSP, slot_offset(RESULT_SLOT));
+    } else {
+        temp_out(g, op->out[0], RAX, 0);
+    }
+}
+
 static void bind_label(Gen *g, uint32_t label)
 {
     uintptr_t here = emit_rx(&g->e);
@@ -1109,6 +1167,7 @@ static void gen_op(Gen *g, const IROp *op)
     case IR_ld: gen_ld(g, op); break;
     case IR_st: gen_st(g, op); break;
     case IR_call: gen_call(g, op); break;
+    case IR_call_leaf: gen_call_leaf(g, op); break;
     case IR_label:
         if (g->label_inherits[op->c[0]]) {
             gen_label_inherit(g, (uint32_t)op->c[0]);

@@ -18,6 +18,11 @@
 
 #define NB_ALLOC_REGS 12
 #define MAX_SPILL_SLOTS 512
+/* The top 17 slots are reserved: one per host register for saving it
+ * around a leaf call, and one for the call's result. */
+#define SAVE_SLOT(reg) (MAX_SPILL_SLOTS - 16 + (reg))
+#define RESULT_SLOT (MAX_SPILL_SLOTS - 17)
+#define LOCAL_SPILL_SLOTS (MAX_SPILL_SLOTS - 17)
 /* Bytes below the saved registers: spill slots, keeping rsp 16-aligned. */
 #define FRAME_SIZE (8 + 8 * MAX_SPILL_SLOTS)
 

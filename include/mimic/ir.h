@@ -144,6 +144,8 @@ void ir_gen_ld(IRBlock *b, IRTempId out, IRTempId addr, IRMemOp mo);
 void ir_gen_st(IRBlock *b, IRTempId val, IRTempId addr, IRMemOp mo);
 void ir_gen_call(IRBlock *b, IRTempId out, const IRHelper *h, IRTempId a0, IRTempId a1,
                  IRTempId a2);
+void ir_gen_call_leaf(IRBlock *b, IRTempId out, const IRHelper *h, IRTempId a0, IRTempId a1,
+                      IRTempId a2);
 void ir_gen_label(IRBlock *b, unsigned label);
 void ir_gen_br(IRBlock *b, unsigned label);
 void ir_gen_brcond(IRBlock *b, IRCond cond, IRTempId a, IRTempId c, unsigned label);

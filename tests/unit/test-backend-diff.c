@@ -36,6 +36,7 @@
 typedef struct TestCPU {
     CPUState cs;
     uint64_t r[NB_REGS];
+    uint64_t side; /* not a global: written by the leaf helper */
 } TestCPU;
 
 uintptr_t guest_base;
@@ -84,6 +85,16 @@ static uint64_t helper_mix(void *env, uint64_t a, uint64_t b, uint64_t c)
 }
 
 static const IRHelper mix_helper = { "mix", helper_mix };
+
+/* A leaf helper: touches only the non-global field side. */
+static uint64_t helper_leaf(void *env, uint64_t a, uint64_t b, uint64_t c)
+{
+    TestCPU *cpu = env;
+    cpu->side = cpu->side * 31 + a;
+    return (a * 0x9e3779b97f4a7c15ull) ^ (b >> 3) ^ (c << 7);
+}
+
+static const IRHelper leaf_helper = { "leaf", helper_leaf };
 
 static void host_fault_handler(int sig, siginfo_t *si, void *uc)
 {
@@ -185,6 +196,13 @@ static void gen_block(IRBlock *b, unsigned nb_ops)
             unsigned size = rnd() % 4;
             IRTempId a = gen_address(b, locals, &nb_locals, size);
             ir_gen_st(b, pick_input(b, locals, nb_locals), a, (IRMemOp)size);
+        } else if (k < 94) {
+            IRTempId args[3];
+            for (int j = 0; j < 3; j++) {
+                args[j] = pick_input(b, locals, nb_locals);
+            }
+            IRTempId o = pick_output(b, locals, &nb_locals);
+            ir_gen_call_leaf(b, o, &leaf_helper, args[0], args[1], args[2]);
         } else if (k < 96) {
             /* if (cond) skip a few ops: locals die at the label */
             unsigned label = ir_new_label(b);
@@ -299,6 +317,7 @@ static void check_seed(IRBlock *b, uint64_t seed, unsigned nb_ops)
     run_on(&backend_x86_64, b, &init, mem, &jit);
     bool same = interp.cpu.cs.pc == jit.cpu.cs.pc && interp.cpu.cs.exit_code == jit.cpu.cs.exit_code &&
                 memcmp(interp.cpu.r, jit.cpu.r, sizeof(jit.cpu.r)) == 0 &&
+                interp.cpu.side == jit.cpu.side &&
                 memcmp(interp.page, jit.page, sizeof(jit.page)) == 0;
     if (same && interp.cpu.cs.exit_code == EXCP_SEGV) {
         same = interp.cpu.cs.fault_addr == jit.cpu.cs.fault_addr;
