@@ -16,6 +16,20 @@
 #define MIN_MATCH 4
 #define MAX_MATCH 130
 
+/* Writes in[from, to) as literal runs of up to 128 bytes at out + o;
+ * returns the new output length. */
+static size_t emit_literals(const uint8_t *in, size_t from, size_t to, uint8_t *out, size_t o)
+{
+    while (from < to) {
+        size_t run = to - from > 128 ? 128 : to - from;
+        out[o++] = (uint8_t)(run - 1);
+        memcpy(out + o, in + from, run);
+        o += run;
+        from += run;
+    }
+    return o;
+}
+
 static size_t lz_compress(const uint8_t *in, size_t n, uint8_t *out)
 {
     static int32_t head[1 << HASH_BITS];
@@ -39,13 +53,7 @@ static size_t lz_compress(const uint8_t *in, size_t n, uint8_t *out)
             cand = prev[cand];
         }
         if (best >= MIN_MATCH) {
-            while (lit_start < i) {
-                size_t run = i - lit_start > 128 ? 128 : i - lit_start;
-                out[o++] = (uint8_t)(run - 1);
-                memcpy(out + o, in + lit_start, run);
-                o += run;
-                lit_start += run;
-            }
+            o = emit_literals(in, lit_start, i, out, o);
             out[o++] = (uint8_t)(0x80 | (best - MIN_MATCH - 0));
             out[o++] = (uint8_t)(best_off >> 8);
             out[o++] = (uint8_t)best_off;
@@ -55,15 +63,7 @@ static size_t lz_compress(const uint8_t *in, size_t n, uint8_t *out)
             i++;
         }
     }
-    i = n;
-    while (lit_start < i) {
-        size_t run = i - lit_start > 128 ? 128 : i - lit_start;
-        out[o++] = (uint8_t)(run - 1);
-        memcpy(out + o, in + lit_start, run);
-        o += run;
-        lit_start += run;
-    }
-    return o;
+    return emit_literals(in, lit_start, n, out, o);
 }
 
 static size_t lz_decompress(const uint8_t *in, size_t n, uint8_t *out)
