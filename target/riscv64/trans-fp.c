@@ -6,6 +6,11 @@
  * IEEE work and accumulates fflags). The static rounding modes 5 and 6 are
  * rejected here; a dynamic rounding mode is checked against frm at run
  * time by the helper, so for it the pc global is set before the call.
+ * Only the first dynamic-rounding instruction of a block (or the first
+ * after a CSR write) can fault that way; the others, and every instruction
+ * with a static mode, are leaf calls (IR call_leaf: no write-back of the
+ * guest registers around them), except fused multiply-add, whose helper
+ * reads rs3 from the CPU state.
  */
 #include "target/riscv64/helper.h"
 #include "target/riscv64/translate.h"
@@ -19,8 +24,11 @@ static int64_t riscv_fp_rm_desc(DisasContext *ctx, unsigned rm)
     if (rm == 5 || rm == 6) {
         return -1;
     }
-    if (rm == RV_RM_FIELD_DYN) {
+    ctx->fp_may_fault = false;
+    if (rm == RV_RM_FIELD_DYN && !ctx->frm_valid) {
         ir_gen_mov(ctx->b, riscv_pc_global(), riscv_imm(ctx, (int64_t)ctx->pc));
+        ctx->fp_may_fault = true;
+        ctx->frm_valid = true; /* from here on, or the helper has faulted */
     }
     return (int64_t)rm << RV_FP_DESC_RM_SHIFT;
 }
@@ -30,12 +38,18 @@ static int64_t riscv_fp_fmt_desc(bool dbl)
     return dbl ? RV_FP_DESC_DOUBLE : 0;
 }
 
-/* dest = helper(x, y, desc) */
+/* dest = helper(x, y, desc); a leaf call unless the helper may fault or
+ * reads guest registers from the CPU state. */
 static void riscv_gen_fp_call(DisasContext *ctx, const IRHelper *h, IRTempId dest, IRTempId x,
                               IRTempId y, int64_t desc)
 {
     IRTempId out = ir_new_local(ctx->b);
-    ir_gen_call(ctx->b, out, h, x, y, riscv_imm(ctx, desc));
+    if (ctx->fp_may_fault || h == &riscv_helper_fp_fma) {
+        ir_gen_call(ctx->b, out, h, x, y, riscv_imm(ctx, desc));
+    } else {
+        ir_gen_call_leaf(ctx->b, out, h, x, y, riscv_imm(ctx, desc));
+    }
+    ctx->fp_may_fault = false;
     ir_gen_mov(ctx->b, dest, out);
 }
 

@@ -52,6 +52,9 @@ static bool riscv_gen_csr(DisasContext *ctx, const RVArgs *a, RVCsrOp op, IRTemp
     if (!riscv_csr_is_fp(a->imm) && !(riscv_csr_is_counter(a->imm) && !writes)) {
         return false;
     }
+    if (writes) {
+        ctx->frm_valid = false; /* frm may change */
+    }
     IRTempId out = ir_new_local(ctx->b);
     ir_gen_call(ctx->b, out, &riscv_helper_csr, riscv_imm(ctx, a->imm), src,
                 riscv_imm(ctx, writes ? op : RV_CSR_READ));
