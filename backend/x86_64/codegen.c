@@ -848,8 +848,17 @@ static void gen_exit_to_epilogue(Gen *g)
     }
 }
 
+/* Chainable exit. The pc global is written back only on the unchained
+ * path: a chained successor never reads env->pc (every place that leaves
+ * translated code writes it first: exits, stubs, fault sites, the entry
+ * check), so a chained hop costs one jmp. */
 static void gen_goto_tb(Gen *g, unsigned slot)
 {
+    int pc_reg = -1;
+    if (g->pc_global >= 0 && temp_reg[g->pc_global] >= 0 && temp_dirty[g->pc_global]) {
+        pc_reg = temp_reg[g->pc_global];
+        temp_dirty[g->pc_global] = false;
+    }
     globals_sync_all(g);
     /* The rel32 field must be 4-byte aligned so patching is one store. */
     while ((uintptr_t)(g->e.p + 1) & 3) {
@@ -858,6 +867,9 @@ static void gen_goto_tb(Gen *g, unsigned slot)
     uint8_t *field = emit_jmp(&g->e);
     g->tb->jmp_patch[slot] = (uint32_t)(field - g->e.start);
     g->tb->jmp_reset[slot] = code_offset(g);
+    if (pc_reg >= 0) {
+        emit_store_env(&g->e, pc_reg, REG_ENV, offsetof(CPUState, pc));
+    }
     emit_mov_ri(&g->e, RAX, (uint64_t)(uintptr_t)g->tb | slot);
     gen_exit_to_epilogue(g);
     regs_forget_all(g);
@@ -1273,9 +1285,15 @@ int jit_gen_block(TranslationBlock *tb, IRBlock *b)
     }
     /* Falling off the end (should not happen: frontends end with an exit). */
     globals_sync_all(&g);
+    emit_mov_ri(&g.e, RAX, TB_EXIT_NOCHAIN);
+    gen_exit_to_epilogue(&g);
+    /* The entry check's exit: a chained predecessor may not have written
+     * env->pc, so this block writes its own. */
     if (!g.e.overflow) {
         emit_patch_rel32(entry_exit, emit_rx(&g.e));
     }
+    emit_mov_ri(&g.e, RAX, tb->pc);
+    emit_store_env(&g.e, RAX, REG_ENV, offsetof(CPUState, pc));
     emit_mov_ri(&g.e, RAX, TB_EXIT_NOCHAIN);
     gen_exit_to_epilogue(&g);
     gen_bounds_stubs(&g);
