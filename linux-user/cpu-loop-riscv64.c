@@ -23,12 +23,16 @@
  * interrupted (-EINTR) is noted so that delivery can restart it. */
 static void riscv_do_syscall(LinuxTask *t, RISCVCPU *cpu)
 {
+    /* Counter first, then clear exit_request, then look: a host signal
+     * from here on is either seen now or makes a safe_syscall() fail with
+     * EINTR, which is then restarted or reported as the handler says. */
+    uint64_t caught = signal_host_caught();
+    cpu->cs.exit_request = 0;
     if (signal_deliverable(t)) {
         return;
     }
     const uint64_t *args = &cpu->x[RV_REG_A0];
     uint64_t nr = cpu->x[RV_REG_A7], a0 = args[0];
-    uint64_t caught = signal_host_caught();
     int64_t ret = syscall_do(t, nr, args);
     if (ret == SYSCALL_NO_RESULT) {
         return;

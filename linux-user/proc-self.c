@@ -1,7 +1,8 @@
 /*
  * proc-self.c — the files of /proc/self that must show the guest's view
- * rather than mimic's: maps (guest addresses and protections) and auxv (the
- * vector the guest started with). /proc/self/exe is path.c's business.
+ * rather than mimic's: maps (guest addresses and protections), auxv (the
+ * vector the guest started with) and cmdline (the guest's argv, without
+ * mimic and its options). /proc/self/exe is path.c's business.
  *
  * The one thing to know: each open builds the whole file into a memfd
  * and returns that descriptor, so reads, seeks and fstat just work; maps
@@ -23,6 +24,7 @@
 #include "linux-user/proc-self.h"
 
 static uint64_t auxv_addr, auxv_len;
+static uint64_t argv_addr; /* guest argv[] */
 
 /* Guest ranges with a name of their own in maps: the loaded ELF images
  * (read into anonymous memory, so the host does not know their file), the
@@ -57,6 +59,7 @@ void proc_self_add_image(uint64_t lo, uint64_t hi, const char *path)
 void proc_self_init(uint64_t sp)
 {
     uint64_t p = sp + 8; /* skip argc */
+    argv_addr = p;
     for (int vec = 0; vec < 2; vec++) {  /* argv, then envp */
         uint64_t v;
         do {
@@ -228,6 +231,22 @@ static void write_maps(FILE *f)
     free(text);
 }
 
+/* The guest's argv strings, each with its NUL, read live from guest memory
+ * (the program may have rewritten them, as with the kernel). */
+static void write_cmdline(FILE *f)
+{
+    char buf[4096];
+    uint64_t str;
+    for (uint64_t p = argv_addr; argv_addr && guest_copy_from(&str, p, sizeof(str)) == 0 && str;
+         p += 8) {
+        int64_t len = guest_copy_string(buf, sizeof(buf), str);
+        if (len < 0) {
+            break;
+        }
+        fwrite(buf, 1, (size_t)len + 1, f);
+    }
+}
+
 bool proc_self_open(const char *path, int flags, int64_t *ret)
 {
     char own[64];
@@ -238,7 +257,8 @@ bool proc_self_open(const char *path, int flags, int64_t *ret)
     } else if (strncmp(path, own, (size_t)len) == 0) {
         leaf = path + len;
     }
-    if (!leaf || (strcmp(leaf, "maps") != 0 && strcmp(leaf, "auxv") != 0)) {
+    if (!leaf || (strcmp(leaf, "maps") != 0 && strcmp(leaf, "auxv") != 0 &&
+                  strcmp(leaf, "cmdline") != 0)) {
         return false;
     }
     if ((flags & O_ACCMODE) != O_RDONLY) {
@@ -258,6 +278,8 @@ bool proc_self_open(const char *path, int flags, int64_t *ret)
     }
     if (leaf[0] == 'm') {
         write_maps(f);
+    } else if (leaf[0] == 'c') {
+        write_cmdline(f);
     } else if (auxv_len) {
         fwrite(g2h(auxv_addr), 1, auxv_len, f);
     }

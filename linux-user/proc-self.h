@@ -1,6 +1,6 @@
 /*
- * proc-self.h — emulated /proc/self files (maps, auxv) showing the guest's
- * view.
+ * proc-self.h — emulated /proc/self files (maps, auxv, cmdline) showing
+ * the guest's view.
  *
  * The one thing to know: proc_self_init() must run once the initial stack
  * is built (it remembers where the auxv is).

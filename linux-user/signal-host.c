@@ -7,14 +7,17 @@
  * The one thing to know: the host handler runs at any moment (in
  * translated code, in a helper, in a blocking host syscall, which then
  * fails with EINTR), so it only writes a bitmask, a siginfo slot and
- * exit_request; signal_host_collect() takes them with host signals blocked.
+ * exit_request (and steers a safe_syscall() about to block to its EINTR
+ * exit); signal_host_collect() takes them with host signals blocked.
  */
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <string.h>
+#include <ucontext.h>
 
 #include "linux-user/guest-signal.h"
+#include "linux-user/safe-syscall.h"
 
 /* Host signals the guest cannot have: mimic's fault handlers, SIGKILL and
  * SIGSTOP, and the two real-time signals the host glibc keeps for itself. */
@@ -28,7 +31,6 @@ static LinuxTask *_Atomic host_task;
 
 static void signal_host_handler(int sig, siginfo_t *info, void *uc)
 {
-    (void)uc;
     if (sig < 1 || sig > GUEST_NSIG) {
         return;
     }
@@ -38,6 +40,12 @@ static void signal_host_handler(int sig, siginfo_t *info, void *uc)
     LinuxTask *t = atomic_load(&host_task);
     if (t) {
         t->cpu->exit_request = 1;
+    }
+    /* Checked the flag but not yet in the kernel: make it fail with EINTR
+     * (safe-syscall-x86_64.S). */
+    greg_t *rip = &((ucontext_t *)uc)->uc_mcontext.gregs[REG_RIP];
+    if (*rip >= (greg_t)(uintptr_t)safe_syscall_start && *rip < (greg_t)(uintptr_t)safe_syscall_end) {
+        *rip = (greg_t)(uintptr_t)safe_syscall_eintr;
     }
 }
 

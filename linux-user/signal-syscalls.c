@@ -282,15 +282,16 @@ static int64_t sys_tkill(LinuxTask *t, const uint64_t *a)
 }
 
 /* Argument letters: see SyscallDef (S signal, A sigaction, M sigset,
- * h sigprocmask how, K stack_t). */
+ * h sigprocmask how, K stack_t); output arguments are plain pointers,
+ * since -strace decodes arguments before the call. */
 const SyscallDef syscalls_signal[] = {
-    { NR_rt_sigaction, "rt_sigaction", sys_rt_sigaction, "SAAd", 'd' },
-    { NR_rt_sigprocmask, "rt_sigprocmask", sys_rt_sigprocmask, "hMMd", 'd' },
+    { NR_rt_sigaction, "rt_sigaction", sys_rt_sigaction, "SApd", 'd' },
+    { NR_rt_sigprocmask, "rt_sigprocmask", sys_rt_sigprocmask, "hMpd", 'd' },
     { NR_rt_sigpending, "rt_sigpending", sys_rt_sigpending, "pd", 'd' },
     { NR_rt_sigsuspend, "rt_sigsuspend", sys_rt_sigsuspend, "Md", 'd' },
     { NR_rt_sigtimedwait, "rt_sigtimedwait", sys_rt_sigtimedwait, "Mppd", 'd' },
     { NR_rt_sigqueueinfo, "rt_sigqueueinfo", sys_rt_sigqueueinfo, "dSp", 'd' },
-    { NR_sigaltstack, "sigaltstack", sys_sigaltstack, "KK", 'd' },
+    { NR_sigaltstack, "sigaltstack", sys_sigaltstack, "Kp", 'd' },
     { NR_rt_sigreturn, "rt_sigreturn", sys_rt_sigreturn, "", 'd' },
     { NR_kill, "kill", sys_kill, "dS", 'd' },
     { NR_tgkill, "tgkill", sys_tgkill, "ddS", 'd' },

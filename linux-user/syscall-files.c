@@ -18,7 +18,9 @@
 #include <unistd.h>
 
 #include "linux-user/guest-mem.h"
+#include "linux-user/guest-signal.h"
 #include "linux-user/proc-self.h"
+#include "linux-user/safe-syscall.h"
 #include "linux-user/syscall-nr.h"
 #include "linux-user/syscall.h"
 #include "mimic/log.h"
@@ -28,13 +30,13 @@
 static int64_t sys_read(LinuxTask *t, const uint64_t *a)
 {
     void *p = guest_lock(a[1], a[2], GUEST_ACCESS_WRITE);
-    return p ? syscall_host_ret(read((int)a[0], p, a[2])) : -EFAULT;
+    return p ? safe_syscall(t, SYS_read, (int)a[0], (long)p, (long)a[2], 0, 0, 0) : -EFAULT;
 }
 
 static int64_t sys_write(LinuxTask *t, const uint64_t *a)
 {
     void *p = guest_lock(a[1], a[2], GUEST_ACCESS_READ);
-    return p ? syscall_host_ret(write((int)a[0], p, a[2])) : -EFAULT;
+    return p ? safe_syscall(t, SYS_write, (int)a[0], (long)p, (long)a[2], 0, 0, 0) : -EFAULT;
 }
 
 static int64_t sys_pread64(LinuxTask *t, const uint64_t *a)
@@ -81,7 +83,7 @@ static struct iovec *iovec_from_guest(uint64_t addr, uint64_t count, unsigned ac
     return iov;
 }
 
-static int64_t do_vector_io(const uint64_t *a, bool write_op, bool positioned)
+static int64_t do_vector_io(LinuxTask *t, const uint64_t *a, bool write_op, bool positioned)
 {
     int64_t err;
     struct iovec *iov =
@@ -90,35 +92,35 @@ static int64_t do_vector_io(const uint64_t *a, bool write_op, bool positioned)
         return err;
     }
     int fd = (int)a[0], n = (int)a[2];
-    ssize_t r;
+    int64_t ret;
     if (positioned) {
-        r = write_op ? pwritev(fd, iov, n, (off_t)a[3]) : preadv(fd, iov, n, (off_t)a[3]);
+        ssize_t r = write_op ? pwritev(fd, iov, n, (off_t)a[3]) : preadv(fd, iov, n, (off_t)a[3]);
+        ret = syscall_host_ret(r);
     } else {
-        r = write_op ? writev(fd, iov, n) : readv(fd, iov, n);
+        ret = safe_syscall(t, write_op ? SYS_writev : SYS_readv, fd, (long)iov, n, 0, 0, 0);
     }
-    int64_t ret = syscall_host_ret(r);
     free(iov);
     return ret;
 }
 
 static int64_t sys_readv(LinuxTask *t, const uint64_t *a)
 {
-    return do_vector_io(a, false, false);
+    return do_vector_io(t, a, false, false);
 }
 
 static int64_t sys_writev(LinuxTask *t, const uint64_t *a)
 {
-    return do_vector_io(a, true, false);
+    return do_vector_io(t, a, true, false);
 }
 
 static int64_t sys_preadv(LinuxTask *t, const uint64_t *a)
 {
-    return do_vector_io(a, false, true);
+    return do_vector_io(t, a, false, true);
 }
 
 static int64_t sys_pwritev(LinuxTask *t, const uint64_t *a)
 {
-    return do_vector_io(a, true, true);
+    return do_vector_io(t, a, true, true);
 }
 
 static int64_t sys_openat(LinuxTask *t, const uint64_t *a)
@@ -289,8 +291,9 @@ static int64_t sys_sendfile(LinuxTask *t, const uint64_t *a)
     return syscall_host_ret(sendfile((int)a[0], (int)a[1], off, a[3]));
 }
 
-/* ppoll(fds, nfds, tmo, sigmask, sigsetsize); the mask is not applied
- * (no guest signal delivery yet). */
+/* ppoll(fds, nfds, tmo, sigmask, sigsetsize): the guest mask is replaced
+ * for the call; if a signal interrupts it, the handler's frame records
+ * the old mask (as for rt_sigsuspend), else the old mask is back at once. */
 static int64_t sys_ppoll(LinuxTask *t, const uint64_t *a)
 {
     if (a[1] > 1u << 20) {
@@ -301,7 +304,24 @@ static int64_t sys_ppoll(LinuxTask *t, const uint64_t *a)
     if (!fds || (a[2] && !(tmo = guest_lock(a[2], sizeof(*tmo), GUEST_ACCESS_WRITE)))) {
         return -EFAULT;
     }
-    return syscall_host_ret(syscall(SYS_ppoll, fds, (nfds_t)a[1], tmo, NULL, 8));
+    uint64_t mask;
+    if (a[3]) {
+        if (a[4] != 8) {
+            return -EINVAL;
+        }
+        if (guest_copy_from(&mask, a[3], sizeof(mask)) < 0) {
+            return -EFAULT;
+        }
+        t->saved_sigmask = t->sigmask;
+        t->sigmask_saved = true;
+        t->sigmask = mask & ~SIGS_UNBLOCKABLE;
+    }
+    int64_t r = safe_syscall(t, SYS_ppoll, (long)fds, (long)a[1], (long)tmo, 0, 8, 0);
+    if (a[3] && r != -EINTR) {
+        t->sigmask = t->saved_sigmask;
+        t->sigmask_saved = false;
+    }
+    return r;
 }
 
 const SyscallDef syscalls_files[] = {

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "linux-user/guest-mem.h"
+#include "linux-user/safe-syscall.h"
 #include "linux-user/syscall-nr.h"
 #include "linux-user/syscall.h"
 #include "mimic/log.h"
@@ -258,9 +259,8 @@ static int64_t sys_futex(LinuxTask *t, const uint64_t *a)
             return -EFAULT;
         }
     }
-    return syscall_host_ret(syscall(SYS_futex, g2h(a[0]), op, (uint32_t)a[2],
-                                    timeout ? timeout : (const void *)(uintptr_t)val2, uaddr2,
-                                    (uint32_t)a[5]));
+    return safe_syscall(t, SYS_futex, (long)g2h(a[0]), op, (uint32_t)a[2],
+                        timeout ? (long)timeout : (long)val2, (long)uaddr2, (uint32_t)a[5]);
 }
 
 static int64_t sys_sysinfo(LinuxTask *t, const uint64_t *a)
@@ -298,7 +298,7 @@ static int64_t sys_wait4(LinuxTask *t, const uint64_t *a)
     if (a[3] && !guest_lock(a[3], sizeof(ru), GUEST_ACCESS_WRITE)) {
         return -EFAULT;
     }
-    int64_t r = syscall_host_ret(wait4((pid_t)a[0], &status, (int)a[2], &ru));
+    int64_t r = safe_syscall(t, SYS_wait4, (pid_t)a[0], (long)&status, (int)a[2], (long)&ru, 0, 0);
     if (r > 0 && a[1]) {
         guest_copy_to(a[1], &status, sizeof(status));
     }

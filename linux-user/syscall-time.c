@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "linux-user/guest-mem.h"
+#include "linux-user/safe-syscall.h"
 #include "linux-user/syscall-nr.h"
 #include "linux-user/syscall.h"
 
@@ -45,27 +46,27 @@ static int64_t sys_gettimeofday(LinuxTask *t, const uint64_t *a)
 }
 
 /* Shared by nanosleep and clock_nanosleep: req at reqa, remaining at rema. */
-static int64_t do_sleep(clockid_t clock, int flags, uint64_t reqa, uint64_t rema)
+static int64_t do_sleep(LinuxTask *t, clockid_t clock, int flags, uint64_t reqa, uint64_t rema)
 {
-    struct timespec req, rem;
+    struct timespec req, rem = { 0, 0 };
     if (guest_copy_from(&req, reqa, sizeof(req)) < 0) {
         return -EFAULT;
     }
-    int r = clock_nanosleep(clock, flags, &req, &rem);
-    if (r == EINTR && rema && !(flags & TIMER_ABSTIME)) {
+    int64_t r = safe_syscall(t, SYS_clock_nanosleep, clock, flags, (long)&req, (long)&rem, 0, 0);
+    if (r == -EINTR && rema && !(flags & TIMER_ABSTIME)) {
         guest_copy_to(rema, &rem, sizeof(rem));
     }
-    return -r;
+    return r;
 }
 
 static int64_t sys_nanosleep(LinuxTask *t, const uint64_t *a)
 {
-    return do_sleep(CLOCK_MONOTONIC, 0, a[0], a[1]);
+    return do_sleep(t, CLOCK_MONOTONIC, 0, a[0], a[1]);
 }
 
 static int64_t sys_clock_nanosleep(LinuxTask *t, const uint64_t *a)
 {
-    return do_sleep((clockid_t)a[0], (int)a[1], a[2], a[3]);
+    return do_sleep(t, (clockid_t)a[0], (int)a[1], a[2], a[3]);
 }
 
 static int64_t sys_times(LinuxTask *t, const uint64_t *a)

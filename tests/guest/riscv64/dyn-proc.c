@@ -3,8 +3,9 @@
  * readlink("/proc/self/exe") names the guest program (not the emulator),
  * opening it reads a RISC-V ELF, /proc/self/auxv holds the auxiliary
  * vector the program started with (the same values getauxval() returns,
- * AT_BASE = where ld.so was loaded), and /proc/self/maps lists the guest's
- * mappings (the program's code, libc from the sysroot, the stack).
+ * AT_BASE = where ld.so was loaded), /proc/self/maps lists the guest's
+ * mappings (the program's code, libc from the sysroot, the stack), and
+ * /proc/self/cmdline is the guest's argv (no emulator, no options).
  *
  * The one thing to know: only facts are printed, never addresses or
  * host paths, so the output is the same under any emulator.
@@ -124,9 +125,27 @@ static void check_maps(void)
            well_formed, code, libc, ld, stack);
 }
 
+static void check_cmdline(int argc, char **argv)
+{
+    char buf[4096];
+    FILE *f = fopen("/proc/self/cmdline", "r");
+    size_t n = f ? fread(buf, 1, sizeof(buf), f) : 0;
+    if (f) {
+        fclose(f);
+    }
+    size_t want = 0;
+    int same = 1;
+    for (int i = 0; i < argc; i++) {
+        size_t len = strlen(argv[i]) + 1;
+        same &= want + len <= n && memcmp(buf + want, argv[i], len) == 0;
+        want += len;
+    }
+    printf("cmdline: %d arguments, is argv: %d\n", argc, same && n == want);
+}
+
 int main(int argc, char **argv)
 {
-    (void)argc;
+    check_cmdline(argc, argv);
     check_exe(argv[0]);
     check_auxv();
     check_maps();
