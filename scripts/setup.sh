@@ -19,6 +19,7 @@ PACKAGES=(
     "libcmocka-dev:C unit tests"
     "libcapstone-dev:disassembly in -d logs"
     "gcc-riscv64-linux-gnu:builds the riscv64 guest test programs"
+    "g++-riscv64-linux-gnu:builds the riscv64 C++ guest test programs"
     "binutils-riscv64-linux-gnu:assembles the differential tests"
     "libc6-dev-riscv64-cross:static riscv64 glibc for guest programs"
     "qemu-user:oracle for expected outputs and differential tests (never a runtime dependency)"

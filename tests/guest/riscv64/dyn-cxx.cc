@@ -4,8 +4,8 @@
  * exception thrown through several frames, their destructors run by
  * libgcc_s's DWARF unwinder, then caught.
  *
- * The one thing to know: built only if riscv64-linux-gnu-g++ is installed
- * (g++-riscv64-linux-gnu); run with -L /usr/riscv64-linux-gnu.
+ * The one thing to know: the same source is also built statically
+ * (cxx-static); the dynamic build runs with -L /usr/riscv64-linux-gnu.
  */
 #include <iostream>
 #include <map>
