@@ -15,7 +15,13 @@ void *guest_lock(uint64_t addr, uint64_t len, unsigned access)
     if (len == 0) {
         return g2h(0);
     }
-    return page_check_range(addr, len, access) ? g2h(addr) : NULL;
+    if (!page_check_range(addr, len, access)) {
+        return NULL;
+    }
+    if (access & PAGE_WRITE) {
+        code_pages_unprotect(addr, addr + len); /* the kernel must not fault */
+    }
+    return g2h(addr);
 }
 
 int guest_copy_from(void *dst, uint64_t src, size_t len)

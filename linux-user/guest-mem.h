@@ -36,6 +36,10 @@ enum {
     PAGE_READ = 1 << 1,
     PAGE_WRITE = 1 << 2,
     PAGE_EXEC = 1 << 3,
+    /* Translated code came from this writable page: the host mapping is
+     * read-only until the next store (code-pages.c). Not part of the
+     * guest's view. */
+    PAGE_CODE = 1 << 4,
 };
 
 /* page-flags.c */
@@ -69,6 +73,13 @@ int64_t guest_mremap(uint64_t old_addr, uint64_t old_len, uint64_t new_len, int 
 /* brk: the program break starts at `start` (set by the loader). */
 void guest_brk_init(uint64_t start);
 int64_t guest_brk(uint64_t addr);
+
+/* code-pages.c */
+/* Write-protects the writable pages of [addr, addr + len) on the host. */
+void code_pages_protect(uint64_t addr, uint64_t len);
+/* Makes the protected pages of [start, end) writable again and drops their
+ * translations; false if none was protected (the fault is not ours). */
+bool code_pages_unprotect(uint64_t start, uint64_t end);
 
 /* guest-access.c — checked access from syscalls. */
 enum { GUEST_ACCESS_READ = PAGE_READ, GUEST_ACCESS_WRITE = PAGE_WRITE | PAGE_READ };

@@ -13,6 +13,7 @@
 #include <sys/mman.h>
 #include <ucontext.h>
 
+#include "linux-user/guest-mem.h"
 #include "linux-user/host-signal.h"
 
 static __thread CPUState *host_signal_cpu;
@@ -27,6 +28,13 @@ static uintptr_t host_signal_pc(const void *uc)
 
 static void host_signal_fault(int sig, siginfo_t *info, void *uc)
 {
+    uintptr_t host_addr = (uintptr_t)info->si_addr;
+    if (sig == SIGSEGV && info->si_code == SEGV_ACCERR && host_addr >= guest_base) {
+        uint64_t addr = host_addr - guest_base;
+        if (code_pages_unprotect(addr & GUEST_PAGE_MASK, (addr & GUEST_PAGE_MASK) + GUEST_PAGE_SIZE)) {
+            return; /* a store to a page translated code came from: retry it */
+        }
+    }
     host_fault_signo = sig;
     exec_handle_host_fault(host_signal_cpu, host_signal_pc(uc), (uint64_t)(uintptr_t)info->si_addr,
                            info->si_code, uc);

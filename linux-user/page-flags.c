@@ -112,7 +112,7 @@ uint64_t page_find_run(uint64_t addr, uint64_t *end, unsigned *flags)
     }
     unsigned f = page_get_flags(p << GUEST_PAGE_BITS);
     uint64_t q = p + 1;
-    while (q < last && page_get_flags(q << GUEST_PAGE_BITS) == f) {
+    while (q < last && ((page_get_flags(q << GUEST_PAGE_BITS) ^ f) & ~(unsigned)PAGE_CODE) == 0) {
         q++;
     }
     *flags = f;
@@ -159,5 +159,6 @@ bool exec_read_code(uint64_t addr, void *dst, size_t len)
         return false;
     }
     memcpy(dst, g2h(addr), len);
+    code_pages_protect(addr, len);
     return true;
 }
