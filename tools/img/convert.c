@@ -48,14 +48,24 @@ static int copy(BlockDriverState *src, BlockDriverState *dst, bool existing, boo
             } else {
                 ret = bdrv_pread(src, off, buf, n, &err);
             }
+            /* Runs of blocks to write go out as one request. */
+            uint64_t run = 0;
             for (uint64_t b = 0; b < n && ret == 0; b += block) {
                 uint64_t len = n - b < block ? n - b : block;
-                if (compress && !img_buffer_is_zero(buf + b, len)) {
+                bool write = existing || !img_buffer_is_zero(buf + b, len);
+                if (compress && write) {
                     memset(buf + b + len, 0, block - len);
                     ret = bdrv_pwrite_compressed(dst, off + b, buf + b, block, &err);
-                } else if (existing || !img_buffer_is_zero(buf + b, len)) {
-                    ret = bdrv_pwrite(dst, off + b, buf + b, len, &err);
+                    run = b + block;
+                } else if (!write) {
+                    if (run < b) {
+                        ret = bdrv_pwrite(dst, off + run, buf + run, b - run, &err);
+                    }
+                    run = b + block;
                 }
+            }
+            if (ret == 0 && run < n) {
+                ret = bdrv_pwrite(dst, off + run, buf + run, n - run, &err);
             }
             if (ret < 0) {
                 img_report(err);
