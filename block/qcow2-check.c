@@ -68,9 +68,9 @@ static void check_copied(CheckState *c, uint64_t entry, uint64_t host, const cha
     }
 }
 
-static void check_l2(CheckState *c, const uint8_t *l2, uint64_t l1i, bool active,
-                     uint64_t *next)
+static void check_l2(CheckState *c, const uint8_t *l2, uint64_t l1i, bool active)
 {
+    uint64_t contiguous = 0; /* like qemu-img: fragmentation within one table */
     Qcow2State *s = c->s;
     uint64_t n = qcow2_l2_entries(s);
     uint64_t guest_clusters = (s->bs->total_size + s->cluster_size - 1) >> s->cluster_bits;
@@ -86,6 +86,7 @@ static void check_l2(CheckState *c, const uint8_t *l2, uint64_t l1i, bool active
             if (active) {
                 c->res->allocated_clusters++;
                 c->res->compressed_clusters++;
+                c->res->fragmented_clusters++; /* by nature, as qemu-img counts */
             }
             continue;
         }
@@ -109,10 +110,10 @@ static void check_l2(CheckState *c, const uint8_t *l2, uint64_t l1i, bool active
         check_copied(c, e, host, "data cluster: l2_entry");
         if (!(s->version >= 3 && (e & QCOW2_OFLAG_ZERO))) {
             c->res->allocated_clusters++;
-            if (*next && host != *next) {
+            if (contiguous && host != contiguous) {
                 c->res->fragmented_clusters++;
             }
-            *next = host + s->cluster_size;
+            contiguous = host + s->cluster_size;
         }
     }
 }
@@ -120,7 +121,7 @@ static void check_l2(CheckState *c, const uint8_t *l2, uint64_t l1i, bool active
 /* Counts one L1 table's L2 tables and data clusters. Only the active
  * table feeds the statistics and the COPIED check. */
 static void walk_l1(CheckState *c, const uint64_t *l1, uint32_t l1_size, bool active,
-                    uint8_t *l2, uint64_t *next)
+                    uint8_t *l2)
 {
     Qcow2State *s = c->s;
 
@@ -142,14 +143,13 @@ static void walk_l1(CheckState *c, const uint64_t *l1, uint32_t l1_size, bool ac
             c->res->check_errors++;
             continue;
         }
-        check_l2(c, l2, i, active, next);
+        check_l2(c, l2, i, active);
     }
 }
 
 static int walk_snapshots(CheckState *c, uint8_t *l2, Error **errp)
 {
     Qcow2State *s = c->s;
-    uint64_t next = 0;
 
     if (s->nb_snapshots) {
         add_ref(c, s->snapshots_offset, s->snapshots_size, "snapshot table");
@@ -177,7 +177,7 @@ static int walk_snapshots(CheckState *c, uint8_t *l2, Error **errp)
             for (uint32_t j = 0; j < sn->l1_size; j++) {
                 l1[j] = qcow2_be64(raw + 8 * j);
             }
-            walk_l1(c, l1, sn->l1_size, false, l2, &next);
+            walk_l1(c, l1, sn->l1_size, false, l2);
         }
         free(l1);
         free(raw);
@@ -189,7 +189,6 @@ static int count_references(CheckState *c, Error **errp)
 {
     Qcow2State *s = c->s;
     uint8_t *l2 = malloc(s->cluster_size);
-    uint64_t next = 0;
     int ret;
 
     if (!l2) {
@@ -206,7 +205,7 @@ static int count_references(CheckState *c, Error **errp)
             add_ref(c, off, s->cluster_size, "refcount block");
         }
     }
-    walk_l1(c, s->l1, s->l1_size, true, l2, &next);
+    walk_l1(c, s->l1, s->l1_size, true, l2);
     ret = walk_snapshots(c, l2, errp);
     free(l2);
     return ret;

@@ -19,7 +19,7 @@ static const struct {
     { "create", img_create,
       "create [-f fmt] [-o options] [-b backing_file [-F backing_fmt]] [-u] filename [size]" },
     { "info", img_info, "info [-f fmt] [--output=human|json] [--backing-chain] filename" },
-    { "check", img_check, "check [-f fmt] [-r leaks|all] [-q] filename" },
+    { "check", img_check, "check [-f fmt] [-r leaks|all] [--output=human|json] [-q] filename" },
     { "convert", img_convert,
       "convert [-f fmt] [-O output_fmt] [-o options] [-c] [-n] [-p] filename output_filename" },
     { "resize", img_resize, "resize [-f fmt] [-q] filename [+]size" },
