@@ -251,6 +251,30 @@ int bdrv_pwrite(BlockDriverState *bs, uint64_t offset, const void *buf, size_t l
     return ret;
 }
 
+int bdrv_pwrite_compressed(BlockDriverState *bs, uint64_t offset, const void *buf,
+                           uint64_t cluster_size, Error **errp)
+{
+    uint64_t len = bs->total_size - offset < cluster_size ? bs->total_size - offset
+                                                          : cluster_size;
+    int ret = check_request(bs, offset, len, true, errp);
+
+    if (ret < 0) {
+        return ret;
+    }
+    if (!bs->drv->write_compressed) {
+        return error_setg(errp, -ENOTSUP, "'%s': the %s format does not support compression",
+                          bs->filename, bs->drv->format_name);
+    }
+    if (!cluster_size || offset % cluster_size) {
+        return error_setg(errp, -EINVAL, "'%s': compressed write at unaligned offset %llu",
+                          bs->filename, (unsigned long long)offset);
+    }
+    pthread_mutex_lock(&bs->lock);
+    ret = bs->drv->write_compressed(bs, offset, buf, errp);
+    pthread_mutex_unlock(&bs->lock);
+    return ret;
+}
+
 int bdrv_flush(BlockDriverState *bs, Error **errp)
 {
     int ret;

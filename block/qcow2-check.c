@@ -3,10 +3,12 @@
  * to every host cluster from the metadata, compare them with the stored
  * refcounts, and optionally repair leaks.
  *
- * The one thing to know: references are counted in an array sized by the
- * file, so an entry pointing past the end of the file is reported as an
- * error rather than counted; messages follow qemu-img's wording and go to
- * stderr, the summary is printed by the caller.
+ * The one thing to know: references are counted once per path from an L1
+ * table (the active one and each snapshot's), as qemu keeps refcounts, in
+ * an array sized by the file, so an entry pointing past the end of the
+ * file is reported as an error rather than counted; messages follow
+ * qemu-img's wording and go to stderr, the summary is printed by the
+ * caller.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -66,8 +68,9 @@ static void check_copied(CheckState *c, uint64_t entry, uint64_t host, const cha
     }
 }
 
-static int check_l2(CheckState *c, const uint8_t *l2, uint64_t l1i, uint64_t *next)
+static void check_l2(CheckState *c, const uint8_t *l2, uint64_t l1i, bool active)
 {
+    uint64_t contiguous = 0; /* like qemu-img: fragmentation within one table */
     Qcow2State *s = c->s;
     uint64_t n = qcow2_l2_entries(s);
     uint64_t guest_clusters = (s->bs->total_size + s->cluster_size - 1) >> s->cluster_bits;
@@ -80,8 +83,11 @@ static int check_l2(CheckState *c, const uint8_t *l2, uint64_t l1i, uint64_t *ne
             uint64_t off, len;
             qcow2_compressed_range(s, e, &off, &len);
             add_ref(c, off, len, "compressed cluster");
-            c->res->allocated_clusters++;
-            c->res->compressed_clusters++;
+            if (active) {
+                c->res->allocated_clusters++;
+                c->res->compressed_clusters++;
+                c->res->fragmented_clusters++; /* by nature, as qemu-img counts */
+            }
             continue;
         }
         uint64_t host = e & QCOW2_OFFSET_MASK;
@@ -98,14 +104,83 @@ static int check_l2(CheckState *c, const uint8_t *l2, uint64_t l1i, uint64_t *ne
             continue;
         }
         add_ref(c, host, s->cluster_size, "data cluster");
+        if (!active) {
+            continue;
+        }
         check_copied(c, e, host, "data cluster: l2_entry");
         if (!(s->version >= 3 && (e & QCOW2_OFLAG_ZERO))) {
             c->res->allocated_clusters++;
-            if (*next && host != *next) {
+            if (contiguous && host != contiguous) {
                 c->res->fragmented_clusters++;
             }
-            *next = host + s->cluster_size;
+            contiguous = host + s->cluster_size;
         }
+    }
+}
+
+/* Counts one L1 table's L2 tables and data clusters. Only the active
+ * table feeds the statistics and the COPIED check. */
+static void walk_l1(CheckState *c, const uint64_t *l1, uint32_t l1_size, bool active,
+                    uint8_t *l2)
+{
+    Qcow2State *s = c->s;
+
+    for (uint32_t i = 0; i < l1_size; i++) {
+        uint64_t off = l1[i] & QCOW2_OFFSET_MASK;
+        if (!off || !aligned_or_report(c, off, "L2 table")) {
+            continue;
+        }
+        add_ref(c, off, s->cluster_size, "L2 table");
+        if ((off >> s->cluster_bits) >= c->nclusters) {
+            continue;
+        }
+        if (active) {
+            check_copied(c, l1[i], off, "L2 cluster: l1_entry");
+        }
+        if (file_pread(s->fd, l2, s->cluster_size, off) < 0) {
+            fprintf(stderr, "ERROR could not read the L2 table at offset %#llx\n",
+                    (unsigned long long)off);
+            c->res->check_errors++;
+            continue;
+        }
+        check_l2(c, l2, i, active);
+    }
+}
+
+static int walk_snapshots(CheckState *c, uint8_t *l2, Error **errp)
+{
+    Qcow2State *s = c->s;
+
+    if (s->nb_snapshots) {
+        add_ref(c, s->snapshots_offset, s->snapshots_size, "snapshot table");
+    }
+    for (uint32_t i = 0; i < s->nb_snapshots; i++) {
+        const Qcow2Snapshot *sn = &s->snapshots[i];
+        uint64_t *l1;
+        uint8_t *raw;
+
+        if (!sn->l1_size) {
+            continue;
+        }
+        add_ref(c, sn->l1_offset, (uint64_t)sn->l1_size * 8, "snapshot L1 table");
+        l1 = malloc((size_t)sn->l1_size * 8);
+        raw = malloc((size_t)sn->l1_size * 8);
+        if (!l1 || !raw) {
+            free(l1);
+            free(raw);
+            return error_setg(errp, -ENOMEM, "'%s': out of memory", s->filename);
+        }
+        if (file_pread(s->fd, raw, (size_t)sn->l1_size * 8, sn->l1_offset) < 0) {
+            fprintf(stderr, "ERROR could not read the L1 table of snapshot %u\n", i);
+            c->res->check_errors++;
+        } else {
+            for (uint32_t j = 0; j < sn->l1_size; j++) {
+                l1[j] = qcow2_be64(raw + 8 * j);
+            }
+            walk_l1(c, l1, sn->l1_size, false, l2);
+        }
+        free(l1);
+        free(raw);
     }
     return 0;
 }
@@ -114,7 +189,7 @@ static int count_references(CheckState *c, Error **errp)
 {
     Qcow2State *s = c->s;
     uint8_t *l2 = malloc(s->cluster_size);
-    uint64_t next = 0;
+    int ret;
 
     if (!l2) {
         return error_setg(errp, -ENOMEM, "'%s': out of memory", s->filename);
@@ -130,27 +205,10 @@ static int count_references(CheckState *c, Error **errp)
             add_ref(c, off, s->cluster_size, "refcount block");
         }
     }
-    for (uint32_t i = 0; i < s->l1_size; i++) {
-        uint64_t off = s->l1[i] & QCOW2_OFFSET_MASK;
-        if (!off || !aligned_or_report(c, off, "L2 table")) {
-            continue;
-        }
-        if ((off >> s->cluster_bits) >= c->nclusters) {
-            add_ref(c, off, s->cluster_size, "L2 table");
-            continue;
-        }
-        add_ref(c, off, s->cluster_size, "L2 table");
-        check_copied(c, s->l1[i], off, "L2 cluster: l1_entry");
-        if (file_pread(s->fd, l2, s->cluster_size, off) < 0) {
-            fprintf(stderr, "ERROR could not read the L2 table at offset %#llx\n",
-                    (unsigned long long)off);
-            c->res->check_errors++;
-            continue;
-        }
-        check_l2(c, l2, i, &next);
-    }
+    walk_l1(c, s->l1, s->l1_size, true, l2);
+    ret = walk_snapshots(c, l2, errp);
     free(l2);
-    return 0;
+    return ret;
 }
 
 static int compare_one(CheckState *c, uint64_t i, int fix, Error **errp)
@@ -196,11 +254,6 @@ int qcow2_check_image(Qcow2State *s, BlockCheckResult *res, int fix, Error **err
     int64_t fsize = file_size(s->fd);
     int ret;
 
-    if (s->nb_snapshots) {
-        return error_setg(errp, -ENOTSUP,
-                          "'%s': checking images with internal snapshots is not supported yet",
-                          s->filename);
-    }
     if (fsize < 0) {
         return error_setg(errp, (int)fsize, "'%s': could not get the file size", s->filename);
     }

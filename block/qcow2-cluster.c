@@ -351,3 +351,88 @@ int qcow2_discard_clusters(Qcow2State *s, uint64_t offset, uint64_t len, Error *
     free(f.types);
     return ret;
 }
+
+/* Finds len bytes for compressed data: the rest of the host cluster used
+ * by the previous compressed write, or a new cluster. Each compressed
+ * cluster holds one reference to every host cluster it touches. */
+static int alloc_compressed(Qcow2State *s, uint64_t len, uint64_t *offset, Error **errp)
+{
+    uint64_t in = s->comp_next & (s->cluster_size - 1);
+    int ret;
+
+    if (s->comp_next && in + len <= s->cluster_size) {
+        ret = qcow2_refcount_update(s, s->comp_next >> s->cluster_bits, 1, errp);
+        if (ret < 0) {
+            return ret;
+        }
+        *offset = s->comp_next;
+    } else {
+        ret = qcow2_alloc_clusters(s, 1, offset, errp);
+        if (ret < 0) {
+            return ret;
+        }
+    }
+    s->comp_next = *offset + len;
+    if (!(s->comp_next & (s->cluster_size - 1))) {
+        s->comp_next = 0;
+    }
+    return 0;
+}
+
+int qcow2_write_compressed(Qcow2State *s, uint64_t guest_offset, const uint8_t *buf,
+                           Error **errp)
+{
+    uint32_t x = 62 - (s->cluster_bits - 8);
+    uint8_t *out = malloc(s->cluster_size);
+    size_t idx = l2_index(s, guest_offset);
+    Qcow2ClusterType type;
+    uint64_t e, host, sectors;
+    ssize_t len;
+    uint8_t *l2;
+    int ret;
+
+    if (!out) {
+        return error_setg(errp, -ENOMEM, "'%s': out of memory", s->filename);
+    }
+    ret = qcow2_get_cluster(s, guest_offset, &type, &e, errp);
+    if (ret == 0 && type != QCOW2_CLUSTER_UNALLOCATED) {
+        ret = error_setg(errp, -ENOTSUP,
+                         "'%s': compressed writes go only to unallocated clusters",
+                         s->filename);
+    }
+    /* Keep at least one sector of gain, else store the cluster plainly. */
+    len = ret < 0 ? -1
+                  : qcow2_compress(s->compression_type, buf, s->cluster_size, out,
+                                   s->cluster_size - 512);
+    if (ret == 0 && len < 0) {
+        free(out);
+        return qcow2_write_cluster(s, guest_offset, buf, s->cluster_size, errp);
+    }
+    if (ret == 0) {
+        ret = qcow2_mark_dirty(s, errp);
+    }
+    if (ret == 0) {
+        ret = alloc_compressed(s, (uint64_t)len, &host, errp);
+    }
+    if (ret == 0) {
+        ret = qcow2_check_overlap(s, host, (uint64_t)len, "compressed cluster", errp);
+    }
+    if (ret == 0) {
+        ret = file_pwrite(s->fd, out, (size_t)len, host);
+        if (ret < 0) {
+            ret = error_setg(errp, ret, "'%s': could not write compressed data: %s",
+                             s->filename, strerror(-ret));
+        }
+    }
+    free(out);
+    if (ret == 0) {
+        ret = l2_get(s, guest_offset, true, &l2, errp);
+    }
+    if (ret < 0) {
+        return ret;
+    }
+    sectors = ((host + (uint64_t)len - 1) >> 9) - (host >> 9);
+    qcow2_put_be64(l2 + 8 * idx, QCOW2_OFLAG_COMPRESSED | (sectors << x) | host);
+    qcow2_cache_mark_dirty(&s->l2_cache, l2);
+    return 0;
+}

@@ -1,6 +1,6 @@
 /*
- * qcow2-compress.c — decompression of qcow2 compressed clusters: raw
- * deflate (zlib, the default) and zstd (compression_type 1).
+ * qcow2-compress.c — compression and decompression of qcow2 compressed
+ * clusters: raw deflate (zlib, the default) and zstd (compression_type 1).
  *
  * The one thing to know: the stored length is rounded up to whole sectors,
  * so the input may carry trailing bytes after the stream; decompression
@@ -66,4 +66,33 @@ int qcow2_decompress(int type, const uint8_t *src, size_t src_len, uint8_t *dst,
 {
     return type == 1 ? zstd_decompress(src, src_len, dst, dst_len)
                      : inflate_raw(src, src_len, dst, dst_len);
+}
+
+static ssize_t deflate_raw(const uint8_t *src, size_t src_len, uint8_t *dst, size_t dst_len)
+{
+    z_stream z;
+    int ret;
+
+    memset(&z, 0, sizeof(z));
+    if (deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, -12, 9, Z_DEFAULT_STRATEGY) !=
+        Z_OK) {
+        return -ENOMEM;
+    }
+    z.next_in = (Bytef *)src;
+    z.avail_in = (uInt)src_len;
+    z.next_out = dst;
+    z.avail_out = (uInt)dst_len;
+    ret = deflate(&z, Z_FINISH);
+    deflateEnd(&z);
+    return ret == Z_STREAM_END ? (ssize_t)(dst_len - z.avail_out) : -ENOSPC;
+}
+
+ssize_t qcow2_compress(int type, const uint8_t *src, size_t src_len, uint8_t *dst,
+                       size_t dst_len)
+{
+    if (type == 1) {
+        size_t n = ZSTD_compress(dst, dst_len, src, src_len, ZSTD_CLEVEL_DEFAULT);
+        return ZSTD_isError(n) ? -ENOSPC : (ssize_t)n;
+    }
+    return deflate_raw(src, src_len, dst, dst_len);
 }

@@ -89,10 +89,12 @@ int qcow2_grow(Qcow2State *s, uint64_t new_size, Error **errp)
     uint64_t old_size = s->bs->total_size;
     int ret;
 
-    if (new_size > INT64_MAX) {
+    if (new_size > INT64_MAX - 511) {
         return error_setg(errp, -EFBIG, "'%s': size %llu is too large", s->filename,
                           (unsigned long long)new_size);
     }
+    /* qemu sees qcow2 sizes in 512-byte sectors: keep them whole. */
+    new_size = (new_size + 511) & ~511ULL;
     needed = new_size / span + (new_size % span != 0);
     if (needed > QCOW2_MAX_L1_BYTES / 8) {
         return error_setg(errp, -EFBIG,

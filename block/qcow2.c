@@ -3,7 +3,7 @@
  * write split into clusters, flush, discard, resize, info, check.
  *
  * The one thing to know: opening read/write refuses corrupt images and
- * images with internal snapshots, clears unknown autoclear bits, and
+ * images with internal snapshots (they are listed and checked, not written), clears unknown autoclear bits, and
  * repairs leaks of a dirty image; flush is a full barrier and then clears
  * the dirty bit that the first write of the session set.
  */
@@ -81,6 +81,7 @@ static void qcow2_close(BlockDriverState *bs)
     free(s->l1);
     free(s->rt);
     free(s->cbuf);
+    qcow2_snapshots_free(s);
 }
 
 static int qcow2_open(BlockDriverState *bs, int flags, Error **errp)
@@ -93,6 +94,10 @@ static int qcow2_open(BlockDriverState *bs, int flags, Error **errp)
     s->fd = bs->fd;
     s->filename = bs->filename;
     ret = qcow2_header_read(s, errp);
+    if (ret < 0) {
+        return ret;
+    }
+    ret = qcow2_snapshots_read(s, errp);
     if (ret < 0) {
         return ret;
     }
@@ -161,6 +166,17 @@ static int qcow2_write(BlockDriverState *bs, uint64_t offset, const void *buf, s
     return 0;
 }
 
+static int qcow2_write_compressed_cluster(BlockDriverState *bs, uint64_t offset,
+                                          const void *buf, Error **errp)
+{
+    Qcow2State *s = bs->opaque;
+
+    if (!s->writable) {
+        return error_setg(errp, -EACCES, "'%s': image is not writable", s->filename);
+    }
+    return qcow2_write_compressed(s, offset, buf, errp);
+}
+
 static int qcow2_flush(BlockDriverState *bs, Error **errp)
 {
     Qcow2State *s = bs->opaque;
@@ -216,6 +232,8 @@ static int qcow2_get_info(BlockDriverState *bs, BlockInfo *info, Error **errp)
     char bits[16];
 
     info->cluster_size = s->cluster_size;
+    info->n_snapshots = (int)s->nb_snapshots;
+    info->snapshots = s->snap_info;
     info->has_dirty = true;
     info->dirty = (s->incompat & QCOW2_INCOMPAT_DIRTY) && !s->dirty_marked;
     add_item(info, "compat", s->version == 2 ? "0.10" : "1.1", true);
@@ -292,6 +310,7 @@ const BlockDriver bdrv_qcow2 = {
     .truncate = qcow2_truncate,
     .get_info = qcow2_get_info,
     .create = qcow2_create,
+    .write_compressed = qcow2_write_compressed_cluster,
     .check = qcow2_check,
     .block_status = qcow2_block_status,
 };

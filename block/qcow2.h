@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "mimic/block.h"
 
@@ -71,6 +72,11 @@ typedef enum Qcow2ClusterType {
     QCOW2_CLUSTER_COMPRESSED,
 } Qcow2ClusterType;
 
+typedef struct Qcow2Snapshot {
+    uint64_t l1_offset;
+    uint32_t l1_size;
+} Qcow2Snapshot;
+
 typedef struct Qcow2State {
     BlockDriverState *bs;
     int fd;
@@ -91,6 +97,10 @@ typedef struct Qcow2State {
     uint8_t *header_raw;       /* header_length bytes, unknown fields kept */
     uint32_t nb_snapshots;
     uint64_t snapshots_offset;
+    uint64_t snapshots_size;     /* bytes of the snapshot table */
+    Qcow2Snapshot *snapshots;    /* nb_snapshots, with snap_info */
+    BlockSnapshotInfo *snap_info;
+    uint32_t n_snapshots_read;
     Qcow2Ext *exts;            /* extensions other than backing format */
     int n_exts;
     char feature_names[3][64][47]; /* from the feature table, for messages */
@@ -111,6 +121,7 @@ typedef struct Qcow2State {
     uint64_t end_cluster;      /* first cluster index past the file's end */
     bool dirty_marked;         /* we set the dirty bit and must clear it */
 
+    uint64_t comp_next;        /* free bytes for compressed data (0: none) */
     uint8_t *cbuf;             /* decompressed cluster */
     uint64_t cbuf_entry;       /* its L2 entry (0: none) */
 } Qcow2State;
@@ -167,6 +178,10 @@ int qcow2_read_cluster_data(Qcow2State *s, uint64_t guest_offset, Qcow2ClusterTy
 int qcow2_write_cluster(Qcow2State *s, uint64_t guest_offset, const uint8_t *buf,
                         size_t len, Error **errp);
 int qcow2_discard_clusters(Qcow2State *s, uint64_t offset, uint64_t len, Error **errp);
+/* Stores one whole guest cluster compressed (or plainly when it does not
+ * shrink); the cluster must be unallocated. */
+int qcow2_write_compressed(Qcow2State *s, uint64_t guest_offset, const uint8_t *buf,
+                           Error **errp);
 /* Host byte range of a compressed cluster's data. */
 void qcow2_compressed_range(const Qcow2State *s, uint64_t entry, uint64_t *offset,
                             uint64_t *len);
@@ -174,9 +189,16 @@ void qcow2_compressed_range(const Qcow2State *s, uint64_t entry, uint64_t *offse
 /* qcow2-compress.c */
 int qcow2_decompress(int type, const uint8_t *src, size_t src_len, uint8_t *dst,
                      size_t dst_len);
+/* Compressed length, or -ENOSPC when the result would not fit in dst_len. */
+ssize_t qcow2_compress(int type, const uint8_t *src, size_t src_len, uint8_t *dst,
+                       size_t dst_len);
 
 /* qcow2-resize.c */
 int qcow2_grow(Qcow2State *s, uint64_t new_size, Error **errp);
+
+/* qcow2-snapshot.c */
+int qcow2_snapshots_read(Qcow2State *s, Error **errp);
+void qcow2_snapshots_free(Qcow2State *s);
 
 /* qcow2-check.c */
 int qcow2_check_image(Qcow2State *s, BlockCheckResult *res, int fix, Error **errp);

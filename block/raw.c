@@ -3,7 +3,8 @@
  *
  * The one thing to know: holes stay holes. Discard punches holes, block
  * status reports holes as zeros (SEEK_DATA/SEEK_HOLE), and create/truncate
- * use ftruncate, so a new or grown image allocates nothing.
+ * use ftruncate, so a new or grown image allocates nothing. As in qemu the
+ * virtual size is the file size rounded up to 512 bytes.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -25,7 +26,9 @@ static int raw_open(BlockDriverState *bs, int flags, Error **errp)
         return error_setg(errp, (int)size, "Could not get the size of '%s': %s", bs->filename,
                           strerror((int)-size));
     }
-    bs->total_size = (uint64_t)size;
+    /* Like qemu, the size is in whole 512-byte sectors; a partial last
+     * sector reads with zeros past the end of the file. */
+    bs->total_size = ((uint64_t)size + 511) & ~511ULL;
     return 0;
 }
 
@@ -36,8 +39,17 @@ static void raw_close(BlockDriverState *bs)
 static int raw_read(BlockDriverState *bs, uint64_t offset, void *buf, size_t len,
                     Error **errp)
 {
-    int ret = file_pread(bs->fd, buf, len, offset);
+    int64_t size = file_size(bs->fd);
+    size_t n = len;
+    int ret = (int)(size < 0 ? size : 0);
 
+    if (ret == 0 && offset + len > (uint64_t)size) {
+        n = offset < (uint64_t)size ? (size_t)((uint64_t)size - offset) : 0;
+        memset((uint8_t *)buf + n, 0, len - n);
+    }
+    if (ret == 0 && n) {
+        ret = file_pread(bs->fd, buf, n, offset);
+    }
     if (ret < 0) {
         return error_setg(errp, ret, "Could not read '%s' at offset %llu: %s", bs->filename,
                           (unsigned long long)offset, strerror(-ret));

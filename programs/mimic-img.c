@@ -1,6 +1,7 @@
 /*
  * mimic-img.c — the disk image tool, command-compatible with qemu-img for
- * the subcommands it has (create, info, check, convert, resize, compare).
+ * the subcommands it has (create, info, check, convert, resize, compare,
+ * snapshot -l).
  *
  * The one thing to know: this file only dispatches; each subcommand lives
  * in tools/img/NAME.c and returns qemu-img's exit status.
@@ -18,11 +19,12 @@ static const struct {
     { "create", img_create,
       "create [-f fmt] [-o options] [-b backing_file [-F backing_fmt]] [-u] filename [size]" },
     { "info", img_info, "info [-f fmt] [--output=human|json] [--backing-chain] filename" },
-    { "check", img_check, "check [-f fmt] [-r leaks|all] [-q] filename" },
+    { "check", img_check, "check [-f fmt] [-r leaks|all] [--output=human|json] [-q] filename" },
     { "convert", img_convert,
-      "convert [-f fmt] [-O output_fmt] [-o options] [-n] [-p] filename output_filename" },
+      "convert [-f fmt] [-O output_fmt] [-o options] [-c] [-n] [-p] filename output_filename" },
     { "resize", img_resize, "resize [-f fmt] [-q] filename [+]size" },
     { "compare", img_compare, "compare [-f fmt] [-F fmt] [-p] [-q] [-s] filename1 filename2" },
+    { "snapshot", img_snapshot, "snapshot -l [-f fmt] filename" },
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -49,12 +49,23 @@ typedef struct BlockInfoItem {
     bool is_string; /* quoted in JSON */
 } BlockInfoItem;
 
+typedef struct BlockSnapshotInfo {
+    char *id;
+    char *name;
+    uint64_t vm_state_size;
+    uint32_t date_sec, date_nsec;
+    uint64_t vm_clock_nsec;
+    uint64_t icount; /* UINT64_MAX: not recorded */
+} BlockSnapshotInfo;
+
 typedef struct BlockInfo {
     uint64_t cluster_size; /* 0: the format has none */
     bool dirty;
     bool has_dirty;        /* the format has a dirty flag */
     int n_specific;
     BlockInfoItem specific[12];
+    int n_snapshots;
+    const BlockSnapshotInfo *snapshots; /* owned by the driver while open */
 } BlockInfo;
 
 typedef struct BlockCreateOptions {
@@ -105,6 +116,10 @@ typedef struct BlockDriver {
     int (*truncate)(BlockDriverState *bs, uint64_t size, Error **errp);
     int (*get_info)(BlockDriverState *bs, BlockInfo *info, Error **errp);
     int (*create)(const char *filename, const BlockCreateOptions *opts, Error **errp);
+    /* Optional. One whole cluster at a cluster-aligned offset (the last
+     * cluster is padded with zeros past the virtual size). */
+    int (*write_compressed)(BlockDriverState *bs, uint64_t offset, const void *buf,
+                            Error **errp);
     /* Optional. */
     int (*check)(BlockDriverState *bs, BlockCheckResult *res, int fix, Error **errp);
     /* Returns BDRV_STATUS_* for [offset, offset + *pnum); shortens *pnum
@@ -138,6 +153,10 @@ int bdrv_close(BlockDriverState *bs, Error **errp);
 int bdrv_pread(BlockDriverState *bs, uint64_t offset, void *buf, size_t len, Error **errp);
 int bdrv_pwrite(BlockDriverState *bs, uint64_t offset, const void *buf, size_t len,
                 Error **errp);
+/* Writes one cluster compressed (cluster_size bytes from bdrv_get_info;
+ * offset cluster-aligned); -ENOTSUP if the format cannot. */
+int bdrv_pwrite_compressed(BlockDriverState *bs, uint64_t offset, const void *buf,
+                           uint64_t cluster_size, Error **errp);
 int bdrv_flush(BlockDriverState *bs, Error **errp);
 int bdrv_discard(BlockDriverState *bs, uint64_t offset, uint64_t len, Error **errp);
 int bdrv_truncate(BlockDriverState *bs, uint64_t size, Error **errp);

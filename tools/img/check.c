@@ -4,7 +4,8 @@
  * 3 leaks only, 63 format without checks).
  *
  * The one thing to know: -r opens the image read/write and repairs leaks
- * (refcounts above the references), then checks again and reports that.
+ * (refcounts above the references), then checks again and reports that;
+ * --output=json prints qemu-img's keys.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -47,8 +48,48 @@ static void print_result(const BlockCheckResult *r)
     }
 }
 
+/* qemu-img's key order (a QAPI dictionary's); a key appears when its value
+ * is not zero, except check-errors, filename and format. */
+static void print_json(const BlockCheckResult *r, const char *filename, const char *format)
+{
+    printf("{\n");
+    if (r->image_end_offset) {
+        printf("    \"image-end-offset\": %llu,\n", (unsigned long long)r->image_end_offset);
+    }
+    if (r->compressed_clusters) {
+        printf("    \"compressed-clusters\": %llu,\n",
+               (unsigned long long)r->compressed_clusters);
+    }
+    if (r->total_clusters) {
+        printf("    \"total-clusters\": %llu,\n", (unsigned long long)r->total_clusters);
+    }
+    if (r->corruptions) {
+        printf("    \"corruptions\": %llu,\n", (unsigned long long)r->corruptions);
+    }
+    printf("    \"check-errors\": %llu,\n", (unsigned long long)r->check_errors);
+    if (r->leaks) {
+        printf("    \"leaks\": %llu,\n", (unsigned long long)r->leaks);
+    }
+    if (r->allocated_clusters) {
+        printf("    \"allocated-clusters\": %llu,\n", (unsigned long long)r->allocated_clusters);
+    }
+    printf("    \"filename\": \"%s\",\n    \"format\": \"%s\"%s\n", filename, format,
+           r->fragmented_clusters ? "," : "");
+    if (r->fragmented_clusters) {
+        printf("    \"fragmented-clusters\": %llu\n",
+               (unsigned long long)r->fragmented_clusters);
+    }
+    printf("}\n");
+}
+
 int img_check(int argc, char **argv)
 {
+    static const struct option longopts[] = {
+        { "output", required_argument, NULL, 'O' },
+        { "force-share", no_argument, NULL, 'U' },
+        { NULL, 0, NULL, 0 },
+    };
+    bool json = false;
     const char *fmt = NULL;
     int fix = 0, c, ret;
     bool quiet = false;
@@ -56,8 +97,15 @@ int img_check(int argc, char **argv)
     BlockCheckResult r;
     Error *err = NULL;
 
-    while ((c = getopt(argc, argv, "f:r:qU")) != -1) {
+    while ((c = getopt_long(argc, argv, "f:r:qU", longopts, NULL)) != -1) {
         switch (c) {
+        case 'O':
+            if (strcmp(optarg, "human") && strcmp(optarg, "json")) {
+                img_error("--output must be used with human or json as argument.");
+                return 1;
+            }
+            json = !strcmp(optarg, "json");
+            break;
         case 'f':
             fmt = optarg;
             break;
@@ -97,7 +145,7 @@ int img_check(int argc, char **argv)
         return 63;
     }
     if (ret == 0 && r.leaks_fixed) {
-        if (!quiet) {
+        if (!quiet && !json) {
             printf("The following inconsistencies were found and repaired:\n\n"
                    "    %llu leaked clusters\n    %llu corruptions\n\n"
                    "Double checking the fixed image now...\n",
@@ -110,7 +158,9 @@ int img_check(int argc, char **argv)
         bdrv_close(bs, NULL);
         return 1;
     }
-    if (!quiet) {
+    if (json) {
+        print_json(&r, argv[optind], bs->drv->format_name);
+    } else if (!quiet) {
         print_result(&r);
     }
     if (bdrv_close(bs, &err) < 0) {

@@ -5,7 +5,8 @@
  * The one thing to know: the copy is sparse. Ranges the source reports as
  * zero are skipped without being read, and blocks of zeros that were read
  * are not written, so the new image allocates only real data; with -n the
- * target already exists and every block is written.
+ * target already exists and every block is written. With -c each cluster
+ * that shrinks is stored compressed (qcow2).
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -18,9 +19,10 @@
 #define ZERO_SPAN (1ULL << 30) /* zero ranges are skipped this much at once */
 
 static int copy(BlockDriverState *src, BlockDriverState *dst, bool existing, bool progress,
-                uint64_t block)
+                bool compress, uint64_t block)
 {
-    uint8_t *buf = malloc(CHUNK);
+    /* Room for a zero-padded last cluster when compressing. */
+    uint8_t *buf = calloc(1, CHUNK + block);
     uint64_t size = src->total_size, off = 0;
     Error *err = NULL;
     int ret = 0;
@@ -46,11 +48,24 @@ static int copy(BlockDriverState *src, BlockDriverState *dst, bool existing, boo
             } else {
                 ret = bdrv_pread(src, off, buf, n, &err);
             }
+            /* Runs of blocks to write go out as one request. */
+            uint64_t run = 0;
             for (uint64_t b = 0; b < n && ret == 0; b += block) {
                 uint64_t len = n - b < block ? n - b : block;
-                if (existing || !img_buffer_is_zero(buf + b, len)) {
-                    ret = bdrv_pwrite(dst, off + b, buf + b, len, &err);
+                bool write = existing || !img_buffer_is_zero(buf + b, len);
+                if (compress && write) {
+                    memset(buf + b + len, 0, block - len);
+                    ret = bdrv_pwrite_compressed(dst, off + b, buf + b, block, &err);
+                    run = b + block;
+                } else if (!write) {
+                    if (run < b) {
+                        ret = bdrv_pwrite(dst, off + run, buf + run, b - run, &err);
+                    }
+                    run = b + block;
                 }
+            }
+            if (ret == 0 && run < n) {
+                ret = bdrv_pwrite(dst, off + run, buf + run, n - run, &err);
             }
             if (ret < 0) {
                 img_report(err);
@@ -72,14 +87,14 @@ static int copy(BlockDriverState *src, BlockDriverState *dst, bool existing, boo
 int img_convert(int argc, char **argv)
 {
     const char *fmt = NULL, *out_fmt = "raw", *ospec = NULL;
-    bool existing = false, progress = false;
+    bool existing = false, progress = false, compress = false;
     BlockDriverState *src, *dst;
     BlockCreateOptions o = { 0 };
     BlockInfo info;
     Error *err = NULL;
     int c, ret;
 
-    while ((c = getopt(argc, argv, "f:O:o:npqU")) != -1) {
+    while ((c = getopt(argc, argv, "f:O:o:cnpqU")) != -1) {
         switch (c) {
         case 'f':
             fmt = optarg;
@@ -92,6 +107,9 @@ int img_convert(int argc, char **argv)
             break;
         case 'n':
             existing = true;
+            break;
+        case 'c':
+            compress = true;
             break;
         case 'p':
             progress = true;
@@ -127,6 +145,10 @@ int img_convert(int argc, char **argv)
                 o.qcow2_version = kv[7] == '0' ? 2 : 3;
                 continue;
             }
+            if (!strcmp(kv, "compression_type=zlib") || !strcmp(kv, "compression_type=zstd")) {
+                o.compression_type = !strcmp(kv + 17, "zstd");
+                continue;
+            }
             img_error("%s: Invalid parameter '%s' (option -o)", argv[optind + 1], kv);
             free(spec);
             return 1;
@@ -155,7 +177,8 @@ int img_convert(int argc, char **argv)
         img_report(err);
         ret = -1;
     } else {
-        ret = copy(src, dst, existing, progress, info.cluster_size ? info.cluster_size : 65536);
+        ret = copy(src, dst, existing, progress, compress,
+                   info.cluster_size ? info.cluster_size : 65536);
     }
     if (bdrv_close(dst, &err) < 0) {
         img_report(err);

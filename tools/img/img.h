@@ -27,6 +27,8 @@ BlockDriverState *img_open(const char *filename, const char *fmt, int flags);
  * backing chain, without reading data; shortens *pnum. */
 int img_range_is_zero(BlockDriverState *bs, uint64_t offset, uint64_t *pnum, bool *zero);
 bool img_buffer_is_zero(const uint8_t *buf, size_t len);
+/* Prints the snapshot table like qemu-img (header line and one per row). */
+void img_print_snapshots(const BlockInfo *info);
 /* Prints the progress line for -p. */
 void img_progress(double percent, bool done);
 
@@ -36,5 +38,6 @@ int img_check(int argc, char **argv);
 int img_convert(int argc, char **argv);
 int img_resize(int argc, char **argv);
 int img_compare(int argc, char **argv);
+int img_snapshot(int argc, char **argv);
 
 #endif

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "tools/img/img.h"
 
@@ -28,11 +29,65 @@ static void json_string(const char *s)
     putchar('"');
 }
 
+static void print_json_snapshots(const BlockInfo *info, const char *ind)
+{
+    printf("%s    \"snapshots\": [\n", ind);
+    for (int i = 0; i < info->n_snapshots; i++) {
+        const BlockSnapshotInfo *sn = &info->snapshots[i];
+        printf("%s        {\n", ind);
+        if (sn->icount != UINT64_MAX) {
+            printf("%s            \"icount\": %llu,\n", ind, (unsigned long long)sn->icount);
+        }
+        printf("%s            \"vm-clock-nsec\": %llu,\n", ind,
+               (unsigned long long)(sn->vm_clock_nsec % 1000000000));
+        printf("%s            \"name\": ", ind);
+        json_string(sn->name);
+        printf(",\n%s            \"date-sec\": %u,\n", ind, sn->date_sec);
+        printf("%s            \"date-nsec\": %u,\n", ind, sn->date_nsec);
+        printf("%s            \"vm-clock-sec\": %llu,\n", ind,
+               (unsigned long long)(sn->vm_clock_nsec / 1000000000));
+        printf("%s            \"id\": ", ind);
+        json_string(sn->id);
+        printf(",\n%s            \"vm-state-size\": %llu\n", ind,
+               (unsigned long long)sn->vm_state_size);
+        printf("%s        }%s\n", ind, i + 1 < info->n_snapshots ? "," : "");
+    }
+    printf("%s    ],\n", ind);
+}
+
+void img_print_snapshots(const BlockInfo *info)
+{
+    printf("%-10s%-17s%8s%20s%13s%11s\n", "ID", "TAG", "VM SIZE", "DATE", "VM CLOCK",
+           "ICOUNT");
+    for (int i = 0; i < info->n_snapshots; i++) {
+        const BlockSnapshotInfo *sn = &info->snapshots[i];
+        time_t t = sn->date_sec;
+        struct tm tm;
+        char date[32] = "", clock[48], icount[24] = "";
+        uint64_t secs = sn->vm_clock_nsec / 1000000000;
+
+        if (localtime_r(&t, &tm)) {
+            strftime(date, sizeof(date), "%Y-%m-%d %H:%M:%S", &tm);
+        }
+        snprintf(clock, sizeof(clock), "%02d:%02d:%02d.%03d", (int)(secs / 3600),
+                 (int)((secs / 60) % 60), (int)(secs % 60),
+                 (int)((sn->vm_clock_nsec / 1000000) % 1000));
+        if (sn->icount != UINT64_MAX) {
+            snprintf(icount, sizeof(icount), "%llu", (unsigned long long)sn->icount);
+        }
+        printf("%-9s %-16s %8s%20s%13s%11s\n", sn->id, sn->name,
+               img_size_to_str(sn->vm_state_size), date, clock, icount);
+    }
+}
+
 static void print_json(BlockDriverState *bs, const BlockInfo *info, const char *ind)
 {
     char *full = bs->backing_file ? bdrv_backing_path(bs->filename, bs->backing_file) : NULL;
 
     printf("%s{\n", ind);
+    if (info->n_snapshots) {
+        print_json_snapshots(info, ind);
+    }
     if (bs->backing_format) {
         printf("%s    \"backing-filename-format\": ", ind);
         json_string(bs->backing_format);
@@ -93,6 +148,10 @@ static void print_human(BlockDriverState *bs, const BlockInfo *info)
     }
     if (info->dirty) {
         printf("cleanly shut down: no\n");
+    }
+    if (info->n_snapshots) {
+        printf("Snapshot list:\n");
+        img_print_snapshots(info);
     }
     if (info->n_specific) {
         printf("Format specific information:\n");
