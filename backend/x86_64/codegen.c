@@ -764,26 +764,47 @@ static void gen_call(Gen *g, const IROp *op)
     temp_out(g, op->out[0], RAX, 0);
 }
 
-/* Leaf call: the helper touches no global and cannot fault, so nothing is
- * written back; the caller-saved registers that hold values are saved in
- * their reserved stack slots around the call and reloaded after it, and the
- * register state is unchanged. Arguments are read from where the values
- * are safe from the argument moves: callee-saved registers, save slots,
- * env, local slots or constants. */
+/* True if local t is an input of op that dies there. */
+static bool op_input_dies(const IROp *op, IRTempId t)
+{
+    for (unsigned i = 0; i < ir_op_defs[op->opc].nb_in; i++) {
+        if (op->in[i] == t && (op->dead_in & (1u << i))) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Leaf call: the helper touches no global and cannot fault, so nothing has
+ * to be written back for it. Caller-saved registers still get clobbered:
+ * globals there are written back if dirty and dropped (reloaded from env
+ * when next used), locals are saved in their reserved stack slots and, if
+ * still needed, reloaded after the call. Arguments are read from where the
+ * values are safe from the argument moves: callee-saved registers, save
+ * slots, env, local slots or constants. */
 static void gen_call_leaf(Gen *g, const IROp *op)
 {
     static const int arg_regs[3] = { RSI, RDX, RCX };
     Emitter *e = &g->e;
     const IRHelper *h = (const IRHelper *)(uintptr_t)op->c[0];
-    uint16_t saved = 0;
+    uint16_t saved = 0, restore = 0;
     for (int r = 0; r < 16; r++) {
-        if (g->owner[r] >= 0 && (CALLER_SAVED_MASK & (1u << r))) {
-            if (temp(g, (IRTempId)g->owner[r])->kind == IR_TEMP_CONST) {
-                reg_release(g, r);
-                continue;
-            }
-            emit_store_env(e, r, RSP, slot_offset(SAVE_SLOT(r)));
-            saved |= (uint16_t)(1u << r);
+        int t = g->owner[r];
+        if (t < 0 || !(CALLER_SAVED_MASK & (1u << r))) {
+            continue;
+        }
+        IRTempKind kind = (IRTempKind)temp(g, (IRTempId)t)->kind;
+        if (kind == IR_TEMP_GLOBAL) {
+            global_sync(g, (IRTempId)t);
+        }
+        if (kind != IR_TEMP_LOCAL) {
+            reg_release(g, r);
+            continue;
+        }
+        emit_store_env(e, r, RSP, slot_offset(SAVE_SLOT(r)));
+        saved |= (uint16_t)(1u << r);
+        if (!op_input_dies(op, (IRTempId)t)) {
+            restore |= (uint16_t)(1u << r);
         }
     }
     for (int i = 0; i < 3; i++) {
@@ -804,13 +825,16 @@ static void gen_call_leaf(Gen *g, const IROp *op)
     }
     emit_mov_rr(e, RDI, REG_ENV);
     emit_call_abs(e, (const void *)h->fn);
-    bool result_in_slot = saved & (1u << RAX);
+    bool result_in_slot = restore & (1u << RAX);
     if (result_in_slot) {
         emit_store_env(e, RAX, RSP, slot_offset(RESULT_SLOT));
     }
     for (int r = 0; r < 16; r++) {
-        if (saved & (1u << r)) {
+        if (restore & (1u << r)) {
             emit_load_env(e, r, RSP, slot_offset(SAVE_SLOT(r)));
+        } else if (saved & (1u << r)) {
+            temp_loc[g->owner[r]] = LOC_DEAD;
+            reg_release(g, r);
         }
     }
     temps_free_dead(g, op);
