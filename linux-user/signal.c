@@ -131,6 +131,7 @@ static bool signal_restartable(unsigned nr)
     case NR_clock_nanosleep:
     case NR_ppoll:
     case NR_pselect6:
+    case NR_epoll_pwait:
     case NR_rt_sigsuspend:
     case NR_rt_sigtimedwait:
     case NR_futex:
