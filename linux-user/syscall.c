@@ -43,6 +43,7 @@ static void syscall_table_init(void)
     syscall_table_add(syscalls_signal);
     syscall_table_add(syscalls_exec);
     syscall_table_add(syscalls_net);
+    syscall_table_add(syscalls_clone);
 }
 
 int64_t syscall_do(LinuxTask *t, uint64_t nr, const uint64_t a[6])

@@ -201,6 +201,8 @@ typedef struct CodeBuffer {
 
 extern CodeBuffer code_buffer;
 int code_buffer_init(size_t size);
+/* After fork(), in the child: a private copy of the code at the same addresses. */
+int code_buffer_after_fork(void);
 static inline uint8_t *code_rx_of(const uint8_t *rw_ptr)
 {
     return code_buffer.rx + (rw_ptr - code_buffer.rw);
