@@ -38,13 +38,17 @@ static int64_t riscv_fp_fmt_desc(bool dbl)
     return dbl ? RV_FP_DESC_DOUBLE : 0;
 }
 
-/* dest = helper(x, y, desc); a leaf call unless the helper may fault or
- * reads guest registers from the CPU state. */
+/* The FP helpers that read guest registers from the CPU state (fused
+ * multiply-add reads rs3 there: a call has only three arguments). */
+enum { RV_FP_READS_REGS = 1 };
+
+/* dest = helper(x, y, desc); a leaf call unless the helper may fault (the
+ * first dynamic rounding mode of the block) or reads guest registers. */
 static void riscv_gen_fp_call(DisasContext *ctx, const IRHelper *h, IRTempId dest, IRTempId x,
-                              IRTempId y, int64_t desc)
+                              IRTempId y, int64_t desc, unsigned how)
 {
     IRTempId out = ir_new_local(ctx->b);
-    if (ctx->fp_may_fault || h == &riscv_helper_fp_fma) {
+    if (ctx->fp_may_fault || (how & RV_FP_READS_REGS)) {
         ir_gen_call(ctx->b, out, h, x, y, riscv_imm(ctx, desc));
     } else {
         ir_gen_call_leaf(ctx->b, out, h, x, y, riscv_imm(ctx, desc));
@@ -64,7 +68,7 @@ static bool riscv_gen_fp_arith(DisasContext *ctx, const RVArgs *a, RVFpArithOp o
     }
     IRTempId y = op == RV_FP_SQRT ? riscv_imm(ctx, 0) : riscv_freg(a->rs2);
     riscv_gen_fp_call(ctx, &riscv_helper_fp_arith, riscv_freg(a->rd), riscv_freg(a->rs1), y,
-                      desc | riscv_fp_fmt_desc(dbl) | op);
+                      desc | riscv_fp_fmt_desc(dbl) | op, 0);
     return true;
 }
 
@@ -147,7 +151,7 @@ static bool riscv_gen_fp_fma(DisasContext *ctx, const RVArgs *a, int64_t neg, bo
     }
     desc |= (a->imm >> 3) << RV_FP_DESC_RS3_SHIFT;
     riscv_gen_fp_call(ctx, &riscv_helper_fp_fma, riscv_freg(a->rd), riscv_freg(a->rs1),
-                      riscv_freg(a->rs2), desc | riscv_fp_fmt_desc(dbl) | neg);
+                      riscv_freg(a->rs2), desc | riscv_fp_fmt_desc(dbl) | neg, RV_FP_READS_REGS);
     return true;
 }
 
@@ -195,7 +199,7 @@ static bool riscv_gen_fp_cmp(DisasContext *ctx, const RVArgs *a, RVFpCmpOp op, b
 {
     IRTempId y = op == RV_FP_CLASS ? riscv_imm(ctx, 0) : riscv_freg(a->rs2);
     riscv_gen_fp_call(ctx, &riscv_helper_fp_cmp, riscv_dest(ctx, a->rd), riscv_freg(a->rs1), y,
-                      riscv_fp_fmt_desc(dbl) | op);
+                      riscv_fp_fmt_desc(dbl) | op, 0);
     return true;
 }
 
@@ -250,7 +254,7 @@ static bool riscv_gen_fp_cvt(DisasContext *ctx, const RVArgs *a, RVFpCvtOp op, b
     IRTempId src = src_fp ? riscv_freg(a->rs1) : riscv_reg(ctx, a->rs1);
     IRTempId dest = dest_fp ? riscv_freg(a->rd) : riscv_dest(ctx, a->rd);
     riscv_gen_fp_call(ctx, &riscv_helper_fp_cvt, dest, src,
-                      riscv_imm(ctx, desc | riscv_fp_fmt_desc(dbl) | op), 0);
+                      riscv_imm(ctx, desc | riscv_fp_fmt_desc(dbl) | op), 0, 0);
     return true;
 }
 
