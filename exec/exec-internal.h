@@ -20,6 +20,18 @@ extern ExecStats exec_stats;
 /* Incremented by every flush: a TB pointer from before a flush is stale. */
 extern uint64_t exec_flush_generation;
 
+/* The lock on the TB cache (hash table, TB list, chaining, code buffer
+ * and the translator's scratch state); recursive. */
+void tb_lock(void);
+void tb_unlock(void);
+/* In a fork child, instead of tb_unlock(). */
+void tb_lock_after_fork_child(void);
+/* Looks pc up in the hash table only (tb_lock held). */
+TranslationBlock *tb_hash_lookup(uint64_t pc);
+/* Frees every TB and restarts the code buffer (world stopped). */
+void tb_flush_locked(void);
+/* The running CPU of this thread, or NULL. */
+CPUState *exec_running_cpu(void);
 void tb_cache_insert(TranslationBlock *tb);
 void tb_chain(TranslationBlock *from, unsigned slot, TranslationBlock *to);
 void host_disas_log(const TranslationBlock *tb);

@@ -5,7 +5,9 @@
  *
  * The one thing to know: everything between the frontend and the backend
  * happens in tb_translate(): frontend -> IR -> optimize -> liveness ->
- * backend, with the -d logs at each step.
+ * backend, with the -d logs at each step, under the owner's memory lock and
+ * tb_lock. A full code buffer or fence.i needs a flush, which stops every
+ * CPU: the loop then steps out of the running state to wait for it.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -81,7 +83,8 @@ static int count_insns(const IRBlock *b)
     return n;
 }
 
-/* Translates the block at pc; returns NULL only on an internal failure. */
+/* Translates the block at pc (tb_lock held); NULL if the code buffer is
+ * full and everything must be flushed first. */
 static TranslationBlock *tb_translate(CPUState *cpu, uint64_t pc)
 {
     uint64_t t0 = now_ns();
@@ -127,8 +130,8 @@ static TranslationBlock *tb_translate(CPUState *cpu, uint64_t pc)
         tb->jmp_reset[0] = tb->jmp_reset[1] = TB_NO_OFFSET;
         int r = config.backend->gen(tb, &ir_block);
         if (r == BACKEND_GEN_FULL) {
-            exec_tb_flush();
-            r = config.backend->gen(tb, &ir_block);
+            free(tb);
+            return NULL;
         }
         if (r == BACKEND_GEN_TOO_BIG && max_insns > 1) {
             free(tb);
@@ -151,25 +154,71 @@ static TranslationBlock *tb_translate(CPUState *cpu, uint64_t pc)
     }
 }
 
+/* Finds or translates the block at cpu->pc and chains last's exit slot to
+ * it; NULL if a flush is needed first. */
+static TranslationBlock *tb_find(CPUState *cpu, TranslationBlock *last, unsigned last_slot,
+                                 uint64_t generation)
+{
+    TranslationBlock *tb = exec_tb_lookup(cpu->pc);
+    bool translate = !tb;
+    if (translate || (last && !config.no_chain)) {
+        if (translate && config.memory_lock) {
+            config.memory_lock();
+        }
+        tb_lock();
+        if (!tb) {
+            /* Another thread may have translated it meanwhile. */
+            tb = tb_hash_lookup(cpu->pc);
+            if (!tb) {
+                tb = tb_translate(cpu, cpu->pc);
+            }
+        }
+        if (tb && last && generation == exec_flush_generation && !config.no_chain) {
+            tb_chain(last, last_slot, tb);
+        }
+        tb_unlock();
+        if (translate && config.memory_unlock) {
+            config.memory_unlock();
+        }
+    }
+    return tb;
+}
+
+/* A flush from inside the loop: leave the running state, stop the world,
+ * flush unless another CPU already did since `generation`, come back. */
+static void exec_flush_from_loop(CPUState *cpu, uint64_t generation)
+{
+    exec_cpu_end(cpu);
+    exec_start_exclusive();
+    tb_lock();
+    if (generation == exec_flush_generation) {
+        tb_flush_locked();
+    }
+    tb_unlock();
+    exec_end_exclusive();
+    exec_cpu_start(cpu);
+}
+
 Excp exec_cpu_loop(CPUState *cpu)
 {
     TranslationBlock *last = NULL;
     unsigned last_slot = 0;
+    exec_cpu_start(cpu);
     for (;;) {
         if (cpu->exit_request) {
             cpu->exit_request = 0;
+            exec_cpu_end(cpu);
             return EXCP_INTERRUPT;
         }
-        uint64_t generation = exec_flush_generation;
-        TranslationBlock *tb = exec_tb_lookup(cpu->pc);
+        uint64_t generation = __atomic_load_n(&exec_flush_generation, __ATOMIC_ACQUIRE);
+        TranslationBlock *tb = tb_find(cpu, last, last_slot, generation);
         if (!tb) {
-            tb = tb_translate(cpu, cpu->pc);
+            exec_flush_from_loop(cpu, generation);
+            last = NULL;
+            continue;
         }
-        if (last && generation == exec_flush_generation && !config.no_chain) {
-            tb_chain(last, last_slot, tb);
-        }
-        exec_stats.loop_entries++;
         if (log_enabled(LOG_EXEC)) {
+            __atomic_fetch_add(&exec_stats.loop_entries, 1, __ATOMIC_RELAXED);
             log_printf("Trace: %p [%016llx]\n", (void *)tb, (unsigned long long)tb->pc);
         }
         uintptr_t ret = config.backend->exec(cpu, tb);
@@ -186,9 +235,10 @@ Excp exec_cpu_loop(CPUState *cpu)
             continue;
         }
         if (e == EXCP_FLUSH) {
-            exec_tb_flush();
+            exec_flush_from_loop(cpu, __atomic_load_n(&exec_flush_generation, __ATOMIC_ACQUIRE));
             continue;
         }
+        exec_cpu_end(cpu);
         return e;
     }
 }

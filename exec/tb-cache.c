@@ -5,8 +5,12 @@
  *
  * The one thing to know: TBs are allocated in code-buffer order and kept in
  * an array (all_tbs) in that order, so the TB holding a host pc is found by
- * binary search; a flush frees every TB and restarts the code buffer.
+ * binary search; a flush frees every TB and restarts the code buffer, with
+ * every other CPU stopped (exec/cpus.c). Everything here is under tb_lock
+ * except the jump-cache probe: its entries are single pointer stores, and
+ * a TB is only freed by a flush, when no CPU runs.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,6 +24,25 @@ TranslationBlock *exec_jmp_cache[EXEC_JMP_CACHE_SIZE];
 static TranslationBlock **all_tbs;
 static size_t nb_tbs, cap_tbs;
 ExecStats exec_stats;
+static pthread_mutex_t tb_mutex = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP;
+
+void tb_lock(void)
+{
+    pthread_mutex_lock(&tb_mutex);
+}
+
+void tb_unlock(void)
+{
+    pthread_mutex_unlock(&tb_mutex);
+}
+
+void tb_lock_after_fork_child(void)
+{
+    /* A recursive mutex is owned by the parent's thread id, which is not
+     * ours in the child: unlocking would fail, so start a fresh one. */
+    pthread_mutex_t fresh = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP;
+    tb_mutex = fresh;
+}
 
 static inline uint32_t tb_hash_pc(uint64_t pc)
 {
@@ -27,20 +50,30 @@ static inline uint32_t tb_hash_pc(uint64_t pc)
     return (uint32_t)(h >> (64 - TB_HASH_BITS));
 }
 
-TranslationBlock *exec_tb_lookup(uint64_t pc)
+TranslationBlock *tb_hash_lookup(uint64_t pc)
 {
-    uint32_t j = exec_jmp_cache_index(pc);
-    TranslationBlock *tb = exec_jmp_cache[j];
-    if (tb && tb->pc == pc) {
-        return tb;
-    }
-    for (tb = tb_hash[tb_hash_pc(pc)]; tb; tb = tb->hash_next) {
+    for (TranslationBlock *tb = tb_hash[tb_hash_pc(pc)]; tb; tb = tb->hash_next) {
         if (tb->pc == pc) {
-            exec_jmp_cache[j] = tb;
             return tb;
         }
     }
     return NULL;
+}
+
+TranslationBlock *exec_tb_lookup(uint64_t pc)
+{
+    uint32_t j = exec_jmp_cache_index(pc);
+    TranslationBlock *tb = __atomic_load_n(&exec_jmp_cache[j], __ATOMIC_ACQUIRE);
+    if (tb && tb->pc == pc) {
+        return tb;
+    }
+    tb_lock();
+    tb = tb_hash_lookup(pc);
+    if (tb) {
+        __atomic_store_n(&exec_jmp_cache[j], tb, __ATOMIC_RELEASE);
+    }
+    tb_unlock();
+    return tb;
 }
 
 void tb_cache_insert(TranslationBlock *tb)
@@ -48,7 +81,7 @@ void tb_cache_insert(TranslationBlock *tb)
     uint32_t h = tb_hash_pc(tb->pc);
     tb->hash_next = tb_hash[h];
     tb_hash[h] = tb;
-    exec_jmp_cache[exec_jmp_cache_index(tb->pc)] = tb;
+    __atomic_store_n(&exec_jmp_cache[exec_jmp_cache_index(tb->pc)], tb, __ATOMIC_RELEASE);
     if (nb_tbs == cap_tbs) {
         cap_tbs = cap_tbs ? cap_tbs * 2 : 1024;
         all_tbs = realloc(all_tbs, cap_tbs * sizeof(*all_tbs));
@@ -61,6 +94,8 @@ void tb_cache_insert(TranslationBlock *tb)
 
 TranslationBlock *exec_tb_find_by_host_pc(uintptr_t host_pc)
 {
+    tb_lock();
+    TranslationBlock *found = NULL;
     size_t lo = 0, hi = nb_tbs;
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;
@@ -71,10 +106,12 @@ TranslationBlock *exec_tb_find_by_host_pc(uintptr_t host_pc)
         } else if (host_pc >= start + tb->code_size) {
             lo = mid + 1;
         } else {
-            return tb;
+            found = tb;
+            break;
         }
     }
-    return NULL;
+    tb_unlock();
+    return found;
 }
 
 void tb_chain(TranslationBlock *from, unsigned slot, TranslationBlock *to)
@@ -121,9 +158,8 @@ static void tb_invalidate(TranslationBlock *tb)
         *link = tb->hash_next;
     }
     uint32_t j = exec_jmp_cache_index(tb->pc);
-    if (exec_jmp_cache[j] == tb) {
-        exec_jmp_cache[j] = NULL;
-    }
+    __atomic_compare_exchange_n(&exec_jmp_cache[j], &(TranslationBlock *){ tb }, NULL, false,
+                                __ATOMIC_RELEASE, __ATOMIC_RELAXED);
     /* Jumps into this TB go back to their exit paths. */
     for (uintptr_t in = tb->jmp_incoming; in;) {
         TranslationBlock *src = (TranslationBlock *)(in & ~(uintptr_t)TB_EXIT_MASK);
@@ -146,15 +182,26 @@ static void tb_invalidate(TranslationBlock *tb)
 
 void exec_tb_invalidate_range(uint64_t start, uint64_t end)
 {
+    tb_lock();
     for (size_t i = 0; i < nb_tbs; i++) {
         TranslationBlock *tb = all_tbs[i];
         if (tb->pc < end && tb->pc + tb->size > start) {
             tb_invalidate(tb);
         }
     }
+    tb_unlock();
 }
 
 void exec_tb_flush(void)
+{
+    exec_start_exclusive();
+    tb_lock();
+    tb_flush_locked();
+    tb_unlock();
+    exec_end_exclusive();
+}
+
+void tb_flush_locked(void)
 {
     const Backend *be = exec_config()->backend;
     for (size_t i = 0; i < nb_tbs; i++) {
@@ -170,5 +217,5 @@ void exec_tb_flush(void)
         be->reset();
     }
     exec_stats.flushes++;
-    exec_flush_generation++;
+    __atomic_store_n(&exec_flush_generation, exec_flush_generation + 1, __ATOMIC_RELEASE);
 }

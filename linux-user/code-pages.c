@@ -9,7 +9,9 @@
  * host mapping loses write access. The first store (from translated code,
  * a helper, or the interpreter) faults on the host, the handler calls
  * code_pages_unprotect() and the store is retried; system calls that write
- * guest memory unprotect their range first (guest_lock).
+ * guest memory unprotect their range first (guest_lock). Both directions
+ * run under mmap_lock: a store in one thread may fault while another
+ * thread translates from the same page.
  */
 #include <sys/mman.h>
 
@@ -28,6 +30,7 @@ static int code_pages_host_prot(unsigned flags)
 
 void code_pages_protect(uint64_t addr, uint64_t len)
 {
+    mmap_lock();
     uint64_t end = guest_page_align(addr + len);
     for (uint64_t page = addr & GUEST_PAGE_MASK; page < end; page += GUEST_PAGE_SIZE) {
         unsigned flags = page_get_flags(page);
@@ -37,6 +40,7 @@ void code_pages_protect(uint64_t addr, uint64_t len)
             mprotect(g2h(page), GUEST_PAGE_SIZE, code_pages_host_prot(flags));
         }
     }
+    mmap_unlock();
 }
 
 bool code_pages_unprotect(uint64_t start, uint64_t end)
@@ -45,6 +49,7 @@ bool code_pages_unprotect(uint64_t start, uint64_t end)
     if (!guest_range_valid(start, end - start)) {
         return false;
     }
+    mmap_lock();
     for (uint64_t page = start & GUEST_PAGE_MASK; page < end; page += GUEST_PAGE_SIZE) {
         unsigned flags = page_get_flags(page);
         if (flags & PAGE_CODE) {
@@ -55,5 +60,6 @@ bool code_pages_unprotect(uint64_t start, uint64_t end)
             any = true;
         }
     }
+    mmap_unlock();
     return any;
 }

@@ -106,6 +106,7 @@ void riscv_cpu_loop(LinuxTask *t)
         if (sigsetjmp(fault_jmp, 0) == 0) {
             e = exec_cpu_loop(&cpu->cs);
         } else {
+            exec_cpu_end(&cpu->cs);
             e = (Excp)cpu->cs.exit_code;
             cpu->cs.exit_code = EXCP_NONE;
         }
@@ -114,5 +115,6 @@ void riscv_cpu_loop(LinuxTask *t)
         }
         riscv_handle_excp(t, cpu, e);
         signal_deliver(t);
+        signal_host_apply_mask(t);
     }
 }

@@ -65,6 +65,12 @@ static inline bool guest_range_valid(uint64_t addr, uint64_t len)
 
 /* mmap.c — all return a guest address or a negative guest errno. */
 int guest_memory_init(void);
+/* The lock on guest mappings and page flags (recursive; taken before
+ * exec's tb_lock, never while waiting for an exclusive section). */
+void mmap_lock(void);
+void mmap_unlock(void);
+/* In a fork child, instead of mmap_unlock() (the owner was the parent's thread). */
+void mmap_lock_after_fork_child(void);
 int64_t guest_mmap(uint64_t addr, uint64_t len, int prot, int flags, int fd, int64_t off);
 int64_t guest_munmap(uint64_t addr, uint64_t len);
 int64_t guest_mprotect(uint64_t addr, uint64_t len, int prot);

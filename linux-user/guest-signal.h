@@ -71,14 +71,24 @@ int signal_altstack_state(const LinuxTask *t, uint64_t sp);
 int64_t signal_altstack_set(LinuxTask *t, const GuestStack *ns, uint64_t sp);
 
 /* signal-host.c */
-/* Number of host signals caught so far (a syscall that returns -EINTR
- * while it grew was interrupted by one). */
+/* Number of host signals caught so far on this thread (a syscall that
+ * returns -EINTR while it grew was interrupted by one). */
 uint64_t signal_host_caught(void);
 /* Sends host signal sig to the handler that queues it for the guest (a
  * handler), or sets the host's SIG_IGN/SIG_DFL to match the guest's. */
 void signal_host_mirror(int sig, uint64_t handler);
-/* The task that receives host signals (one guest thread for now). */
+/* The task of the calling thread: host signals caught on this thread are
+ * queued for it. Each guest thread calls this once, first thing. */
 void signal_host_set_task(LinuxTask *t);
+/* True for the signals mimic keeps for itself on the host (SIGSEGV,
+ * SIGBUS, SIGKILL, SIGSTOP, 32, 33). */
+bool signal_host_owned(int sig);
+/* Makes the calling host thread's mask the guest mask of t (minus the
+ * signals mimic owns); cheap when it did not change. */
+void signal_host_apply_mask(LinuxTask *t);
+/* Host sigset for a guest signal set (minus mimic's own signals), and back. */
+void signal_host_set_of(uint64_t guest_set, sigset_t *set);
+uint64_t signal_host_guest_set(const sigset_t *set);
 /* Moves the host signals caught so far into t's pending set. */
 void signal_host_collect(LinuxTask *t);
 /* At start-up: the guest inherits the signal mask and the ignored

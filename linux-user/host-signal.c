@@ -18,6 +18,8 @@
 
 static __thread CPUState *host_signal_cpu;
 static __thread int host_fault_signo;
+static __thread void *host_altstack;
+#define HOST_ALTSTACK_SIZE (64 * 1024)
 
 /* Host pc of the faulting instruction (x86-64 hosts). */
 static uintptr_t host_signal_pc(const void *uc)
@@ -45,11 +47,11 @@ static void host_signal_fault(int sig, siginfo_t *info, void *uc)
 }
 
 /* Each thread's alternate stack is mapped once and lives as long as the
- * thread (it is mmap'ed rather than malloc'ed: it is never freed). */
+ * thread (host_signal_exit_thread unmaps it). */
 int host_signal_init_thread(CPUState *cpu)
 {
     stack_t ss;
-    ss.ss_size = 64 * 1024;
+    ss.ss_size = HOST_ALTSTACK_SIZE;
     ss.ss_sp = mmap(NULL, ss.ss_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     ss.ss_flags = 0;
     if (ss.ss_sp == MAP_FAILED) {
@@ -60,7 +62,18 @@ int host_signal_init_thread(CPUState *cpu)
         return -1;
     }
     host_signal_cpu = cpu;
+    host_altstack = ss.ss_sp;
     return 0;
+}
+
+void host_signal_exit_thread(void)
+{
+    stack_t ss = { .ss_flags = SS_DISABLE };
+    if (host_altstack && sigaltstack(&ss, NULL) == 0) {
+        munmap(host_altstack, HOST_ALTSTACK_SIZE);
+    }
+    host_altstack = NULL;
+    host_signal_cpu = NULL;
 }
 
 int host_signal_take_fault(void)

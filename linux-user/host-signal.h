@@ -14,6 +14,8 @@
 int host_signal_init(void);
 /* Gives this thread an alternate signal stack and names its CPU. */
 int host_signal_init_thread(CPUState *cpu);
+/* Before a guest thread's host thread ends (host signals blocked). */
+void host_signal_exit_thread(void);
 
 /* The host signal (SIGSEGV or SIGBUS) of the last host fault turned into
  * a guest exception on this thread, or 0; reading it clears it. */

@@ -394,13 +394,16 @@ int linux_user_main(int argc, char **argv)
         .target = &target_riscv64,
         .max_insns = o.one_insn ? 1 : 0,
         .no_chain = o.no_chain,
+        .memory_lock = mmap_lock,
+        .memory_unlock = mmap_unlock,
     };
     exec_init(&cfg);
     if (host_signal_init() < 0 || host_signal_init_thread(&cpu->cs) < 0) {
         fprintf(stderr, PROG ": cannot install fault handlers: %s\n", strerror(errno));
         return 1;
     }
-    signal_host_inherit(task);
     signal_host_set_task(task);
+    signal_host_inherit(task);
+    exec_cpu_register(&cpu->cs);
     riscv_cpu_loop(task);
 }

@@ -4,7 +4,9 @@
  * The one thing to know: the whole window is one PROT_NONE reservation made
  * at start-up; guest mappings are host MAP_FIXED mappings on top of it, and
  * unmapping puts the PROT_NONE reservation back, so no host allocation can
- * ever land inside the window.
+ * ever land inside the window. mmap_lock() serialises every change of the
+ * guest mappings and page flags between threads (and is held while code
+ * is translated).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -16,7 +18,7 @@
 uintptr_t guest_base;
 uint64_t guest_limit;
 
-static pthread_mutex_t mmap_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_mutex_t mmap_mutex = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP;
 static uint64_t mmap_top;      /* non-fixed mappings go below this */
 static uint64_t brk_start;     /* initial program break */
 static uint64_t brk_cur;       /* current program break */
@@ -29,6 +31,22 @@ static uint64_t brk_end;       /* end of the pages mapped for the heap */
                          (0x3fu << MAP_HUGE_SHIFT))
 /* Flags passed on to the host; the rest are handled here or dropped. */
 #define HOST_MAP_PASSED (MAP_TYPE_MASK | MAP_ANONYMOUS | MAP_NORESERVE | MAP_POPULATE | MAP_LOCKED)
+
+void mmap_lock(void)
+{
+    pthread_mutex_lock(&mmap_mutex);
+}
+
+void mmap_unlock(void)
+{
+    pthread_mutex_unlock(&mmap_mutex);
+}
+
+void mmap_lock_after_fork_child(void)
+{
+    pthread_mutex_t fresh = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP;
+    mmap_mutex = fresh;
+}
 
 int guest_memory_init(void)
 {
@@ -113,7 +131,7 @@ int64_t guest_mmap(uint64_t addr, uint64_t len, int prot, int flags, int fd, int
     if (fixed && (addr & ~GUEST_PAGE_MASK)) {
         return -EINVAL;
     }
-    pthread_mutex_lock(&mmap_lock);
+    mmap_lock();
     int64_t ret;
     uint64_t start = addr;
     if (fixed) {
@@ -147,7 +165,7 @@ int64_t guest_mmap(uint64_t addr, uint64_t len, int prot, int flags, int fd, int
     page_set_flags(start, start + alen, page_flags_of(prot));
     ret = (int64_t)start;
 out:
-    pthread_mutex_unlock(&mmap_lock);
+    mmap_unlock();
     return ret;
 }
 
@@ -165,9 +183,9 @@ int64_t guest_munmap(uint64_t addr, uint64_t len)
     if ((addr & ~GUEST_PAGE_MASK) || len == 0 || alen == 0 || !guest_range_valid(addr, alen)) {
         return -EINVAL;
     }
-    pthread_mutex_lock(&mmap_lock);
+    mmap_lock();
     unmap_locked(addr, alen);
-    pthread_mutex_unlock(&mmap_lock);
+    mmap_unlock();
     return 0;
 }
 
@@ -182,7 +200,7 @@ int64_t guest_mprotect(uint64_t addr, uint64_t len, int prot)
     if (alen == 0) {
         return 0;
     }
-    pthread_mutex_lock(&mmap_lock);
+    mmap_lock();
     int64_t ret = 0;
     if (!page_check_range(addr, alen, PAGE_VALID)) {
         ret = -ENOMEM;
@@ -192,7 +210,7 @@ int64_t guest_mprotect(uint64_t addr, uint64_t len, int prot)
         invalidate_code(addr, addr + alen);
         page_set_flags(addr, addr + alen, page_flags_of(prot));
     }
-    pthread_mutex_unlock(&mmap_lock);
+    mmap_unlock();
     return ret;
 }
 
@@ -239,7 +257,7 @@ int64_t guest_mremap(uint64_t old_addr, uint64_t old_len, uint64_t new_len, int 
         ((flags & MREMAP_FIXED) && !(flags & MREMAP_MAYMOVE)) || nlen == 0 || olen == 0) {
         return -EINVAL;
     }
-    pthread_mutex_lock(&mmap_lock);
+    mmap_lock();
     int64_t ret;
     if (!page_check_range(old_addr, olen, PAGE_VALID)) {
         ret = -EFAULT;
@@ -267,7 +285,7 @@ int64_t guest_mremap(uint64_t old_addr, uint64_t old_len, uint64_t new_len, int 
         ret = -ENOMEM;
     }
 out:
-    pthread_mutex_unlock(&mmap_lock);
+    mmap_unlock();
     return ret;
 }
 
@@ -279,7 +297,7 @@ void guest_brk_init(uint64_t start)
 
 int64_t guest_brk(uint64_t addr)
 {
-    pthread_mutex_lock(&mmap_lock);
+    mmap_lock();
     if (addr >= brk_start && addr <= mmap_top) {
         uint64_t new_end = guest_page_align(addr);
         if (new_end > brk_end) {
@@ -300,6 +318,6 @@ int64_t guest_brk(uint64_t addr)
         }
     }
     int64_t ret = (int64_t)brk_cur;
-    pthread_mutex_unlock(&mmap_lock);
+    mmap_unlock();
     return ret;
 }

@@ -1,18 +1,22 @@
 /*
  * signal-host.c — host signals caught on behalf of the guest: a guest
  * handler for signal N means a host handler for N that records the host
- * siginfo and asks the CPU to leave translated code (exit_request); SIG_IGN
- * and SIG_DFL are simply set on the host too.
+ * siginfo for the thread it arrived on and asks that thread's CPU to leave
+ * translated code (exit_request); SIG_IGN and SIG_DFL are simply set on
+ * the host too.
  *
- * The one thing to know: the host handler runs at any moment (in
- * translated code, in a helper, in a blocking host syscall, which then
- * fails with EINTR), so it only writes a bitmask, a siginfo slot and
- * exit_request (and steers a safe_syscall() about to block to its EINTR
- * exit); signal_host_collect() takes them with host signals blocked.
+ * The one thing to know: each host thread's signal mask mirrors its guest
+ * thread's mask (except the signals mimic owns), so the host kernel keeps
+ * blocked signals pending and routes process-wide signals to a thread that
+ * does not block them, exactly as it would for the guest. The handler runs
+ * at any moment (in translated code, in a helper, in a blocking host
+ * syscall, which then fails with EINTR), so it only appends to the
+ * thread's queue, counts, sets exit_request (and steers a safe_syscall()
+ * about to block to its EINTR exit); signal_host_collect() takes the queue
+ * with host signals blocked.
  */
 #include <pthread.h>
 #include <signal.h>
-#include <stdatomic.h>
 #include <string.h>
 #include <ucontext.h>
 
@@ -24,23 +28,28 @@
 #define SIGS_HOST_OWNED (SIG_BIT(SIGSEGV) | SIG_BIT(SIGBUS) | SIGS_UNBLOCKABLE | SIG_BIT(32) | \
                          SIG_BIT(33))
 
-static _Atomic uint64_t host_pending;
-static _Atomic uint64_t host_caught;
-static siginfo_t host_info[GUEST_NSIG + 1];
-static LinuxTask *_Atomic host_task;
+static __thread LinuxTask *host_task;
+
+bool signal_host_owned(int sig)
+{
+    return sig >= 1 && sig <= GUEST_NSIG && (SIGS_HOST_OWNED & SIG_BIT(sig));
+}
 
 static void signal_host_handler(int sig, siginfo_t *info, void *uc)
 {
-    if (sig < 1 || sig > GUEST_NSIG) {
+    LinuxTask *t = host_task;
+    if (sig < 1 || sig > GUEST_NSIG || !t) {
         return;
     }
-    host_info[sig] = *info;
-    atomic_fetch_or(&host_pending, SIG_BIT(sig));
-    atomic_fetch_add(&host_caught, 1);
-    LinuxTask *t = atomic_load(&host_task);
-    if (t) {
-        t->cpu->exit_request = 1;
+    int n = t->host_queue_len;
+    if (n < HOST_SIGQUEUE_MAX) {
+        _Static_assert(sizeof(GuestSiginfo) == sizeof(siginfo_t), "siginfo layouts differ");
+        memcpy(&t->host_queue[n], info, sizeof(GuestSiginfo));
+        t->host_queue[n].signo = sig;
+        t->host_queue_len = n + 1;
     }
+    t->host_caught++;
+    t->cpu->exit_request = 1;
     /* Checked the flag but not yet in the kernel: make it fail with EINTR
      * (safe-syscall-x86_64.S). */
     greg_t *rip = &((ucontext_t *)uc)->uc_mcontext.gregs[REG_RIP];
@@ -51,12 +60,45 @@ static void signal_host_handler(int sig, siginfo_t *info, void *uc)
 
 uint64_t signal_host_caught(void)
 {
-    return atomic_load(&host_caught);
+    return host_task ? host_task->host_caught : 0;
 }
 
 void signal_host_set_task(LinuxTask *t)
 {
-    atomic_store(&host_task, t);
+    host_task = t;
+}
+
+void signal_host_set_of(uint64_t guest_set, sigset_t *set)
+{
+    sigemptyset(set);
+    for (int sig = 1; sig < NSIG && sig <= GUEST_NSIG; sig++) {
+        if ((guest_set & SIG_BIT(sig)) && !(SIGS_HOST_OWNED & SIG_BIT(sig))) {
+            sigaddset(set, sig);
+        }
+    }
+}
+
+uint64_t signal_host_guest_set(const sigset_t *set)
+{
+    uint64_t g = 0;
+    for (int sig = 1; sig < NSIG && sig <= GUEST_NSIG; sig++) {
+        if (sigismember(set, sig) == 1 && !(SIGS_HOST_OWNED & SIG_BIT(sig))) {
+            g |= SIG_BIT(sig);
+        }
+    }
+    return g;
+}
+
+void signal_host_apply_mask(LinuxTask *t)
+{
+    if (t->host_mask_applied && t->host_mask == t->sigmask) {
+        return;
+    }
+    sigset_t set;
+    signal_host_set_of(t->sigmask, &set);
+    pthread_sigmask(SIG_SETMASK, &set, NULL);
+    t->host_mask = t->sigmask;
+    t->host_mask_applied = true;
 }
 
 void signal_host_mirror(int sig, uint64_t handler)
@@ -83,9 +125,8 @@ void signal_host_mirror(int sig, uint64_t handler)
 
 void signal_host_inherit(LinuxTask *t)
 {
-    sigset_t none, old;
-    sigemptyset(&none);
-    pthread_sigmask(SIG_SETMASK, &none, &old);
+    sigset_t old;
+    pthread_sigmask(SIG_SETMASK, NULL, &old);
     for (int sig = 1; sig < NSIG && sig <= GUEST_NSIG; sig++) {
         struct sigaction sa;
         if (sigismember(&old, sig) == 1) {
@@ -97,17 +138,13 @@ void signal_host_inherit(LinuxTask *t)
         }
     }
     t->sigmask &= ~SIGS_UNBLOCKABLE;
+    signal_host_apply_mask(t);
 }
 
 void signal_host_exec_mask(const LinuxTask *t, sigset_t *old)
 {
     sigset_t set;
-    sigemptyset(&set);
-    for (int sig = 1; sig < NSIG && sig <= GUEST_NSIG; sig++) {
-        if ((t->sigmask & SIG_BIT(sig)) && !(SIGS_HOST_OWNED & SIG_BIT(sig))) {
-            sigaddset(&set, sig);
-        }
-    }
+    signal_host_set_of(t->sigmask, &set);
     pthread_sigmask(SIG_SETMASK, &set, old);
 }
 
@@ -125,22 +162,14 @@ void signal_host_restore(const sigset_t *old)
 
 void signal_host_collect(LinuxTask *t)
 {
-    if (!atomic_load_explicit(&host_pending, memory_order_relaxed)) {
+    if (!t->host_queue_len) {
         return;
     }
     sigset_t old;
     signal_host_block_all(&old);
-    uint64_t sigs = atomic_exchange(&host_pending, 0);
-    for (int sig = 1; sigs && sig <= GUEST_NSIG; sig++) {
-        if (!(sigs & SIG_BIT(sig))) {
-            continue;
-        }
-        sigs &= ~SIG_BIT(sig);
-        GuestSiginfo info;
-        _Static_assert(sizeof(info) == sizeof(siginfo_t), "siginfo layouts differ");
-        memcpy(&info, &host_info[sig], sizeof(info));
-        info.signo = sig;
-        signal_queue(t, &info);
+    for (int i = 0; i < t->host_queue_len; i++) {
+        signal_queue(t, &t->host_queue[i]);
     }
+    t->host_queue_len = 0;
     signal_host_restore(&old);
 }

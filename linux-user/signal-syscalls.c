@@ -1,14 +1,15 @@
 /*
  * signal-syscalls.c — the guest's signal system calls: rt_sigaction,
  * rt_sigprocmask, rt_sigpending, rt_sigsuspend, rt_sigtimedwait,
- * sigaltstack, rt_sigreturn, and kill/tgkill/tkill/rt_sigqueueinfo (a
- * signal to the guest itself is queued here, not sent through the host).
+ * sigaltstack, rt_sigreturn, and kill/tgkill/tkill/rt_sigqueueinfo (sent
+ * through the host kernel, also to the guest itself, so that it picks the
+ * thread and keeps blocked signals pending).
  *
- * The one thing to know: the guest's signal mask is virtual (t->sigmask);
- * the host mask stays open so that host signals are always caught and
- * queued, and the guest mask is applied at delivery.
+ * The one thing to know: the guest's signal mask is t->sigmask, mirrored
+ * onto the host thread (signal-host.c); signals the host handler already
+ * caught wait in t->sigpending, blocked ones the host never delivered wait
+ * in the host kernel, so rt_sigpending and rt_sigtimedwait look at both.
  */
-#include <poll.h>
 #include <signal.h>
 #include <string.h>
 #include <time.h>
@@ -17,6 +18,7 @@
 
 #include "linux-user/guest-mem.h"
 #include "linux-user/guest-signal.h"
+#include "linux-user/safe-syscall.h"
 #include "linux-user/syscall-nr.h"
 
 static int64_t sys_rt_sigaction(LinuxTask *t, const uint64_t *a)
@@ -71,6 +73,7 @@ static int64_t sys_rt_sigprocmask(LinuxTask *t, const uint64_t *a)
         /* Newly unblocked pending signals are delivered when the syscall
          * returns to the CPU loop. */
         t->sigmask = set & ~SIGS_UNBLOCKABLE;
+        signal_host_apply_mask(t);
     }
     return 0;
 }
@@ -81,7 +84,9 @@ static int64_t sys_rt_sigpending(LinuxTask *t, const uint64_t *a)
         return -EINVAL;
     }
     signal_host_collect(t);
-    uint64_t set = t->sigpending & t->sigmask;
+    sigset_t host;
+    sigpending(&host);
+    uint64_t set = (t->sigpending | signal_host_guest_set(&host)) & t->sigmask;
     return guest_copy_to(a[0], &set, sizeof(set));
 }
 
@@ -99,13 +104,13 @@ static int64_t sys_rt_sigsuspend(LinuxTask *t, const uint64_t *a)
     t->saved_sigmask = t->sigmask;
     t->sigmask_saved = true;
     t->sigmask = mask & ~SIGS_UNBLOCKABLE;
-    sigset_t old, none;
-    sigemptyset(&none);
+    sigset_t old, wait_mask;
+    signal_host_set_of(t->sigmask, &wait_mask);
     /* With host signals blocked between the check and sigsuspend(), a
      * signal cannot slip in unseen. */
     signal_host_block_all(&old);
     while (!signal_deliverable(t)) {
-        sigsuspend(&none);
+        sigsuspend(&wait_mask);
     }
     signal_host_restore(&old);
     return -EINTR;
@@ -118,13 +123,15 @@ static uint64_t now_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-/* Waits (host signals blocked) until a signal of set is pending (returns
- * it), another signal is deliverable (-EINTR) or the deadline passes
- * (-EAGAIN; UINT64_MAX: no deadline). */
+/* Waits until a signal of set is pending (returns it), another signal is
+ * deliverable (-EINTR) or the deadline passes (-EAGAIN; UINT64_MAX: no
+ * deadline). Signals of set that the guest blocks wait in the host kernel,
+ * so the host's rt_sigtimedwait takes them; a host signal caught meanwhile
+ * interrupts it (safe_syscall). */
 static int64_t wait_for_signal(LinuxTask *t, uint64_t set, uint64_t deadline, GuestSiginfo *info)
 {
-    sigset_t none;
-    sigemptyset(&none);
+    sigset_t host_set;
+    signal_host_set_of(set, &host_set);
     for (;;) {
         signal_host_collect(t);
         for (int sig = 1; sig <= GUEST_NSIG; sig++) {
@@ -135,17 +142,29 @@ static int64_t wait_for_signal(LinuxTask *t, uint64_t set, uint64_t deadline, Gu
         if (t->sigpending & ~t->sigmask) {
             return -EINTR;
         }
-        if (deadline == UINT64_MAX) {
-            sigsuspend(&none);
-            continue;
+        struct timespec rem, *timeout = NULL;
+        if (deadline != UINT64_MAX) {
+            uint64_t now = now_ns();
+            if (now >= deadline) {
+                return -EAGAIN;
+            }
+            rem.tv_sec = (time_t)((deadline - now) / 1000000000u);
+            rem.tv_nsec = (long)((deadline - now) % 1000000000u);
+            timeout = &rem;
         }
-        uint64_t now = now_ns();
-        if (now >= deadline) {
-            return -EAGAIN;
+        siginfo_t hi;
+        int caught = t->host_queue_len;
+        t->cpu->exit_request = 0;
+        int64_t r = safe_syscall(t, SYS_rt_sigtimedwait, (long)&host_set, (long)&hi, (long)timeout,
+                                 NSIG / 8, 0, 0);
+        if (r > 0) {
+            memcpy(info, &hi, sizeof(*info));
+            info->signo = (int32_t)r;
+            return r;
         }
-        struct timespec rem = { (time_t)((deadline - now) / 1000000000u),
-                                (long)((deadline - now) % 1000000000u) };
-        ppoll(NULL, 0, &rem, &none);
+        if (r != -EINTR || t->host_queue_len == caught) {
+            return r;
+        }
     }
 }
 
@@ -171,11 +190,8 @@ static int64_t sys_rt_sigtimedwait(LinuxTask *t, const uint64_t *a)
     if (a[1] && !guest_lock(a[1], sizeof(GuestSiginfo), GUEST_ACCESS_WRITE)) {
         return -EFAULT;
     }
-    sigset_t old;
     GuestSiginfo info;
-    signal_host_block_all(&old);
     int64_t r = wait_for_signal(t, set & ~SIGS_UNBLOCKABLE, deadline, &info);
-    signal_host_restore(&old);
     if (r > 0 && a[1]) {
         guest_copy_to(a[1], &info, sizeof(info));
     }
@@ -193,12 +209,6 @@ static int64_t sys_rt_sigqueueinfo(LinuxTask *t, const uint64_t *a)
         return -EFAULT;
     }
     info.signo = sig;
-    if ((pid_t)a[0] == getpid()) {
-        return signal_queue(t, &info);
-    }
-    if (info.code >= 0 || info.code == SI_TKILL) {
-        return -EPERM; /* only the kernel may claim those codes for another process */
-    }
     return syscall_host_ret(syscall(SYS_rt_sigqueueinfo, (pid_t)a[0], sig, &info));
 }
 
@@ -229,9 +239,15 @@ static int64_t sys_rt_sigreturn(LinuxTask *t, const uint64_t *a)
     return signal_frame_return(t);
 }
 
-/* A signal from the guest to itself: queued with the sender's identity. */
-static void signal_to_self(LinuxTask *t, int sig, int code)
+/* A signal the host cannot carry for the guest (one mimic keeps for
+ * itself: SIGSEGV, SIGBUS, 32, 33) sent to this process: queued for the
+ * calling thread. */
+static bool signal_to_self(LinuxTask *t, pid_t pid, int tid, int sig, int code)
 {
+    if (!signal_host_owned(sig) || SIGS_UNBLOCKABLE & SIG_BIT(sig) || pid != getpid() ||
+        (tid && tid != t->tid)) {
+        return false;
+    }
     GuestSiginfo info;
     memset(&info, 0, sizeof(info));
     info.signo = sig;
@@ -239,20 +255,19 @@ static void signal_to_self(LinuxTask *t, int sig, int code)
     info.u.kill.pid = getpid();
     info.u.kill.uid = getuid();
     signal_queue(t, &info);
+    return true;
 }
 
 static int64_t sys_kill(LinuxTask *t, const uint64_t *a)
 {
-    pid_t pid = (pid_t)a[0];
     int sig = (int)a[1];
     if (sig < 0 || sig > GUEST_NSIG) {
         return -EINVAL;
     }
-    if (pid == getpid() && sig) {
-        signal_to_self(t, sig, SI_USER);
+    if (signal_to_self(t, (pid_t)a[0], 0, sig, SI_USER)) {
         return 0;
     }
-    return syscall_host_ret(kill(pid, sig));
+    return syscall_host_ret(kill((pid_t)a[0], sig));
 }
 
 static int64_t sys_tgkill(LinuxTask *t, const uint64_t *a)
@@ -261,8 +276,7 @@ static int64_t sys_tgkill(LinuxTask *t, const uint64_t *a)
     if (sig < 0 || sig > GUEST_NSIG) {
         return -EINVAL;
     }
-    if ((pid_t)a[0] == getpid() && (int)a[1] == t->tid && sig) {
-        signal_to_self(t, sig, SI_TKILL);
+    if (signal_to_self(t, (pid_t)a[0], (int)a[1], sig, SI_TKILL)) {
         return 0;
     }
     return syscall_host_ret(syscall(SYS_tgkill, (pid_t)a[0], (pid_t)a[1], sig));
@@ -274,8 +288,7 @@ static int64_t sys_tkill(LinuxTask *t, const uint64_t *a)
     if (sig < 0 || sig > GUEST_NSIG) {
         return -EINVAL;
     }
-    if ((int)a[0] == t->tid && sig) {
-        signal_to_self(t, sig, SI_TKILL);
+    if (signal_to_self(t, getpid(), (int)a[0], sig, SI_TKILL)) {
         return 0;
     }
     return syscall_host_ret(syscall(SYS_tkill, (pid_t)a[0], sig));

@@ -23,6 +23,7 @@
 #include "linux-user/safe-syscall.h"
 #include "linux-user/syscall-nr.h"
 #include "linux-user/syscall.h"
+#include "linux-user/thread.h"
 #include "mimic/log.h"
 
 void process_exit(int status)
@@ -37,6 +38,11 @@ void process_exit(int status)
 static int64_t sys_exit_group(LinuxTask *t, const uint64_t *a)
 {
     process_exit((int)a[0] & 0xff);
+}
+
+static int64_t sys_exit(LinuxTask *t, const uint64_t *a)
+{
+    thread_exit(t, (int)a[0] & 0xff);
 }
 
 static int64_t sys_getpid(LinuxTask *t, const uint64_t *a)
@@ -316,7 +322,7 @@ static int64_t sys_enosys(LinuxTask *t, const uint64_t *a)
 }
 
 const SyscallDef syscalls_proc[] = {
-    { NR_exit, "exit", sys_exit_group, "d", 'd' },
+    { NR_exit, "exit", sys_exit, "d", 'd' },
     { NR_exit_group, "exit_group", sys_exit_group, "d", 'd' },
     { NR_getpid, "getpid", sys_getpid, "", 'd' },
     { NR_getppid, "getppid", sys_getppid, "", 'd' },

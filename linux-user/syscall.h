@@ -20,6 +20,7 @@
 #define GUEST_NSIG 64
 #define GUEST_SIGRTMIN 32
 #define GUEST_RTQUEUE_MAX 64
+#define HOST_SIGQUEUE_MAX 128
 
 /* struct sigaction of the asm-generic ABI without SA_RESTORER (riscv64). */
 typedef struct GuestSigaction {
@@ -83,6 +84,14 @@ typedef struct LinuxTask {
     uint64_t altstack_sp;
     uint64_t altstack_size;
     int32_t altstack_flags;
+    /* Host signals caught on this thread and not yet queued for the guest,
+     * oldest first: written only by this thread's host handler, taken by
+     * signal_host_collect() with host signals blocked (signal-host.c). */
+    GuestSiginfo host_queue[HOST_SIGQUEUE_MAX];
+    volatile int host_queue_len;
+    volatile uint64_t host_caught;  /* host signals caught so far */
+    uint64_t host_mask;             /* guest mask last applied to the host thread */
+    bool host_mask_applied;
 } LinuxTask;
 
 typedef int64_t (*SyscallFn)(LinuxTask *t, const uint64_t *a);

@@ -45,6 +45,8 @@ typedef struct CPUState {
     const struct TargetInfo *target;
     sigjmp_buf *fault_jmp;         /* where a host fault in guest code lands */
     void *opaque;                  /* owner's per-CPU data (linux-user task) */
+    bool running;                  /* inside exec_cpu_loop (exec/cpus.c) */
+    struct CPUState *next_cpu;     /* list of registered CPUs */
 } CPUState;
 
 /* Bytes the backend may use as a guest memory window: guest addresses in
@@ -152,6 +154,11 @@ typedef struct ExecConfig {
     unsigned max_insns;       /* per block; 0 = default */
     bool no_chain;            /* never chain blocks (debugging) */
     bool no_opt;              /* skip the IR optimizer (debugging) */
+    /* Optional: the owner's lock on guest mappings, taken around each
+     * translation (before tb_lock) so that pages cannot change under the
+     * translator. */
+    void (*memory_lock)(void);
+    void (*memory_unlock)(void);
 } ExecConfig;
 
 void exec_init(const ExecConfig *cfg);
@@ -160,6 +167,27 @@ const ExecConfig *exec_config(void);
 /* Runs translated code until it exits with something other than EXCP_NONE
  * or EXCP_FLUSH; returns that Excp (env->pc is the instruction concerned). */
 Excp exec_cpu_loop(CPUState *cpu);
+
+/* Threads (exec/cpus.c). Each guest thread has its own CPUState and runs
+ * exec_cpu_loop() on its own host thread; the translation cache is shared.
+ * A CPU must be registered before its first exec_cpu_loop(). A thread that
+ * leaves exec_cpu_loop() by siglongjmp (a guest fault) calls exec_cpu_end()
+ * before doing anything else; it is harmless when not running. */
+void exec_cpu_register(CPUState *cpu);
+/* Returns true if no registered CPU is left. */
+bool exec_cpu_unregister(CPUState *cpu);
+void exec_cpu_start(CPUState *cpu);
+void exec_cpu_end(CPUState *cpu);
+/* True if cpu is the only registered CPU. */
+bool exec_cpu_is_only(const CPUState *cpu);
+/* Stops every running CPU (they wait in exec_cpu_start until
+ * exec_end_exclusive); the caller must not be running. */
+void exec_start_exclusive(void);
+void exec_end_exclusive(void);
+/* Around fork(): the world is stopped and the cache locked, so the child
+ * gets consistent tables; in the child only self remains registered. */
+void exec_fork_prepare(void);
+void exec_fork_finish(CPUState *self, bool child);
 
 /* Looks up an existing translation of pc (no translating); NULL if none. */
 TranslationBlock *exec_tb_lookup(uint64_t pc);
@@ -176,7 +204,8 @@ static inline uint32_t exec_jmp_cache_index(uint64_t pc)
 {
     return (uint32_t)((pc >> 1) ^ (pc >> (1 + EXEC_JMP_CACHE_BITS))) & (EXEC_JMP_CACHE_SIZE - 1);
 }
-/* Drops every translation (fence.i, and when the code buffer fills). */
+/* Drops every translation (fence.i, and when the code buffer fills). Stops
+ * the world first; the caller must not be inside exec_cpu_loop. */
 void exec_tb_flush(void);
 /* Drops the translations that cover guest bytes [start, end). */
 void exec_tb_invalidate_range(uint64_t start, uint64_t end);
