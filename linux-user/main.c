@@ -38,6 +38,7 @@ typedef struct Options {
     const char *argv0;
     unsigned log_mask;
     bool interp;
+    unsigned tb_size_mib; /* JIT code buffer; 0: the backend's default */
     bool one_insn;
     bool no_chain;
     EnvEdit *env_edits;
@@ -63,8 +64,9 @@ static void usage(FILE *f)
             "  -d item[,...]         enable logging of items (-d help lists them)\n"
             "  -D logfile            write the log to logfile instead of stderr\n"
             "  -strace               log system calls (env QEMU_STRACE)\n"
-            "  -accel tcg[,backend=jit|interp]\n"
+            "  -accel tcg[,backend=jit|interp][,tb-size=MiB]\n"
             "                        code generator backend (env MIMIC_BACKEND; default jit)\n"
+            "                        and size of the translated-code buffer (default 256)\n"
             "  -one-insn-per-tb      translate one guest instruction per block\n"
             "  -nochain              never chain translated blocks\n"
             "\n"
@@ -123,8 +125,15 @@ static void parse_accel(const char *spec, Options *o)
         }
         memcpy(item, p, len);
         item[len] = '\0';
-        if (strncmp(item, "backend=", 8) != 0 || !parse_backend(item + 8, &o->interp)) {
-            die_usage("bad -accel property '%s' (backend=jit|interp)", item);
+        if (strncmp(item, "tb-size=", 8) == 0) {
+            char *end;
+            unsigned long mib = strtoul(item + 8, &end, 10);
+            if (end == item + 8 || *end || mib < 1 || mib > 2048) {
+                die_usage("bad -accel tb-size in '%s' (1 to 2048 MiB)", item);
+            }
+            o->tb_size_mib = (unsigned)mib;
+        } else if (strncmp(item, "backend=", 8) != 0 || !parse_backend(item + 8, &o->interp)) {
+            die_usage("bad -accel property '%s' (backend=jit|interp, tb-size=MiB)", item);
         }
         p += len + (comma ? 1 : 0);
     }
@@ -397,6 +406,11 @@ int linux_user_main(int argc, char **argv)
         .memory_lock = mmap_lock,
         .memory_unlock = mmap_unlock,
     };
+    if (o.tb_size_mib && !o.interp && code_buffer_init((size_t)o.tb_size_mib << 20) < 0) {
+        fprintf(stderr, PROG ": cannot allocate a %u MiB code buffer: %s\n", o.tb_size_mib,
+                strerror(errno));
+        return 1;
+    }
     exec_init(&cfg);
     if (host_signal_init() < 0 || host_signal_init_thread(&cpu->cs) < 0) {
         fprintf(stderr, PROG ": cannot install fault handlers: %s\n", strerror(errno));

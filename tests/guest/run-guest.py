@@ -6,8 +6,9 @@ to its source: NAME.expected (stdout), and optionally NAME.args (arguments,
 shell-quoted, @TMPDIR@ becomes a fresh scratch directory), NAME.emuargs
 (emulator options before the program, shell-quoted, e.g. "-L
 /usr/riscv64-linux-gnu" for dynamic programs; given to the oracle too),
-NAME.stdin, and NAME.status (exit status as a shell shows it: 139 = killed
-by SIGSEGV).
+NAME.mimicargs (options for mimic only, not for the oracle, e.g. "-accel
+tcg,tb-size=1"), NAME.stdin, and NAME.status (exit status as a shell shows
+it: 139 = killed by SIGSEGV).
 --regen writes NAME.expected from the run instead (use it with the oracle,
 qemu-riscv64, then review the diff). --bad KIND checks that a malformed
 program is refused with a message and a plain non-zero exit. --audit (with
@@ -83,7 +84,8 @@ def check_program(args):
         stdin_data = read_optional(stem + ".stdin", "rb") or b""
         status_text = read_optional(stem + ".status")
         want_status = int(status_text) if status_text else 0
-        cmd = (emulator_command(args.emulator, args.backend) + emulator_args(stem)
+        mimic_only = [] if args.regen else shlex.split(read_optional(stem + ".mimicargs") or "")
+        cmd = (emulator_command(args.emulator, args.backend) + emulator_args(stem) + mimic_only
                + [args.program] + prog_args)
         p = run(cmd, stdin_data, tmpdir)
     finally:
