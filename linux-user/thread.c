@@ -6,6 +6,8 @@
  * CLONE_CHILD_CLEARTID (store 0 at the guest's tid word and wake one futex
  * waiter: that is how pthread_join learns of it), then leaves the CPU list
  * before the host thread ends; the last thread to leave ends the process.
+ * The guest's robust futex list is walked the same way the kernel does it,
+ * so a robust mutex held by a dying thread reports EOWNERDEAD.
  */
 #include <linux/futex.h>
 #include <pthread.h>
@@ -107,6 +109,55 @@ int64_t thread_create(LinuxTask *parent, CPUState *child_cpu, uint64_t flags,
     return result;
 }
 
+#define ROBUST_LIST_LIMIT 2048
+
+/* Marks the robust futex at guest address uaddr as owned by a dead thread
+ * if t owns it, and wakes a waiter. */
+static void robust_futex_release(LinuxTask *t, uint64_t uaddr)
+{
+    if ((uaddr & 3) || !guest_lock(uaddr, 4, GUEST_ACCESS_WRITE)) {
+        return;
+    }
+    uint32_t *word = g2h(uaddr);
+    uint32_t old = __atomic_load_n(word, __ATOMIC_RELAXED);
+    while ((old & FUTEX_TID_MASK) == (uint32_t)t->tid) {
+        uint32_t val = (old & FUTEX_WAITERS) | FUTEX_OWNER_DIED;
+        if (__atomic_compare_exchange_n(word, &old, val, false, __ATOMIC_SEQ_CST,
+                                        __ATOMIC_RELAXED)) {
+            if (old & FUTEX_WAITERS) {
+                syscall(SYS_futex, word, FUTEX_WAKE, 1, NULL, NULL, 0);
+            }
+            return;
+        }
+    }
+}
+
+/* The kernel's exit_robust_list on the guest's list (struct robust_list_head:
+ * next, futex_offset, list_op_pending; entries link through their first
+ * word; the list ends back at the head). */
+static void robust_list_release(LinuxTask *t)
+{
+    uint64_t head[3];
+    if (!t->robust_list || guest_copy_from(head, t->robust_list, sizeof(head)) < 0) {
+        return;
+    }
+    int64_t offset = (int64_t)head[1];
+    uint64_t entry = head[0], pending = head[2];
+    for (int n = 0; entry != t->robust_list && n < ROBUST_LIST_LIMIT; n++) {
+        uint64_t next;
+        if ((entry & ~1ull) == 0 || guest_copy_from(&next, entry & ~1ull, sizeof(next)) < 0) {
+            break;
+        }
+        if ((entry & ~1ull) != pending) {
+            robust_futex_release(t, (entry & ~1ull) + (uint64_t)offset);
+        }
+        entry = next;
+    }
+    if (pending) {
+        robust_futex_release(t, (pending & ~1ull) + (uint64_t)offset);
+    }
+}
+
 void thread_exit(LinuxTask *t, int status)
 {
     sigset_t old;
@@ -115,6 +166,7 @@ void thread_exit(LinuxTask *t, int status)
         signal_host_restore(&old);
         process_exit(status);
     }
+    robust_list_release(t);
     if (t->clear_child_tid) {
         uint32_t zero = 0;
         if (guest_copy_to(t->clear_child_tid, &zero, sizeof(zero)) == 0) {
