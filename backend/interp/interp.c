@@ -7,6 +7,7 @@
  * guest pc, so a fault, a helper call or a host signal sees precisely the
  * state of the current guest instruction.
  */
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,9 +24,17 @@ typedef uint16_t __attribute__((may_alias, aligned(1))) InterpU16;
 typedef uint32_t __attribute__((may_alias, aligned(1))) InterpU32;
 typedef uint64_t __attribute__((may_alias, aligned(1))) InterpU64;
 
-/* Values of the locals of the running block; one buffer per host thread. */
+/* Values of the locals of the running block; one buffer per host thread,
+ * freed when the thread ends (the key's destructor). */
 static __thread uint64_t *interp_vals;
 static __thread uint32_t interp_vals_cap;
+static pthread_key_t interp_vals_key;
+static pthread_once_t interp_vals_once = PTHREAD_ONCE_INIT;
+
+static void interp_vals_key_init(void)
+{
+    pthread_key_create(&interp_vals_key, free);
+}
 
 static int interp_gen(TranslationBlock *tb, IRBlock *b)
 {
@@ -76,6 +85,8 @@ static void interp_reserve_vals(uint32_t nb_temps)
     }
     interp_vals = v;
     interp_vals_cap = nb_temps;
+    pthread_once(&interp_vals_once, interp_vals_key_init);
+    pthread_setspecific(interp_vals_key, v);
 }
 
 static inline uint64_t interp_read(const IRBlock *b, CPUState *cpu, IRTempId t)
