@@ -198,6 +198,24 @@ static int64_t sys_rt_sigtimedwait(LinuxTask *t, const uint64_t *a)
     return r;
 }
 
+/* signalfd4(fd, mask, sizemask, flags): a host signalfd for the host
+ * version of the mask. The guest blocks those signals, so its host thread
+ * does too (mirrored masks) and the host kernel keeps them for the fd;
+ * struct signalfd_siginfo has the same layout on both sides. */
+static int64_t sys_signalfd4(LinuxTask *t, const uint64_t *a)
+{
+    uint64_t mask;
+    if (a[2] != 8) {
+        return -EINVAL;
+    }
+    if (guest_copy_from(&mask, a[1], sizeof(mask)) < 0) {
+        return -EFAULT;
+    }
+    sigset_t host;
+    signal_host_set_of(mask, &host);
+    return syscall_host_ret(syscall(SYS_signalfd4, (int)a[0], &host, NSIG / 8, (int)a[3]));
+}
+
 static int64_t sys_rt_sigqueueinfo(LinuxTask *t, const uint64_t *a)
 {
     int sig = (int)a[1];
@@ -305,6 +323,7 @@ const SyscallDef syscalls_signal[] = {
     { NR_rt_sigtimedwait, "rt_sigtimedwait", sys_rt_sigtimedwait, "Mppd", 'd' },
     { NR_rt_sigqueueinfo, "rt_sigqueueinfo", sys_rt_sigqueueinfo, "dSp", 'd' },
     { NR_sigaltstack, "sigaltstack", sys_sigaltstack, "Kp", 'd' },
+    { NR_signalfd4, "signalfd4", sys_signalfd4, "dMdx", 'd' },
     { NR_rt_sigreturn, "rt_sigreturn", sys_rt_sigreturn, "", 'd' },
     { NR_kill, "kill", sys_kill, "dS", 'd' },
     { NR_tgkill, "tgkill", sys_tgkill, "ddS", 'd' },

@@ -44,6 +44,7 @@ static void syscall_table_init(void)
     syscall_table_add(syscalls_exec);
     syscall_table_add(syscalls_net);
     syscall_table_add(syscalls_clone);
+    syscall_table_add(syscalls_timer);
 }
 
 int64_t syscall_do(LinuxTask *t, uint64_t nr, const uint64_t a[6])

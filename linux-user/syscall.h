@@ -118,6 +118,7 @@ extern const SyscallDef syscalls_signal[];
 extern const SyscallDef syscalls_exec[];
 extern const SyscallDef syscalls_net[];
 extern const SyscallDef syscalls_clone[];
+extern const SyscallDef syscalls_timer[];
 
 /* Runs guest system call nr; returns the value for the guest's a0. */
 int64_t syscall_do(LinuxTask *t, uint64_t nr, const uint64_t a[6]);
