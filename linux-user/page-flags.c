@@ -25,16 +25,20 @@ static uint8_t *page_entry(uint64_t page, bool alloc)
     if (l1 >= L1_SIZE) {
         return NULL;
     }
-    if (!page_table[l1]) {
+    /* Writers hold mmap_lock; readers do not, so a new second-level table
+     * is published only once it is zeroed. */
+    uint8_t *l2 = __atomic_load_n(&page_table[l1], __ATOMIC_ACQUIRE);
+    if (!l2) {
         if (!alloc) {
             return NULL;
         }
-        page_table[l1] = calloc(L2_SIZE, 1);
-        if (!page_table[l1]) {
+        l2 = calloc(L2_SIZE, 1);
+        if (!l2) {
             abort();
         }
+        __atomic_store_n(&page_table[l1], l2, __ATOMIC_RELEASE);
     }
-    return &page_table[l1][page & (L2_SIZE - 1)];
+    return &l2[page & (L2_SIZE - 1)];
 }
 
 unsigned page_get_flags(uint64_t addr)
