@@ -1,0 +1,42 @@
+/*
+ * sifive-test.c — the SiFive test finisher's one register.
+ *
+ * The one thing to know: unknown values are ignored, like the hardware,
+ * so a stray write cannot stop the machine.
+ */
+#include "hw/misc/sifive-test.h"
+
+enum { FINISHER_FAIL = 0x3333, FINISHER_PASS = 0x5555, FINISHER_RESET = 0x7777 };
+
+static uint64_t sifive_test_read(void *opaque, uint64_t offset, unsigned size)
+{
+    return 0;
+}
+
+static void sifive_test_write(void *opaque, uint64_t offset, uint64_t value, unsigned size)
+{
+    SiFiveTest *t = opaque;
+    if (offset != 0 || size != 4) {
+        return;
+    }
+    switch (value & 0xffff) {
+    case FINISHER_PASS:
+        t->request = SIFIVE_TEST_POWEROFF;
+        t->exit_code = 0;
+        break;
+    case FINISHER_FAIL:
+        t->request = SIFIVE_TEST_POWEROFF;
+        t->exit_code = (int)((value >> 16) & 0xffff);
+        break;
+    case FINISHER_RESET:
+        t->request = SIFIVE_TEST_RESET;
+        break;
+    default:
+        break;
+    }
+}
+
+const MemoryRegionOps sifive_test_ops = {
+    .read = sifive_test_read,
+    .write = sifive_test_write,
+};
