@@ -1,8 +1,8 @@
 /*
  * plic.h — the RISC-V Platform-Level Interrupt Controller as in the `virt`
- * machine: 96 interrupt sources (1..95; 0 means none), 3 priority bits, two
- * contexts per hart (2h: M-mode, 2h+1: S-mode), register layout of the
- * RISC-V PLIC specification.
+ * machine: interrupt sources 1..127 (0 means none; the device tree says 96,
+ * as QEMU's does), 3 priority bits, two contexts per hart (2h: M-mode,
+ * 2h+1: S-mode), register layout of the RISC-V PLIC specification.
  *
  * The one thing to know: sources are level-triggered through a gateway: a
  * high line makes a source pending once; claiming takes it out of pending
@@ -18,10 +18,10 @@
 #include "mimic/irq.h"
 #include "mimic/memory.h"
 
-#define PLIC_NUM_SOURCES 96
-#define PLIC_MAX_CONTEXTS 128
+#define PLIC_NUM_SOURCES 128
+#define PLIC_MAX_CONTEXTS 128 /* 64 harts */
 #define PLIC_PRIORITY_MAX 7
-#define PLIC_MMIO_SIZE 0x4000000
+#define PLIC_MMIO_SIZE 0x600000 /* as in QEMU's virt: room for 1024 contexts */
 
 typedef struct PLIC {
     unsigned nb_contexts;
