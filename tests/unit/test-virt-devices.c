@@ -20,6 +20,7 @@
 #include "hw/char/uart16550.h"
 #include "hw/intc/clint.h"
 #include "hw/intc/plic.h"
+#include "hw/misc/goldfish-rtc.h"
 #include "hw/misc/sifive-test.h"
 
 #define BASE 0x10000000ull
@@ -223,6 +224,42 @@ static void test_plic(void **state)
     assert_int_equal(rd(0x2000 + 0x80 * 100, 4), 0);
 }
 
+static void test_goldfish_rtc(void **state)
+{
+    GoldfishRTC rtc;
+    fake_ns = 1700000000ull * 1000000000ull;
+    goldfish_rtc_init(&rtc, (IRQLine){ record_line, NULL, 0 }, fake_clock);
+    map("rtc", GOLDFISH_RTC_MMIO_SIZE, &goldfish_rtc_ops, &rtc);
+    uint64_t low = rd(0x00, 4), high = rd(0x04, 4);
+    assert_int_equal(high << 32 | low, fake_ns);
+    /* Setting the guest clock moves only the guest's time. */
+    wr(0x04, 0, 4);
+    wr(0x00, 1000, 4);
+    low = rd(0x00, 4);
+    assert_int_equal(rd(0x04, 4) << 32 | low, 1000);
+    fake_ns += 500;
+    assert_int_equal(rd(0x00, 4), 1500);
+    /* The alarm: armed by ALARM_LOW, fires once its time comes. */
+    wr(0x10, 1, 4);
+    wr(0x0c, 0, 4);
+    wr(0x08, 2000, 4);
+    assert_int_equal(rd(0x18, 4), 1);
+    assert_int_equal(goldfish_rtc_deadline_ns(&rtc), fake_ns + 500);
+    goldfish_rtc_update(&rtc);
+    assert_int_equal(lines[0], 0);
+    fake_ns += 600;
+    goldfish_rtc_update(&rtc);
+    assert_int_equal(lines[0], 1);
+    assert_int_equal(rd(0x18, 4), 0);
+    wr(0x1c, 1, 4);
+    assert_int_equal(lines[0], 0);
+    wr(0x08, 1, 4); /* in the past: fires at once */
+    assert_int_equal(lines[0], 1);
+    wr(0x10, 0, 4); /* masked */
+    assert_int_equal(lines[0], 0);
+    assert_int_equal(goldfish_rtc_deadline_ns(&rtc), UINT64_MAX);
+}
+
 static void test_sifive_test(void **state)
 {
     SiFiveTest t = { 0 };
@@ -247,6 +284,7 @@ int main(void)
         cmocka_unit_test(test_uart),
         cmocka_unit_test(test_clint),
         cmocka_unit_test(test_plic),
+        cmocka_unit_test(test_goldfish_rtc),
         cmocka_unit_test(test_sifive_test),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
