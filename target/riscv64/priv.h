@@ -114,6 +114,10 @@ uint64_t riscv_priv_sret(RISCVPrivState *s);
 bool riscv_priv_wfi_allowed(const RISCVPrivState *s);
 bool riscv_priv_sfence_allowed(const RISCVPrivState *s);
 
+/* pmp.c: may `priv` access [addr, addr + size) this way? */
+bool riscv_pmp_check(const RISCVPrivState *s, uint64_t addr, uint64_t size, RISCVAccess access,
+                     unsigned priv);
+
 /* The privilege loads and stores use (MPRV) and a translation request for
  * an access at va; returns false when the access is not translated (M). */
 bool riscv_priv_translate_request(const RISCVPrivState *s, RISCVAccess access, uint64_t va,

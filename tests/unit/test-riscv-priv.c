@@ -240,6 +240,34 @@ static void test_translation_privilege(void **state)
     assert_true(req.sum);
 }
 
+static void test_pmp(void **state)
+{
+    /* Nothing configured: M may do anything, S and U nothing. */
+    assert_true(riscv_pmp_check(&s, 0x80000000, 8, RISCV_ACCESS_STORE, PRV_M));
+    assert_false(riscv_pmp_check(&s, 0x80000000, 8, RISCV_ACCESS_LOAD, PRV_S));
+    /* Entry 0: NAPOT 64 KiB at 0x80000000, read-only, locked.
+     * Entry 1: TOR [pmpaddr0 << 2, 0x90000000) RWX (TOR starts at the previous
+     * pmpaddr as written, whatever its mode).
+     * Entry 2: NAPOT all of memory, RW (OpenSBI's catch-all). */
+    wr(0x3b0, (0x80000000ull >> 2) | ((0x10000 >> 3) - 1));
+    wr(0x3b1, 0x90000000ull >> 2);
+    wr(0x3b2, ~0ull);
+    wr(0x3a0, (0x80 | (3 << 3) | 1) | ((uint64_t)((1 << 3) | 7) << 8) |
+                  ((uint64_t)((3 << 3) | 3) << 16));
+    assert_true(riscv_pmp_check(&s, 0x80000000, 8, RISCV_ACCESS_LOAD, PRV_S));
+    assert_false(riscv_pmp_check(&s, 0x80000000, 8, RISCV_ACCESS_STORE, PRV_S));
+    assert_false(riscv_pmp_check(&s, 0x80000000, 8, RISCV_ACCESS_STORE, PRV_M)); /* locked */
+    /* The first matching entry decides, even if a later one would allow it. */
+    assert_false(riscv_pmp_check(&s, 0x8000fff8, 8, RISCV_ACCESS_FETCH, PRV_S));
+    /* Straddling the end of entry 0: fails. */
+    assert_false(riscv_pmp_check(&s, 0x8000fffc, 8, RISCV_ACCESS_LOAD, PRV_S));
+    /* Entry 1 (TOR) allows execution; entry 2 allows RW elsewhere. */
+    assert_true(riscv_pmp_check(&s, 0x80010000, 4, RISCV_ACCESS_FETCH, PRV_U));
+    assert_true(riscv_pmp_check(&s, 0x10000000, 1, RISCV_ACCESS_STORE, PRV_S));
+    assert_false(riscv_pmp_check(&s, 0x10000000, 4, RISCV_ACCESS_FETCH, PRV_S));
+    assert_false(riscv_pmp_check(&s, UINT64_MAX, 8, RISCV_ACCESS_LOAD, PRV_M)); /* wraps */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -251,6 +279,7 @@ int main(void)
         cmocka_unit_test_setup(test_interrupt_selection, setup),
         cmocka_unit_test_setup(test_sstc, setup),
         cmocka_unit_test_setup(test_translation_privilege, setup),
+        cmocka_unit_test_setup(test_pmp, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
