@@ -18,7 +18,7 @@
 
 #define BACKING_CHAIN_MAX 64
 
-static const BlockDriver *const drivers[] = { &bdrv_qcow2, &bdrv_vdi, &bdrv_raw };
+static const BlockDriver *const drivers[] = { &bdrv_qcow2, &bdrv_vdi, &bdrv_vpc, &bdrv_raw };
 
 const BlockDriver *bdrv_find_format(const char *name)
 {
