@@ -186,5 +186,6 @@ extern const BlockDriver bdrv_raw;
 extern const BlockDriver bdrv_qcow2;
 extern const BlockDriver bdrv_vdi;
 extern const BlockDriver bdrv_vpc;
+extern const BlockDriver bdrv_qcow1;
 
 #endif
