@@ -20,8 +20,8 @@
 
 /* qcow (v1) before qcow2: both probe 100 on the shared magic, qcow only for
  * version 1. */
-static const BlockDriver *const drivers[] = { &bdrv_qcow1, &bdrv_qcow2, &bdrv_vdi, &bdrv_vpc,
-                                              &bdrv_raw };
+static const BlockDriver *const drivers[] = { &bdrv_qcow1, &bdrv_qcow2, &bdrv_vmdk, &bdrv_vdi,
+                                              &bdrv_vpc, &bdrv_raw };
 
 const BlockDriver *bdrv_find_format(const char *name)
 {

@@ -184,6 +184,7 @@ int64_t file_allocated(int fd);
 
 extern const BlockDriver bdrv_raw;
 extern const BlockDriver bdrv_qcow2;
+extern const BlockDriver bdrv_vmdk;
 extern const BlockDriver bdrv_vdi;
 extern const BlockDriver bdrv_vpc;
 extern const BlockDriver bdrv_qcow1;
