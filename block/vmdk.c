@@ -20,6 +20,10 @@
 
 static int vmdk_probe(const uint8_t *buf, size_t len)
 {
+    /* A descriptor file too, so that open refuses it by name. */
+    if (len >= 21 && !memcmp(buf, "# Disk DescriptorFile", 21)) {
+        return 100;
+    }
     return len >= 4 && img_le32(buf) == VMDK_MAGIC ? 100 : 0;
 }
 
@@ -97,7 +101,8 @@ static int vmdk_read_descriptor(BlockDriverState *bs, const uint8_t *h, Error **
         if (s->parent_cid != UINT32_MAX &&
             desc_value(desc, "parentFileNameHint", value, sizeof(value)) && value[0]) {
             bs->backing_file = strdup(value);
-            if (!bs->backing_file) {
+            bs->backing_format = strdup("vmdk"); /* a vmdk's parent is a vmdk */
+            if (!bs->backing_file || !bs->backing_format) {
                 ret = error_setg(errp, -ENOMEM, "'%s': out of memory", bs->filename);
             }
         }
@@ -212,13 +217,15 @@ static int vmdk_open(BlockDriverState *bs, int flags, Error **errp)
     if (ret < 0) {
         return ret;
     }
-    if (s->file_size < 512) {
-        return error_setg(errp, -EINVAL, "'%s': file too small for a vmdk header (truncated?)",
-                          bs->filename);
-    }
-    ret = img_read(bs, 0, h, sizeof(h), "the vmdk header", errp);
+    memset(h, 0, sizeof(h));
+    ret = img_read(bs, 0, h, s->file_size < sizeof(h) ? s->file_size : sizeof(h),
+                   "the vmdk header", errp);
     if (ret < 0) {
         return ret;
+    }
+    if (img_le32(h) == VMDK_MAGIC && s->file_size < sizeof(h)) {
+        return error_setg(errp, -EINVAL, "'%s': file too small for a vmdk header (truncated?)",
+                          bs->filename);
     }
     if (img_le32(h) != VMDK_MAGIC) {
         if (!memcmp(h, "# Disk DescriptorFile", 21)) {
