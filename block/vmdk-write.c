@@ -131,6 +131,12 @@ static int vmdk_write_grain(BlockDriverState *bs, uint64_t offset, const uint8_t
     if (ret < 0) {
         return ret;
     }
+    if (s->footer) {
+        return error_setg(errp, -ENOTSUP,
+                          "'%s': writing to vmdk images with a footer (gdOffset at the end) is "
+                          "not supported",
+                          bs->filename);
+    }
     if (s->compressed && !(s->flags & VMDK_FLAG_MARKERS)) {
         return error_setg(errp, -ENOTSUP,
                           "'%s': writing compressed vmdk images without grain markers is not "

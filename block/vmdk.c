@@ -238,6 +238,7 @@ static int vmdk_open(BlockDriverState *bs, int flags, Error **errp)
     }
     ret = vmdk_read_descriptor(bs, h, errp);
     if (ret == 0 && img_le64(h + VMDK_H_GD) == VMDK_GD_AT_END) {
+        s->footer = true;
         ret = vmdk_read_footer(bs, h, errp);
     }
     s->gd_sector = img_le64(h + VMDK_H_GD);
@@ -313,7 +314,8 @@ int vmdk_lookup(BlockDriverState *bs, uint64_t offset, uint32_t *gte, Error **er
     return 0;
 }
 
-int vmdk_load_grain(BlockDriverState *bs, uint32_t gte, Error **errp)
+/* Reads and inflates one compressed grain into s->grain. */
+static int vmdk_load_grain(BlockDriverState *bs, uint32_t gte, Error **errp)
 {
     VmdkState *s = bs->opaque;
     uint64_t off = (uint64_t)gte * 512, len;
@@ -324,10 +326,6 @@ int vmdk_load_grain(BlockDriverState *bs, uint32_t gte, Error **errp)
         return 0;
     }
     s->grain_gte = 0;
-    if (!s->compressed) {
-        ret = img_check_extent(bs, off, s->grain_size, s->file_size, "vmdk grain", errp);
-        return ret < 0 ? ret : img_read(bs, off, s->grain, s->grain_size, "vmdk grain", errp);
-    }
     if (off >= s->file_size) {
         return error_setg(errp, -EINVAL,
                           "'%s': compressed vmdk grain at offset %llu lies past the end of the "

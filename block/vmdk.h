@@ -53,6 +53,7 @@ typedef struct VmdkState {
     uint64_t file_size;
     uint32_t flags;
     bool compressed;
+    bool footer;            /* the header lives in a footer (GD_AT_END) */
     uint64_t grain_size;    /* bytes */
     uint32_t gtes;          /* entries per GT */
     uint32_t gd_entries;
@@ -73,8 +74,6 @@ typedef struct VmdkState {
 /* Finds the GTE of the grain holding guest byte `offset`: *gte is 0 when
  * the GD has no GT for it; the GT is left in the cache (s->gt). */
 int vmdk_lookup(BlockDriverState *bs, uint64_t offset, uint32_t *gte, Error **errp);
-/* Reads one grain's data (decompressing) into s->grain. */
-int vmdk_load_grain(BlockDriverState *bs, uint32_t gte, Error **errp);
 
 int vmdk_write(BlockDriverState *bs, uint64_t offset, const void *buf, size_t len,
                Error **errp);
