@@ -22,6 +22,7 @@
 #define QCOW_HEADER_SIZE 48
 #define QCOW_COMPRESSED (1ULL << 63)
 #define QCOW_BACKING_MAX 1023
+#define QCOW_L1_MAX (1u << 22) /* a 32 MiB L1 table */
 
 typedef struct QcowState {
     uint64_t file_size;
@@ -84,6 +85,11 @@ static int qcow1_parse_header(BlockDriverState *bs, const uint8_t *h, Error **er
     }
     s->cluster_size = 1ULL << s->cluster_bits;
     s->l1_size = (size + span - 1) / span;
+    if (s->l1_size > QCOW_L1_MAX) {
+        return error_setg(errp, -EFBIG,
+                          "'%s': Image is too big (qcow L1 table of %llu entries, at most %u)", f,
+                          (unsigned long long)s->l1_size, QCOW_L1_MAX);
+    }
     s->l1_off = img_be64(h + 40);
     bs->total_size = size & ~511ULL;
     return 0;

@@ -23,7 +23,7 @@
 #define VDI_UNALLOCATED 0xffffffffu
 #define VDI_DISCARDED 0xfffffffeu
 #define VDI_BLOCK_SIZE (1u << 20)
-#define VDI_BLOCKS_MAX 0x3fffffffu
+#define VDI_BLOCKS_MAX (1u << 24) /* a 64 MiB block map, 16 TiB disks */
 #define VDI_HEADER_SIZE 512
 #define VDI_TEXT "<<< mimic VM Virtual Disk Image >>>\n"
 
@@ -108,8 +108,8 @@ static int vdi_parse_header(BlockDriverState *bs, const uint8_t *h, Error **errp
     s->blocks = img_le32(h + VDI_OFF_BLOCKS);
     s->allocated = img_le32(h + VDI_OFF_ALLOCATED);
     if (s->blocks > VDI_BLOCKS_MAX) {
-        return error_setg(errp, -EFBIG, "'%s': Image is too big (%u vdi blocks)", f,
-                          s->blocks);
+        return error_setg(errp, -EFBIG, "'%s': Image is too big (%u vdi blocks, at most %u)",
+                          f, s->blocks, VDI_BLOCKS_MAX);
     }
     if (disk_size > (uint64_t)s->blocks * VDI_BLOCK_SIZE) {
         return error_setg(errp, -EINVAL,

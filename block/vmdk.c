@@ -166,6 +166,12 @@ static int vmdk_parse_header(BlockDriverState *bs, const uint8_t *h, Error **err
     }
     uint64_t span = grain * s->gtes;
     uint64_t entries = (capacity + span - 1) / span;
+    if (entries > VMDK_GD_MAX) {
+        return error_setg(errp, -EFBIG,
+                          "'%s': Image is too big (vmdk grain directory of %llu entries, at "
+                          "most %u)",
+                          f, (unsigned long long)entries, VMDK_GD_MAX);
+    }
     if (entries > s->file_size / 4) {
         return error_setg(errp, -EFBIG,
                           "'%s': vmdk grain directory of %llu entries cannot fit in the file", f,

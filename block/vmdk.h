@@ -19,6 +19,7 @@
 #define VMDK_GD_AT_END 0xffffffffffffffffULL
 #define VMDK_GRAIN_SECTORS_MAX 2048 /* 1 MiB grains */
 #define VMDK_GTES_MAX 512
+#define VMDK_GD_MAX (1u << 22) /* a 16 MiB grain directory */
 
 enum {
     VMDK_FLAG_NL_DETECT = 1 << 0,

@@ -25,6 +25,7 @@
 #define VHD_UNALLOCATED 0xffffffffu
 #define VHD_BLOCK_SIZE_DEFAULT (2u << 20)
 #define VHD_BLOCK_SIZE_MAX (1u << 28)
+#define VHD_BAT_MAX (1u << 24) /* a 64 MiB table */
 
 typedef struct VpcState {
     uint8_t footer[VHD_FOOTER_SIZE];
@@ -102,6 +103,10 @@ static int vpc_open_dynamic(BlockDriverState *bs, Error **errp)
         (s->block_size & (s->block_size - 1))) {
         return error_setg(errp, -EINVAL, "'%s': Invalid vhd block size %u", bs->filename,
                           s->block_size);
+    }
+    if (s->bat_entries > VHD_BAT_MAX) {
+        return error_setg(errp, -EFBIG, "'%s': Image is too big (%u vhd blocks, at most %u)",
+                          bs->filename, s->bat_entries, VHD_BAT_MAX);
     }
     s->bitmap_size = ((s->block_size / 512 / 8) + 511) & ~511u;
     if ((uint64_t)s->bat_entries * s->block_size < bs->total_size) {
