@@ -334,8 +334,8 @@ static int vdi_check(BlockDriverState *bs, BlockCheckResult *res, int fix, Error
             continue;
         }
         if (e >= s->blocks || seen[e]) {
-            fprintf(stderr, "ERROR: block index %u is %s\n", i,
-                    e >= s->blocks ? "out of range" : "used twice");
+            fprintf(stderr, "ERROR: block %u maps to data block %u, %s\n", i, e,
+                    e >= s->blocks ? "out of range" : "which another block uses");
             res->corruptions++;
             continue;
         }
@@ -348,10 +348,7 @@ static int vdi_check(BlockDriverState *bs, BlockCheckResult *res, int fix, Error
                 s->allocated, used);
         res->corruptions++;
     }
-    res->allocated_clusters = used;
-    res->total_clusters = s->blocks;
-    res->image_end_offset = s->data_off + (uint64_t)used * VDI_BLOCK_SIZE;
-    return 0;
+    return 0; /* no statistics, as qemu-img's vdi check */
 }
 
 static int vdi_create(const char *filename, const BlockCreateOptions *opts, Error **errp)

@@ -466,5 +466,6 @@ const BlockDriver bdrv_vmdk = {
     .truncate = img_truncate_unsupported,
     .get_info = vmdk_get_info,
     .create = vmdk_create,
+    .check = vmdk_check,
     .block_status = vmdk_block_status,
 };

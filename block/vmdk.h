@@ -1,7 +1,7 @@
 /*
  * vmdk.h — VMware sparse extent layout and driver state shared by the vmdk
- * driver files: vmdk.c (open, read), vmdk-write.c (write, flush) and
- * vmdk-create.c.
+ * driver files: vmdk.c (open, read), vmdk-write.c (write, flush),
+ * vmdk-create.c and vmdk-check.c.
  *
  * The one thing to know: the image is one hosted sparse extent (the
  * descriptor is embedded), little-endian. Offsets in the grain directory
@@ -80,5 +80,6 @@ int vmdk_write(BlockDriverState *bs, uint64_t offset, const void *buf, size_t le
                Error **errp);
 int vmdk_flush(BlockDriverState *bs, Error **errp);
 int vmdk_create(const char *filename, const BlockCreateOptions *opts, Error **errp);
+int vmdk_check(BlockDriverState *bs, BlockCheckResult *res, int fix, Error **errp);
 
 #endif
