@@ -46,7 +46,7 @@ status=0
     -artifact_prefix="$out/fuzz-crash-" -print_final_stats=1 "$@" corpus seeds \
     >fuzz.log 2>&1 || status=$?
 # Keep the verdict and the final stats, not the progress lines.
-sed -n -e '/^==[0-9]*==/,$p' -e '/^stat::/p' -e '/^Done /p' fuzz.log
+sed -n -e '/^==[0-9][0-9]*==/,$p' -e '/^stat::/p' -e '/^Done /p' fuzz.log
 if [ "$status" -ne 0 ]; then
     echo "fuzz-image failed (status $status); reproducer: $out/fuzz-crash-*"
     exit 1
