@@ -78,9 +78,8 @@ int img_inflate(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_len,
     z.next_out = out;
     z.avail_out = (uInt)out_len;
     ret = inflate(&z, Z_FINISH);
-    /* A raw stream may lack its end marker when the output is full. */
-    bool ok = z.avail_out == 0 && (ret == Z_STREAM_END || (ret == Z_BUF_ERROR && window_bits < 0) ||
-                                   (ret == Z_OK && window_bits < 0));
+    /* A raw stream (qcow) may lack its end marker when the output is full. */
+    bool ok = z.avail_out == 0 && (ret == Z_STREAM_END || (ret == Z_BUF_ERROR && window_bits < 0));
     inflateEnd(&z);
     return ok ? 0 : -EIO;
 }

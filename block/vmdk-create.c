@@ -94,7 +94,7 @@ int vmdk_create(const char *filename, const BlockCreateOptions *opts, Error **er
         return error_setg(errp, -ENOTSUP, "'%s': creating vmdk images with a backing file is "
                           "not supported", filename);
     }
-    if (capacity > (1ULL << 32)) { /* 2 TiB: GT entries are 32-bit sectors */
+    if (gt_count > VMDK_GD_MAX) { /* what our reader accepts: 128 TiB */
         return error_setg(errp, -EFBIG, "'%s': size %llu is too large for vmdk", filename,
                           (unsigned long long)opts->size);
     }

@@ -10,7 +10,6 @@
  * allocated compressed grain fails.
  */
 #include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 
 #include "block/vmdk.h"

@@ -12,7 +12,6 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <unistd.h>
 
 #include "block/vmdk.h"
 
@@ -76,12 +75,12 @@ static int vmdk_read_descriptor(BlockDriverState *bs, const uint8_t *h, Error **
     if (!off) {
         return 0;
     }
-    if (off > s->file_size / 512 || size > VMDK_DESC_MAX / 512) {
+    if (off > s->file_size / 512) {
         return error_setg(errp, -EINVAL,
-                          "'%s': vmdk descriptor at sector %llu (%llu sectors) is out of range",
-                          bs->filename, (unsigned long long)off, (unsigned long long)size);
+                          "'%s': vmdk descriptor at sector %llu lies past the end of the file",
+                          bs->filename, (unsigned long long)off);
     }
-    size *= 512;
+    size = size > VMDK_DESC_MAX / 512 ? VMDK_DESC_MAX : size * 512; /* the text ends early */
     if (size > s->file_size - off * 512) {
         size = s->file_size - off * 512;
     }

@@ -12,11 +12,7 @@
  * images are refused.
  */
 #include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <sys/random.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "block/vpc.h"
 
