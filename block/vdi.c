@@ -239,9 +239,11 @@ static int vdi_allocate(BlockDriverState *bs, uint32_t idx, uint64_t in, const u
     uint8_t *block;
     int ret;
 
-    if (s->allocated >= s->blocks) {
-        return error_setg(errp, -EINVAL, "'%s': no free vdi block (block map is corrupt)",
-                          bs->filename);
+    if (s->allocated >= s->blocks || host > s->file_size) {
+        return error_setg(errp, -EINVAL,
+                          "'%s': the vdi header's count of allocated blocks (%u) does not "
+                          "match the file; not allocating a block",
+                          bs->filename, s->allocated);
     }
     block = calloc(1, VDI_BLOCK_SIZE);
     if (!block) {

@@ -262,6 +262,12 @@ static int vpc_allocate(BlockDriverState *bs, uint64_t offset, const uint8_t *da
     if (block / 512 >= VHD_UNALLOCATED) {
         return error_setg(errp, -EFBIG, "'%s': vhd file would grow past 2 TiB", bs->filename);
     }
+    if (block > s->file_size) {
+        return error_setg(errp, -EINVAL,
+                          "'%s': vhd block table points past the end of the file; not "
+                          "allocating a block there",
+                          bs->filename);
+    }
     buf = calloc(1, len);
     if (!buf) {
         return error_setg(errp, -ENOMEM, "'%s': out of memory", bs->filename);
