@@ -18,7 +18,10 @@
 
 #define BACKING_CHAIN_MAX 64
 
-static const BlockDriver *const drivers[] = { &bdrv_qcow2, &bdrv_raw };
+/* qcow (v1) before qcow2: both probe 100 on the shared magic, qcow only for
+ * version 1. */
+static const BlockDriver *const drivers[] = { &bdrv_qcow1, &bdrv_qcow2, &bdrv_vmdk, &bdrv_vdi,
+                                              &bdrv_vpc, &bdrv_raw };
 
 const BlockDriver *bdrv_find_format(const char *name)
 {

@@ -29,6 +29,8 @@ PACKAGES=(
     "zlib1g-dev:qcow2 compressed clusters (zlib)"
     "libzstd-dev:qcow2 compressed clusters (zstd)"
     "qemu-utils:qemu-img, oracle for the block interop tests (never a runtime dependency)"
+    "clang-14:builds the libFuzzer target tests/fuzz/fuzz-image"
+    "libclang-rt-14-dev:libFuzzer and ASan runtimes for clang (tests/fuzz)"
 )
 
 cd "$(dirname "$0")/.."

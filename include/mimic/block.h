@@ -76,6 +76,7 @@ typedef struct BlockCreateOptions {
     int qcow2_version;         /* 2 or 3; 0: 3 */
     bool lazy_refcounts;
     int compression_type;      /* 0 zlib, 1 zstd */
+    const char *subformat;     /* vmdk/vpc subformat, "static" vdi; NULL: default */
 } BlockCreateOptions;
 
 typedef struct BlockCheckResult {
@@ -183,5 +184,9 @@ int64_t file_allocated(int fd);
 
 extern const BlockDriver bdrv_raw;
 extern const BlockDriver bdrv_qcow2;
+extern const BlockDriver bdrv_vmdk;
+extern const BlockDriver bdrv_vdi;
+extern const BlockDriver bdrv_vpc;
+extern const BlockDriver bdrv_qcow1;
 
 #endif

@@ -126,3 +126,16 @@ void img_progress(double percent, bool done)
     printf("    (%0.2f/100%%)%c", percent, done ? '\n' : '\r');
     fflush(stdout);
 }
+
+int img_check_subformat(const char *fmt, const BlockCreateOptions *o, const char *filename)
+{
+    bool is_static = o->subformat && !strcmp(o->subformat, "static");
+
+    if (!o->subformat || (!strcmp(fmt, "vdi") && is_static) ||
+        (!is_static && (!strcmp(fmt, "vmdk") || !strcmp(fmt, "vpc")))) {
+        return 0;
+    }
+    img_error("%s: Invalid parameter '%s' for format '%s'", filename,
+              is_static ? "static" : "subformat", fmt);
+    return -1;
+}

@@ -1,6 +1,6 @@
 /*
  * convert.c — `mimic-img convert`: copy an image (through its backing
- * chain) into a new raw or qcow2 image.
+ * chain) into a new image of any format mimic-img can create.
  *
  * The one thing to know: the copy is sparse. Ranges the source reports as
  * zero are skipped without being read, and blocks of zeros that were read
@@ -87,6 +87,7 @@ static int copy(BlockDriverState *src, BlockDriverState *dst, bool existing, boo
 int img_convert(int argc, char **argv)
 {
     const char *fmt = NULL, *out_fmt = "raw", *ospec = NULL;
+    char *spec = NULL; /* the -o values point into it */
     bool existing = false, progress = false, compress = false;
     BlockDriverState *src, *dst;
     BlockCreateOptions o = { 0 };
@@ -130,7 +131,7 @@ int img_convert(int argc, char **argv)
         return 1;
     }
     if (ospec) {
-        char *spec = strdup(ospec);
+        spec = strdup(ospec);
         if (!spec) {
             img_error("out of memory");
             return 1;
@@ -149,22 +150,36 @@ int img_convert(int argc, char **argv)
                 o.compression_type = !strcmp(kv + 17, "zstd");
                 continue;
             }
+            if (!strncmp(kv, "subformat=", 10) && kv[10]) {
+                o.subformat = kv + 10;
+                continue;
+            }
+            if (!strcmp(kv, "static=on") || !strcmp(kv, "static=off")) {
+                o.subformat = kv[8] == 'n' ? "static" : NULL;
+                continue;
+            }
             img_error("%s: Invalid parameter '%s' (option -o)", argv[optind + 1], kv);
             free(spec);
             return 1;
         }
+    }
+    if (img_check_subformat(out_fmt, &o, argv[optind + 1]) < 0) {
         free(spec);
+        return 1;
     }
     src = img_open(argv[optind], fmt, 0);
     if (!src) {
+        free(spec);
         return 1;
     }
     o.size = src->total_size;
     if (!existing && bdrv_create(out_fmt, argv[optind + 1], &o, &err) < 0) {
         img_report(err);
         bdrv_close(src, NULL);
+        free(spec);
         return 1;
     }
+    free(spec);
     dst = img_open(argv[optind + 1], out_fmt, BDRV_O_RDWR | BDRV_O_NO_BACKING);
     if (!dst) {
         bdrv_close(src, NULL);

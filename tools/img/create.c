@@ -1,6 +1,6 @@
 /*
- * create.c — `mimic-img create`: a new raw or qcow2 image, optionally on a
- * backing file.
+ * create.c — `mimic-img create`: a new image (raw, qcow2, qcow, vmdk, vdi,
+ * vpc), optionally on a backing file.
  *
  * The one thing to know: like qemu-img, a backing file is opened to check
  * it (and to take its size when none is given) unless -u is passed, and a
@@ -50,6 +50,10 @@ static int parse_o(const char *filename, char *spec, BlockCreateOptions *o,
                 return -1;
             }
             *compat = v;
+        } else if (!strcmp(kv, "subformat")) {
+            o->subformat = v;
+        } else if (!strcmp(kv, "static")) {
+            o->subformat = !strcmp(v, "on") ? "static" : NULL;
         } else if (!strcmp(kv, "lazy_refcounts")) {
             o->lazy_refcounts = !strcmp(v, "on");
         } else if (!strcmp(kv, "compression_type")) {
@@ -140,6 +144,9 @@ int img_create(int argc, char **argv)
     if (ospec && parse_o(filename, ospec, &o, &compat) < 0) {
         return 1;
     }
+    if (img_check_subformat(fmt, &o, filename) < 0) {
+        return 1;
+    }
     have_size = o.size != 0;
     if (optind < argc) {
         if (img_parse_size(argv[optind], &o.size) < 0) {
@@ -182,6 +189,13 @@ int img_create(int argc, char **argv)
     }
     if (!strcmp(fmt, "qcow2")) {
         printf(" lazy_refcounts=%s refcount_bits=16", o.lazy_refcounts ? "on" : "off");
+    } else if (!strcmp(fmt, "vmdk")) {
+        printf(" compat6=off hwversion=undefined");
+    } else if (!strcmp(fmt, "vdi")) {
+        printf(" static=%s", o.subformat ? "on" : "off");
+    }
+    if (o.subformat && strcmp(fmt, "vdi")) {
+        printf(" subformat=%s", o.subformat);
     }
     printf("\n");
     fflush(stdout);

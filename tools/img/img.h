@@ -29,6 +29,9 @@ int img_range_is_zero(BlockDriverState *bs, uint64_t offset, uint64_t *pnum, boo
 bool img_buffer_is_zero(const uint8_t *buf, size_t len);
 /* Prints the snapshot table like qemu-img (header line and one per row). */
 void img_print_snapshots(const BlockInfo *info);
+/* Refuses a subformat (or static=on) for a format without one; -1 if so
+ * (reported). */
+int img_check_subformat(const char *fmt, const BlockCreateOptions *o, const char *filename);
 /* Prints the progress line for -p. */
 void img_progress(double percent, bool done);
 
