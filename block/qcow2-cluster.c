@@ -26,10 +26,41 @@ void qcow2_compressed_range(const Qcow2State *s, uint64_t entry, uint64_t *offse
     *len = sectors * 512 - (off & 511);
 }
 
-/* The L2 table for guest_offset; with alloc, a missing table is created.
- * *l2 is NULL when there is none. */
-static int l2_get(Qcow2State *s, uint64_t guest_offset, bool alloc, uint8_t **l2,
-                  Error **errp)
+/* Gives L1 entry l1i a private copy of its shared L2 table (COPIED clear:
+ * a snapshot holds it too). The copy and the new L1 entry reach the disk
+ * before the old table loses this reference. */
+static int l2_copy_on_write(Qcow2State *s, uint64_t l1i, Error **errp)
+{
+    uint64_t old = s->l1[l1i] & QCOW2_OFFSET_MASK, off;
+    uint8_t *buf = malloc(s->cluster_size), *l2;
+    int ret = buf ? qcow2_cache_get(s, &s->l2_cache, old, &l2, errp)
+                  : error_setg(errp, -ENOMEM, "'%s': out of memory", s->filename);
+
+    if (ret == 0) {
+        memcpy(buf, l2, s->cluster_size);
+        ret = qcow2_alloc_clusters(s, 1, &off, errp);
+    }
+    if (ret == 0) {
+        ret = qcow2_cache_get_empty(s, &s->l2_cache, off, &l2, errp);
+    }
+    if (ret == 0) {
+        memcpy(l2, buf, s->cluster_size);
+        s->l1[l1i] = off | QCOW2_OFLAG_COPIED;
+        s->l1_dirty = true;
+        ret = qcow2_barrier(s, errp);
+    }
+    if (ret == 0) {
+        ret = qcow2_free_clusters(s, old, 1, errp);
+    }
+    free(buf);
+    return ret;
+}
+
+/* The L2 table for guest_offset; with alloc, a missing table is created;
+ * with modify, a shared table is first copied. *l2 is NULL when there is
+ * none. */
+static int l2_get(Qcow2State *s, uint64_t guest_offset, bool alloc, bool modify,
+                  uint8_t **l2, Error **errp)
 {
     uint64_t l1i = guest_offset >> (s->cluster_bits + s->l2_bits);
     uint64_t off;
@@ -46,6 +77,10 @@ static int l2_get(Qcow2State *s, uint64_t guest_offset, bool alloc, uint8_t **l2
     off = s->l1[l1i] & QCOW2_OFFSET_MASK;
     if (off) {
         ret = qcow2_check_table_offset(s, off, "L2 table", errp);
+        if (ret == 0 && modify && !(s->l1[l1i] & QCOW2_OFLAG_COPIED)) {
+            ret = l2_copy_on_write(s, l1i, errp);
+            off = s->l1[l1i] & QCOW2_OFFSET_MASK;
+        }
         return ret < 0 ? ret : qcow2_cache_get(s, &s->l2_cache, off, l2, errp);
     }
     if (!alloc) {
@@ -91,7 +126,7 @@ int qcow2_get_cluster(Qcow2State *s, uint64_t guest_offset, Qcow2ClusterType *ty
                       uint64_t *entry, Error **errp)
 {
     uint8_t *l2;
-    int ret = l2_get(s, guest_offset, false, &l2, errp);
+    int ret = l2_get(s, guest_offset, false, false, &l2, errp);
 
     *type = QCOW2_CLUSTER_UNALLOCATED;
     *entry = 0;
@@ -202,7 +237,7 @@ int qcow2_write_cluster(Qcow2State *s, uint64_t guest_offset, const uint8_t *buf
     int ret = qcow2_mark_dirty(s, errp);
 
     if (ret == 0) {
-        ret = l2_get(s, guest_offset, true, &l2, errp);
+        ret = l2_get(s, guest_offset, true, true, &l2, errp);
     }
     if (ret < 0) {
         return ret;
@@ -259,7 +294,7 @@ int qcow2_write_cluster(Qcow2State *s, uint64_t guest_offset, const uint8_t *buf
     }
     free(cluster);
     if (ret == 0) {
-        ret = l2_get(s, guest_offset, true, &l2, errp); /* the cache may have moved */
+        ret = l2_get(s, guest_offset, true, true, &l2, errp); /* the cache may have moved */
     }
     if (ret < 0) {
         return ret;
@@ -324,7 +359,7 @@ int qcow2_discard_clusters(Qcow2State *s, uint64_t offset, uint64_t len, Error *
         Qcow2ClusterType type;
         uint64_t e;
 
-        ret = l2_get(s, g, backing, &l2, errp);
+        ret = l2_get(s, g, backing, true, &l2, errp);
         if (ret < 0 || !l2) {
             continue;
         }
@@ -426,7 +461,7 @@ int qcow2_write_compressed(Qcow2State *s, uint64_t guest_offset, const uint8_t *
     }
     free(out);
     if (ret == 0) {
-        ret = l2_get(s, guest_offset, true, &l2, errp);
+        ret = l2_get(s, guest_offset, true, true, &l2, errp);
     }
     if (ret < 0) {
         return ret;

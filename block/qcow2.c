@@ -2,10 +2,10 @@
  * qcow2.c — the qcow2 BlockDriver: open/close, byte-granular read and
  * write split into clusters, flush, discard, resize, info, check.
  *
- * The one thing to know: opening read/write refuses corrupt images and
- * images with internal snapshots (they are listed and checked, not written), clears unknown autoclear bits, and
- * repairs leaks of a dirty image; flush is a full barrier and then clears
- * the dirty bit that the first write of the session set.
+ * The one thing to know: opening read/write refuses corrupt images, clears
+ * unknown autoclear bits, and repairs leaks of a dirty image; flush is a
+ * full barrier and then clears the dirty bit that the first write of the
+ * session set.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -31,12 +31,6 @@ static int open_writable(Qcow2State *s, int flags, Error **errp)
 
     if (s->incompat & QCOW2_INCOMPAT_CORRUPT) {
         return error_setg(errp, -EACCES, "'%s': Image is corrupt; cannot be opened read/write",
-                          s->filename);
-    }
-    if (s->nb_snapshots) {
-        return error_setg(errp, -ENOTSUP,
-                          "'%s': images with internal snapshots can only be opened read-only "
-                          "for now",
                           s->filename);
     }
     if (s->autoclear) {
@@ -313,4 +307,7 @@ const BlockDriver bdrv_qcow2 = {
     .write_compressed = qcow2_write_compressed_cluster,
     .check = qcow2_check,
     .block_status = qcow2_block_status,
+    .snapshot_create = qcow2_snapshot_create,
+    .snapshot_apply = qcow2_snapshot_apply,
+    .snapshot_delete = qcow2_snapshot_delete,
 };

@@ -75,6 +75,11 @@ typedef enum Qcow2ClusterType {
 typedef struct Qcow2Snapshot {
     uint64_t l1_offset;
     uint32_t l1_size;
+    uint32_t vm_state_size32; /* the 32-bit header field, kept as read */
+    uint64_t disk_size;       /* virtual size when taken (from extra data) */
+    bool has_disk_size;
+    uint32_t extra_len;
+    uint8_t *extra;           /* extra data as read, unknown parts kept */
 } Qcow2Snapshot;
 
 typedef struct Qcow2State {
@@ -195,10 +200,33 @@ ssize_t qcow2_compress(int type, const uint8_t *src, size_t src_len, uint8_t *ds
 
 /* qcow2-resize.c */
 int qcow2_grow(Qcow2State *s, uint64_t new_size, Error **errp);
+/* Replaces the active L1 table by one with at least `needed` entries. */
+int qcow2_grow_l1(Qcow2State *s, uint64_t needed, Error **errp);
 
 /* qcow2-snapshot.c */
 int qcow2_snapshots_read(Qcow2State *s, Error **errp);
 void qcow2_snapshots_free(Qcow2State *s);
+/* Writes the in-memory table to new clusters, points the header at it
+ * (synced) and frees the old table. */
+int qcow2_snapshots_write(Qcow2State *s, Error **errp);
+/* Index of the snapshot with this id, else this name; -1 if none. */
+int qcow2_snapshot_find(const Qcow2State *s, const char *id_or_name);
+/* Reads a snapshot's L1 table (host order; caller frees). */
+int qcow2_snapshot_read_l1(Qcow2State *s, const Qcow2Snapshot *sn, uint64_t **l1,
+                           Error **errp);
+
+/* qcow2-snapshot-refs.c */
+/* Adds delta (-1, 0 or +1) to the refcount of every L2 table and data
+ * cluster reachable from l1, and sets the COPIED flag in l1 and the L2
+ * tables exactly where the refcount is then 1. *l1_changed tells whether
+ * l1 was modified. */
+int qcow2_update_tree_refcounts(Qcow2State *s, uint64_t *l1, uint32_t l1_size, int delta,
+                                bool *l1_changed, Error **errp);
+
+/* qcow2-snapshot-ops.c */
+int qcow2_snapshot_create(BlockDriverState *bs, const char *name, Error **errp);
+int qcow2_snapshot_apply(BlockDriverState *bs, const char *name, Error **errp);
+int qcow2_snapshot_delete(BlockDriverState *bs, const char *name, Error **errp);
 
 /* qcow2-check.c */
 int qcow2_check_image(Qcow2State *s, BlockCheckResult *res, int fix, Error **errp);
