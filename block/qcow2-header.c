@@ -226,6 +226,8 @@ int qcow2_header_read(Qcow2State *s, Error **errp)
     }
     s->cluster_size = 1ULL << s->cluster_bits;
     s->l2_bits = s->cluster_bits - 3;
+    s->l2_entry_size = 8;
+    s->subcluster_size = s->cluster_size;
     if (s->version == 2) {
         s->header_length = QCOW2_V2_HEADER_LEN;
         s->refcount_order = 4;

@@ -134,6 +134,11 @@ int qcow2_snapshot_create(BlockDriverState *bs, const char *name, Error **errp)
     if (strlen(name) > 0xffff) {
         return error_setg(errp, -EINVAL, "'%s': snapshot name too long", s->filename);
     }
+    if (s->refcount_bits == 1) {
+        return error_setg(errp, -EINVAL,
+                          "'%s': 1-bit refcounts cannot count the references of a snapshot",
+                          s->filename);
+    }
     if (s->nb_snapshots >= QCOW2_MAX_SNAPSHOTS) {
         return error_setg(errp, -EFBIG, "'%s': too many snapshots", s->filename);
     }

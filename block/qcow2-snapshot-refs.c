@@ -16,6 +16,24 @@
 
 #include "block/qcow2.h"
 
+/* Refcount += delta; an increment past the refcount width is an error
+ * (the image is not corrupt: the snapshot does not fit). */
+static int add(Qcow2State *s, uint64_t cluster, int delta, Error **errp)
+{
+    uint64_t rc;
+    int ret = 0;
+
+    if (delta > 0) {
+        ret = qcow2_refcount_get(s, cluster, &rc, errp);
+        if (ret == 0 && rc >= qcow2_refcount_max(s)) {
+            return error_setg(errp, -ERANGE,
+                              "'%s': refcount of cluster %llu would exceed %u bits",
+                              s->filename, (unsigned long long)cluster, s->refcount_bits);
+        }
+    }
+    return ret < 0 ? ret : qcow2_refcount_update(s, cluster, delta, errp);
+}
+
 /* Updates the refcounts of what one L2 entry points at; *rc is the
  * resulting refcount (2 for compressed clusters, which are never COPIED). */
 static int update_entry(Qcow2State *s, uint64_t e, int delta, uint64_t *rc, Error **errp)
@@ -35,7 +53,7 @@ static int update_entry(Qcow2State *s, uint64_t e, int delta, uint64_t *rc, Erro
                                            (unsigned long long)off);
         }
         for (uint64_t c = first; c <= last && delta; c++) {
-            ret = qcow2_refcount_update(s, c, delta, errp);
+            ret = add(s, c, delta, errp);
             if (ret < 0) {
                 return ret;
             }
@@ -48,7 +66,7 @@ static int update_entry(Qcow2State *s, uint64_t e, int delta, uint64_t *rc, Erro
     }
     ret = qcow2_check_table_offset(s, host, "data cluster", errp);
     if (ret == 0 && delta) {
-        ret = qcow2_refcount_update(s, host >> s->cluster_bits, delta, errp);
+        ret = add(s, host >> s->cluster_bits, delta, errp);
     }
     if (ret == 0) {
         ret = qcow2_refcount_get(s, host >> s->cluster_bits, rc, errp);
@@ -117,7 +135,7 @@ int qcow2_update_tree_refcounts(Qcow2State *s, uint64_t *l1, uint32_t l1_size, i
             ret = update_l2(s, off, delta, buf, errp);
         }
         if (ret == 0 && delta) {
-            ret = qcow2_refcount_update(s, off >> s->cluster_bits, delta, errp);
+            ret = add(s, off >> s->cluster_bits, delta, errp);
         }
         if (ret == 0) {
             ret = qcow2_refcount_get(s, off >> s->cluster_bits, &rc, errp);

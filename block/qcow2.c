@@ -310,4 +310,5 @@ const BlockDriver bdrv_qcow2 = {
     .snapshot_create = qcow2_snapshot_create,
     .snapshot_apply = qcow2_snapshot_apply,
     .snapshot_delete = qcow2_snapshot_delete,
+    .amend = qcow2_amend,
 };

@@ -93,6 +93,9 @@ typedef struct Qcow2State {
     uint32_t cluster_bits;
     uint64_t cluster_size;
     uint32_t l2_bits;          /* log2 of entries per L2 table */
+    bool extended_l2;          /* 128-bit L2 entries: descriptor + subcluster bitmap */
+    uint32_t l2_entry_size;    /* 8, or 16 with extended L2 */
+    uint64_t subcluster_size;  /* cluster_size / 32 with extended L2, else cluster_size */
     uint64_t incompat, compat, autoclear;
     uint32_t refcount_order;
     uint32_t refcount_bits;
@@ -155,6 +158,7 @@ void qcow2_cache_discard(Qcow2Cache *c, uint64_t offset);
 /* qcow2-refcount.c */
 int qcow2_refcount_get(Qcow2State *s, uint64_t cluster, uint64_t *refcount, Error **errp);
 int qcow2_refcount_update(Qcow2State *s, uint64_t cluster, int delta, Error **errp);
+uint64_t qcow2_refcount_max(const Qcow2State *s);
 /* Allocates n contiguous clusters (refcount 1); returns the host offset. */
 int qcow2_alloc_clusters(Qcow2State *s, uint64_t n, uint64_t *offset, Error **errp);
 /* Frees n clusters at offset; call only after a barrier made them unused. */
@@ -231,6 +235,9 @@ int qcow2_snapshot_delete(BlockDriverState *bs, const char *name, Error **errp);
 /* qcow2-check.c */
 int qcow2_check_image(Qcow2State *s, BlockCheckResult *res, int fix, Error **errp);
 
+/* qcow2-amend.c */
+int qcow2_amend(BlockDriverState *bs, int version, int lazy_refcounts, Error **errp);
+
 /* qcow2-create.c */
 int qcow2_create(const char *filename, const BlockCreateOptions *opts, Error **errp);
 
@@ -267,6 +274,45 @@ static inline void qcow2_put_be32(uint8_t *p, uint32_t v)
 static inline uint64_t qcow2_l2_entries(const Qcow2State *s)
 {
     return 1ULL << s->l2_bits;
+}
+
+/* The cluster descriptor of entry k of L2 table t (the first half of an
+ * extended entry). */
+static inline uint64_t qcow2_l2_entry(const Qcow2State *s, const uint8_t *t, uint64_t k)
+{
+    return qcow2_be64(t + k * s->l2_entry_size);
+}
+
+/* The subcluster bitmap of an extended entry (bits 0-31 allocated,
+ * 32-63 reads as zeros); 0 without extended L2. */
+static inline uint64_t qcow2_l2_bitmap(const Qcow2State *s, const uint8_t *t, uint64_t k)
+{
+    return s->extended_l2 ? qcow2_be64(t + k * 16 + 8) : 0;
+}
+
+static inline void qcow2_l2_set_entry(const Qcow2State *s, uint8_t *t, uint64_t k, uint64_t e)
+{
+    qcow2_put_be64(t + k * s->l2_entry_size, e);
+}
+
+static inline void qcow2_l2_set_bitmap(const Qcow2State *s, uint8_t *t, uint64_t k,
+                                       uint64_t bitmap)
+{
+    if (s->extended_l2) {
+        qcow2_put_be64(t + k * 16 + 8, bitmap);
+    }
+}
+
+#define QCOW2_SUBCLUSTERS 32
+#define QCOW2_ALL_ZERO_BITS 0xffffffff00000000ULL
+
+/* Whether the whole cluster of entry k reads as zeros. */
+static inline bool qcow2_l2_is_zero(const Qcow2State *s, const uint8_t *t, uint64_t k)
+{
+    if (s->extended_l2) {
+        return (qcow2_l2_bitmap(s, t, k) & QCOW2_ALL_ZERO_BITS) == QCOW2_ALL_ZERO_BITS;
+    }
+    return s->version >= 3 && (qcow2_l2_entry(s, t, k) & QCOW2_OFLAG_ZERO);
 }
 
 #endif
