@@ -76,8 +76,17 @@ static void check_l2(CheckState *c, const uint8_t *l2, uint64_t l1i, bool active
     uint64_t guest_clusters = (s->bs->total_size + s->cluster_size - 1) >> s->cluster_bits;
 
     for (uint64_t i = 0; i < n; i++) {
-        uint64_t e = qcow2_be64(l2 + 8 * i);
+        uint64_t e = qcow2_l2_entry(s, l2, i), bitmap = qcow2_l2_bitmap(s, l2, i);
         uint64_t g = (l1i << s->l2_bits) + i;
+
+        if (s->extended_l2 && !(e & QCOW2_OFLAG_COMPRESSED) &&
+            (((uint32_t)bitmap & (uint32_t)(bitmap >> 32)) ||
+             ((uint32_t)bitmap && !(e & QCOW2_OFFSET_MASK)))) {
+            fprintf(stderr, "ERROR invalid subcluster bitmap %#llx in L2 entry %llu of L1 "
+                    "index %llu\n", (unsigned long long)bitmap, (unsigned long long)i,
+                    (unsigned long long)l1i);
+            c->res->corruptions++;
+        }
 
         if (e & QCOW2_OFLAG_COMPRESSED) {
             uint64_t off, len;

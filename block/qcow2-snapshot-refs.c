@@ -86,7 +86,7 @@ static int update_l2(Qcow2State *s, uint64_t off, int delta, uint8_t *buf, Error
     }
     memcpy(buf, l2, s->cluster_size);
     for (uint64_t j = 0; j < qcow2_l2_entries(s); j++) {
-        uint64_t e = qcow2_be64(buf + 8 * j), ne = e & ~QCOW2_OFLAG_COPIED, rc;
+        uint64_t e = qcow2_l2_entry(s, buf, j), ne = e & ~QCOW2_OFLAG_COPIED, rc;
 
         ret = update_entry(s, e, delta, &rc, errp);
         if (ret < 0) {
@@ -99,7 +99,7 @@ static int update_l2(Qcow2State *s, uint64_t off, int delta, uint8_t *buf, Error
             ne = e;
         }
         if (ne != e) {
-            qcow2_put_be64(buf + 8 * j, ne);
+            qcow2_l2_set_entry(s, buf, j, ne);
             changed = true;
         }
     }

@@ -117,8 +117,8 @@ static int qcow2_read(BlockDriverState *bs, uint64_t offset, void *buf, size_t l
     uint8_t *p = buf;
 
     while (len > 0) {
-        uint64_t in = offset & (s->cluster_size - 1);
-        size_t n = s->cluster_size - in < len ? (size_t)(s->cluster_size - in) : len;
+        uint64_t in = offset & (s->subcluster_size - 1);
+        size_t n = s->subcluster_size - in < len ? (size_t)(s->subcluster_size - in) : len;
         Qcow2ClusterType type;
         uint64_t entry;
         int ret = qcow2_get_cluster(s, offset, &type, &entry, errp);
@@ -241,7 +241,7 @@ static int qcow2_get_info(BlockDriverState *bs, BlockInfo *info, Error **errp)
     if (s->version >= 3) {
         add_item(info, "corrupt", (s->incompat & QCOW2_INCOMPAT_CORRUPT) ? "true" : "false",
                  false);
-        add_item(info, "extended-l2", "false", false);
+        add_item(info, "extended-l2", s->extended_l2 ? "true" : "false", false);
     }
     return 0;
 }
@@ -272,8 +272,9 @@ static int qcow2_block_status(BlockDriverState *bs, uint64_t offset, uint64_t *p
     int status = -1;
 
     while (done < want) {
-        uint64_t g = offset + done, in = g & (s->cluster_size - 1);
-        uint64_t n = s->cluster_size - in < want - done ? s->cluster_size - in : want - done;
+        uint64_t g = offset + done, in = g & (s->subcluster_size - 1);
+        uint64_t n = s->subcluster_size - in < want - done ? s->subcluster_size - in
+                                                           : want - done;
         Qcow2ClusterType type;
         uint64_t entry;
         int ret = qcow2_get_cluster(s, g, &type, &entry, errp);

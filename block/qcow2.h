@@ -180,6 +180,19 @@ int qcow2_check_table_offset(Qcow2State *s, uint64_t offset, const char *what,
 int qcow2_mark_dirty(Qcow2State *s, Error **errp);
 
 /* qcow2-cluster.c */
+/* The L2 table for guest_offset; with alloc, a missing table is created;
+ * with modify, a shared table is first copied. *l2 is NULL when there is
+ * none. */
+int qcow2_l2_get(Qcow2State *s, uint64_t guest_offset, bool alloc, bool modify,
+                 uint8_t **l2, Error **errp);
+size_t qcow2_l2_index(const Qcow2State *s, uint64_t guest_offset);
+/* Type of (sub)cluster sc of an entry; validates the host offset and,
+ * with extended L2, the bitmap (both bits set is a corruption). */
+int qcow2_classify(Qcow2State *s, uint64_t e, uint64_t bitmap, unsigned sc,
+                   Qcow2ClusterType *type, Error **errp);
+/* Frees what an L2 entry pointed to (call after a barrier). */
+int qcow2_free_entry(Qcow2State *s, uint64_t e, Error **errp);
+/* Type of the (sub)cluster at guest_offset and its L2 descriptor. */
 int qcow2_get_cluster(Qcow2State *s, uint64_t guest_offset, Qcow2ClusterType *type,
                       uint64_t *entry, Error **errp);
 int qcow2_read_cluster_data(Qcow2State *s, uint64_t guest_offset, Qcow2ClusterType type,
@@ -194,6 +207,11 @@ int qcow2_write_compressed(Qcow2State *s, uint64_t guest_offset, const uint8_t *
 /* Host byte range of a compressed cluster's data. */
 void qcow2_compressed_range(const Qcow2State *s, uint64_t entry, uint64_t *offset,
                             uint64_t *len);
+
+/* qcow2-subcluster.c */
+/* Writes inside one cluster of an image with extended L2 entries. */
+int qcow2_write_subclusters(Qcow2State *s, uint64_t guest_offset, const uint8_t *buf,
+                            size_t len, Error **errp);
 
 /* qcow2-compress.c */
 int qcow2_decompress(int type, const uint8_t *src, size_t src_len, uint8_t *dst,
