@@ -145,6 +145,10 @@ int img_convert(int argc, char **argv)
                 o.qcow2_version = kv[7] == '0' ? 2 : 3;
                 continue;
             }
+            if (!strcmp(kv, "extended_l2=on") || !strcmp(kv, "extended_l2=off")) {
+                o.extended_l2 = !strcmp(kv + 12, "on");
+                continue;
+            }
             if (!strcmp(kv, "compression_type=zlib") || !strcmp(kv, "compression_type=zstd")) {
                 o.compression_type = !strcmp(kv + 17, "zstd");
                 continue;
