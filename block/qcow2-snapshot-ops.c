@@ -142,7 +142,10 @@ int qcow2_snapshot_create(BlockDriverState *bs, const char *name, Error **errp)
     if (s->nb_snapshots >= QCOW2_MAX_SNAPSHOTS) {
         return error_setg(errp, -EFBIG, "'%s': too many snapshots", s->filename);
     }
-    ret = qcow2_mark_dirty(s, errp);
+    ret = qcow2_tree_check_room(s, s->l1, s->l1_size, errp);
+    if (ret == 0) {
+        ret = qcow2_mark_dirty(s, errp);
+    }
     if (ret == 0) {
         ret = qcow2_barrier(s, errp);
     }
@@ -194,6 +197,9 @@ int qcow2_snapshot_apply(BlockDriverState *bs, const char *name, Error **errp)
     ret = qcow2_mark_dirty(s, errp);
     if (ret == 0) {
         ret = qcow2_snapshot_read_l1(s, sn, &sn_l1, errp);
+    }
+    if (ret == 0) {
+        ret = qcow2_tree_check_room(s, sn_l1, sn->l1_size, errp);
     }
     if (ret == 0 && sn->l1_size > s->l1_size) {
         ret = qcow2_grow_l1(s, sn->l1_size, errp);

@@ -149,3 +149,57 @@ int qcow2_update_tree_refcounts(Qcow2State *s, uint64_t *l1, uint32_t l1_size, i
     free(buf);
     return ret;
 }
+
+/* Refcount of cluster must leave room for `more` references. */
+static int room(Qcow2State *s, uint64_t cluster, uint64_t more, Error **errp)
+{
+    uint64_t rc;
+    int ret = qcow2_refcount_get(s, cluster, &rc, errp);
+
+    if (ret == 0 && (rc > qcow2_refcount_max(s) || more > qcow2_refcount_max(s) - rc)) {
+        ret = error_setg(errp, -ERANGE, "'%s': refcount of cluster %llu would exceed %u bits",
+                         s->filename, (unsigned long long)cluster, s->refcount_bits);
+    }
+    return ret;
+}
+
+int qcow2_tree_check_room(Qcow2State *s, const uint64_t *l1, uint32_t l1_size, Error **errp)
+{
+    int ret = 0;
+
+    for (uint32_t i = 0; i < l1_size && ret == 0; i++) {
+        uint64_t off = l1[i] & QCOW2_OFFSET_MASK;
+        uint8_t *l2;
+
+        if (!off) {
+            continue;
+        }
+        ret = qcow2_check_table_offset(s, off, "L2 table", errp);
+        if (ret == 0) {
+            ret = room(s, off >> s->cluster_bits, 1, errp);
+        }
+        if (ret == 0) {
+            /* Stays valid: only the refcount cache is used below. */
+            ret = qcow2_cache_get(s, &s->l2_cache, off, &l2, errp);
+        }
+        for (uint64_t j = 0; ret == 0 && j < qcow2_l2_entries(s); j++) {
+            uint64_t e = qcow2_l2_entry(s, l2, j);
+            if (e & QCOW2_OFLAG_COMPRESSED) {
+                /* One reference per compressed cluster in a host cluster:
+                 * a tree at most doubles it. */
+                uint64_t coff, clen, rc;
+                qcow2_compressed_range(s, e, &coff, &clen);
+                for (uint64_t c = coff >> s->cluster_bits;
+                     ret == 0 && c <= (coff + clen - 1) >> s->cluster_bits; c++) {
+                    ret = qcow2_refcount_get(s, c, &rc, errp);
+                    if (ret == 0) {
+                        ret = room(s, c, rc ? rc : 1, errp);
+                    }
+                }
+            } else if (e & QCOW2_OFFSET_MASK) {
+                ret = room(s, (e & QCOW2_OFFSET_MASK) >> s->cluster_bits, 1, errp);
+            }
+        }
+    }
+    return ret;
+}

@@ -245,6 +245,10 @@ int qcow2_snapshot_read_l1(Qcow2State *s, const Qcow2Snapshot *sn, uint64_t **l1
 int qcow2_update_tree_refcounts(Qcow2State *s, uint64_t *l1, uint32_t l1_size, int delta,
                                 bool *l1_changed, Error **errp);
 
+/* Whether every refcount in l1's tree can take one more reference
+ * (checked before changing anything; -ERANGE if not). */
+int qcow2_tree_check_room(Qcow2State *s, const uint64_t *l1, uint32_t l1_size, Error **errp);
+
 /* qcow2-snapshot-ops.c */
 int qcow2_snapshot_create(BlockDriverState *bs, const char *name, Error **errp);
 int qcow2_snapshot_apply(BlockDriverState *bs, const char *name, Error **errp);
