@@ -39,8 +39,16 @@ static int copy(BlockDriverState *src, BlockDriverState *dst, bool existing, boo
         if (ret < 0) {
             break;
         }
+        /* Compressed writes are whole clusters: keep off cluster-aligned
+         * (a raw source's holes need not be). */
+        if (compress && off + n < size && ((off + n) & (block - 1))) {
+            uint64_t end = (off + n) & ~(block - 1);
+            zero = zero && end > off;
+            n = end > off ? end - off : block;
+        }
         if (!zero || existing) {
-            n = n < CHUNK ? n : CHUNK;
+            uint64_t max = CHUNK > block ? CHUNK : block;
+            n = n < max ? n : max;
         }
         if (!zero || existing) {
             if (zero) {
