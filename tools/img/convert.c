@@ -44,7 +44,7 @@ static int copy(BlockDriverState *src, BlockDriverState *dst, bool existing, boo
         if (compress && off + n < size && ((off + n) & (block - 1))) {
             uint64_t end = (off + n) & ~(block - 1);
             zero = zero && end > off;
-            n = end > off ? end - off : block;
+            n = end > off ? end - off : size - off < block ? size - off : block;
         }
         if (!zero || existing) {
             uint64_t max = CHUNK > block ? CHUNK : block;
