@@ -463,7 +463,7 @@ int qcow2_write_compressed(Qcow2State *s, uint64_t guest_offset, const uint8_t *
         return error_setg(errp, -ENOMEM, "'%s': out of memory", s->filename);
     }
     ret = qcow2_get_cluster(s, guest_offset, &type, &e, errp);
-    if (ret == 0 && type != QCOW2_CLUSTER_UNALLOCATED) {
+    if (ret == 0 && (type != QCOW2_CLUSTER_UNALLOCATED || (e & QCOW2_OFFSET_MASK))) {
         ret = error_setg(errp, -ENOTSUP,
                          "'%s': compressed writes go only to unallocated clusters",
                          s->filename);
