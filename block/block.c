@@ -358,6 +358,58 @@ int bdrv_block_status(BlockDriverState *bs, uint64_t offset, uint64_t *pnum, Err
     return ret;
 }
 
+/* Snapshot calls: writable image, driver op present. */
+static int snapshot_call(BlockDriverState *bs,
+                         int (*op)(BlockDriverState *, const char *, Error **),
+                         const char *name, Error **errp)
+{
+    int ret;
+
+    if (!op) {
+        return error_setg(errp, -ENOTSUP, "'%s': format %s does not support internal "
+                          "snapshots", bs->filename, bs->drv->format_name);
+    }
+    if (!(bs->flags & BDRV_O_RDWR)) {
+        return error_setg(errp, -EACCES, "'%s': image is read-only", bs->filename);
+    }
+    pthread_mutex_lock(&bs->lock);
+    ret = op(bs, name, errp);
+    pthread_mutex_unlock(&bs->lock);
+    return ret;
+}
+
+int bdrv_snapshot_create(BlockDriverState *bs, const char *name, Error **errp)
+{
+    return snapshot_call(bs, bs->drv->snapshot_create, name, errp);
+}
+
+int bdrv_snapshot_apply(BlockDriverState *bs, const char *name, Error **errp)
+{
+    return snapshot_call(bs, bs->drv->snapshot_apply, name, errp);
+}
+
+int bdrv_snapshot_delete(BlockDriverState *bs, const char *name, Error **errp)
+{
+    return snapshot_call(bs, bs->drv->snapshot_delete, name, errp);
+}
+
+int bdrv_amend(BlockDriverState *bs, int version, int lazy_refcounts, Error **errp)
+{
+    int ret;
+
+    if (!bs->drv->amend) {
+        return error_setg(errp, -ENOTSUP, "'%s': format %s does not support amend",
+                          bs->filename, bs->drv->format_name);
+    }
+    if (!(bs->flags & BDRV_O_RDWR)) {
+        return error_setg(errp, -EACCES, "'%s': image is read-only", bs->filename);
+    }
+    pthread_mutex_lock(&bs->lock);
+    ret = bs->drv->amend(bs, version, lazy_refcounts, errp);
+    pthread_mutex_unlock(&bs->lock);
+    return ret;
+}
+
 int bdrv_create(const char *format, const char *filename, const BlockCreateOptions *opts,
                 Error **errp)
 {

@@ -6,9 +6,10 @@
  * The one thing to know: references are counted once per path from an L1
  * table (the active one and each snapshot's), as qemu keeps refcounts, in
  * an array sized by the file, so an entry pointing past the end of the
- * file is reported as an error rather than counted; messages follow
- * qemu-img's wording and go to stderr, the summary is printed by the
- * caller.
+ * file is reported as an error rather than counted. Repairing leaks lowers
+ * refcounts to the references found, then fixes the COPIED flags. Messages
+ * follow qemu-img's wording and go to stderr; the caller prints the
+ * summary.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -76,8 +77,17 @@ static void check_l2(CheckState *c, const uint8_t *l2, uint64_t l1i, bool active
     uint64_t guest_clusters = (s->bs->total_size + s->cluster_size - 1) >> s->cluster_bits;
 
     for (uint64_t i = 0; i < n; i++) {
-        uint64_t e = qcow2_be64(l2 + 8 * i);
+        uint64_t e = qcow2_l2_entry(s, l2, i), bitmap = qcow2_l2_bitmap(s, l2, i);
         uint64_t g = (l1i << s->l2_bits) + i;
+
+        if (s->extended_l2 && !(e & QCOW2_OFLAG_COMPRESSED) &&
+            (((uint32_t)bitmap & (uint32_t)(bitmap >> 32)) ||
+             ((uint32_t)bitmap && !(e & QCOW2_OFFSET_MASK)))) {
+            fprintf(stderr, "ERROR invalid subcluster bitmap %#llx in L2 entry %llu of L1 "
+                    "index %llu\n", (unsigned long long)bitmap, (unsigned long long)i,
+                    (unsigned long long)l1i);
+            c->res->corruptions++;
+        }
 
         if (e & QCOW2_OFLAG_COMPRESSED) {
             uint64_t off, len;
@@ -228,7 +238,7 @@ static int compare_one(CheckState *c, uint64_t i, int fix, Error **errp)
     if (rc == refs) {
         return 0;
     }
-    if (rc > refs && (fix & BDRV_FIX_LEAKS) && refs == 0) {
+    if (rc > refs && (fix & BDRV_FIX_LEAKS)) {
         fprintf(stderr, "Repairing cluster %llu refcount=%llu reference=%llu\n",
                 (unsigned long long)i, (unsigned long long)rc, (unsigned long long)refs);
         while (rc-- > refs && ret == 0) {
@@ -285,6 +295,13 @@ int qcow2_check_image(Qcow2State *s, BlockCheckResult *res, int fix, Error **err
         for (; i < end && ret == 0; i++) {
             ret = compare_one(&c, i, s->writable ? fix : 0, errp);
         }
+    }
+    if (ret == 0 && res->leaks_fixed) {
+        /* A refcount lowered to 1 makes its cluster the active image's
+         * alone again: set COPIED where that is now true. */
+        bool changed;
+        ret = qcow2_update_tree_refcounts(s, s->l1, s->l1_size, 0, &changed, errp);
+        s->l1_dirty |= changed;
     }
     if (ret == 0 && res->leaks_fixed) {
         ret = qcow2_barrier(s, errp);

@@ -26,10 +26,38 @@ void qcow2_compressed_range(const Qcow2State *s, uint64_t entry, uint64_t *offse
     *len = sectors * 512 - (off & 511);
 }
 
-/* The L2 table for guest_offset; with alloc, a missing table is created.
- * *l2 is NULL when there is none. */
-static int l2_get(Qcow2State *s, uint64_t guest_offset, bool alloc, uint8_t **l2,
-                  Error **errp)
+/* Gives L1 entry l1i a private copy of its shared L2 table (COPIED clear:
+ * a snapshot holds it too). The copy and the new L1 entry reach the disk
+ * before the old table loses this reference. */
+static int l2_copy_on_write(Qcow2State *s, uint64_t l1i, Error **errp)
+{
+    uint64_t old = s->l1[l1i] & QCOW2_OFFSET_MASK, off;
+    uint8_t *buf = malloc(s->cluster_size), *l2;
+    int ret = buf ? qcow2_cache_get(s, &s->l2_cache, old, &l2, errp)
+                  : error_setg(errp, -ENOMEM, "'%s': out of memory", s->filename);
+
+    if (ret == 0) {
+        memcpy(buf, l2, s->cluster_size);
+        ret = qcow2_alloc_clusters(s, 1, &off, errp);
+    }
+    if (ret == 0) {
+        ret = qcow2_cache_get_empty(s, &s->l2_cache, off, &l2, errp);
+    }
+    if (ret == 0) {
+        memcpy(l2, buf, s->cluster_size);
+        s->l1[l1i] = off | QCOW2_OFLAG_COPIED;
+        s->l1_dirty = true;
+        ret = qcow2_barrier(s, errp);
+    }
+    if (ret == 0) {
+        ret = qcow2_free_clusters(s, old, 1, errp);
+    }
+    free(buf);
+    return ret;
+}
+
+int qcow2_l2_get(Qcow2State *s, uint64_t guest_offset, bool alloc, bool modify,
+                 uint8_t **l2, Error **errp)
 {
     uint64_t l1i = guest_offset >> (s->cluster_bits + s->l2_bits);
     uint64_t off;
@@ -46,6 +74,10 @@ static int l2_get(Qcow2State *s, uint64_t guest_offset, bool alloc, uint8_t **l2
     off = s->l1[l1i] & QCOW2_OFFSET_MASK;
     if (off) {
         ret = qcow2_check_table_offset(s, off, "L2 table", errp);
+        if (ret == 0 && modify && !(s->l1[l1i] & QCOW2_OFLAG_COPIED)) {
+            ret = l2_copy_on_write(s, l1i, errp);
+            off = s->l1[l1i] & QCOW2_OFFSET_MASK;
+        }
         return ret < 0 ? ret : qcow2_cache_get(s, &s->l2_cache, off, l2, errp);
     }
     if (!alloc) {
@@ -64,16 +96,49 @@ static int l2_get(Qcow2State *s, uint64_t guest_offset, bool alloc, uint8_t **l2
     return 0;
 }
 
-static size_t l2_index(const Qcow2State *s, uint64_t guest_offset)
+size_t qcow2_l2_index(const Qcow2State *s, uint64_t guest_offset)
 {
     return (size_t)((guest_offset >> s->cluster_bits) & (qcow2_l2_entries(s) - 1));
 }
 
-static int classify(Qcow2State *s, uint64_t e, Qcow2ClusterType *type, Error **errp)
+/* Extended L2: the type of subcluster sc from the entry's bitmap. */
+static int classify_subcluster(Qcow2State *s, uint64_t e, uint64_t bitmap, unsigned sc,
+                               Qcow2ClusterType *type, Error **errp)
+{
+    uint32_t alloc = (uint32_t)bitmap, zero = (uint32_t)(bitmap >> 32);
+
+    if (alloc & zero) {
+        return qcow2_signal_corruption(s, errp,
+                                       "subcluster bitmap %#llx marks subclusters both "
+                                       "allocated and zero",
+                                       (unsigned long long)bitmap);
+    }
+    if (alloc && !(e & QCOW2_OFFSET_MASK)) {
+        return qcow2_signal_corruption(s, errp,
+                                       "subcluster bitmap %#llx marks subclusters allocated "
+                                       "in an unallocated cluster",
+                                       (unsigned long long)bitmap);
+    }
+    if (zero & (1u << sc)) {
+        *type = QCOW2_CLUSTER_ZERO;
+    } else if (alloc & (1u << sc)) {
+        *type = QCOW2_CLUSTER_NORMAL;
+        return qcow2_check_table_offset(s, e & QCOW2_OFFSET_MASK, "data cluster", errp);
+    } else {
+        *type = QCOW2_CLUSTER_UNALLOCATED;
+    }
+    return 0;
+}
+
+int qcow2_classify(Qcow2State *s, uint64_t e, uint64_t bitmap, unsigned sc,
+                   Qcow2ClusterType *type, Error **errp)
 {
     if (e & QCOW2_OFLAG_COMPRESSED) {
         *type = QCOW2_CLUSTER_COMPRESSED;
         return 0;
+    }
+    if (s->extended_l2) {
+        return classify_subcluster(s, e, bitmap, sc, type, errp);
     }
     if (s->version >= 3 && (e & QCOW2_OFLAG_ZERO)) {
         *type = QCOW2_CLUSTER_ZERO;
@@ -91,15 +156,17 @@ int qcow2_get_cluster(Qcow2State *s, uint64_t guest_offset, Qcow2ClusterType *ty
                       uint64_t *entry, Error **errp)
 {
     uint8_t *l2;
-    int ret = l2_get(s, guest_offset, false, &l2, errp);
+    size_t idx = qcow2_l2_index(s, guest_offset);
+    unsigned sc = (unsigned)((guest_offset & (s->cluster_size - 1)) / s->subcluster_size);
+    int ret = qcow2_l2_get(s, guest_offset, false, false, &l2, errp);
 
     *type = QCOW2_CLUSTER_UNALLOCATED;
     *entry = 0;
     if (ret < 0 || !l2) {
         return ret;
     }
-    *entry = qcow2_be64(l2 + 8 * l2_index(s, guest_offset));
-    return classify(s, *entry, type, errp);
+    *entry = qcow2_l2_entry(s, l2, idx);
+    return qcow2_classify(s, *entry, qcow2_l2_bitmap(s, l2, idx), sc, type, errp);
 }
 
 static int read_compressed(Qcow2State *s, uint64_t entry, Error **errp)
@@ -172,10 +239,9 @@ int qcow2_read_cluster_data(Qcow2State *s, uint64_t guest_offset, Qcow2ClusterTy
     return -EINVAL;
 }
 
-/* Frees what an L2 entry pointed to (call after a barrier). */
-static int free_entry(Qcow2State *s, Qcow2ClusterType type, uint64_t e, Error **errp)
+int qcow2_free_entry(Qcow2State *s, uint64_t e, Error **errp)
 {
-    if (type == QCOW2_CLUSTER_COMPRESSED) {
+    if (e & QCOW2_OFLAG_COMPRESSED) {
         uint64_t off, len;
         qcow2_compressed_range(s, e, &off, &len);
         uint64_t first = off >> s->cluster_bits, last = (off + len - 1) >> s->cluster_bits;
@@ -198,17 +264,21 @@ int qcow2_write_cluster(Qcow2State *s, uint64_t guest_offset, const uint8_t *buf
     uint64_t e, host;
     Qcow2ClusterType type;
     uint8_t *l2, *cluster = NULL;
-    size_t idx = l2_index(s, guest_offset);
-    int ret = qcow2_mark_dirty(s, errp);
+    size_t idx = qcow2_l2_index(s, guest_offset);
+    int ret;
 
+    if (s->extended_l2) {
+        return qcow2_write_subclusters(s, guest_offset, buf, len, errp);
+    }
+    ret = qcow2_mark_dirty(s, errp);
     if (ret == 0) {
-        ret = l2_get(s, guest_offset, true, &l2, errp);
+        ret = qcow2_l2_get(s, guest_offset, true, true, &l2, errp);
     }
     if (ret < 0) {
         return ret;
     }
-    e = qcow2_be64(l2 + 8 * idx);
-    ret = classify(s, e, &type, errp);
+    e = qcow2_l2_entry(s, l2, idx);
+    ret = qcow2_classify(s, e, 0, 0, &type, errp);
     if (ret < 0) {
         return ret;
     }
@@ -259,18 +329,18 @@ int qcow2_write_cluster(Qcow2State *s, uint64_t guest_offset, const uint8_t *buf
     }
     free(cluster);
     if (ret == 0) {
-        ret = l2_get(s, guest_offset, true, &l2, errp); /* the cache may have moved */
+        ret = qcow2_l2_get(s, guest_offset, true, true, &l2, errp); /* the cache may have moved */
     }
     if (ret < 0) {
         return ret;
     }
-    qcow2_put_be64(l2 + 8 * idx, host | QCOW2_OFLAG_COPIED);
+    qcow2_l2_set_entry(s, l2, idx, host | QCOW2_OFLAG_COPIED);
     qcow2_cache_mark_dirty(&s->l2_cache, l2);
     if (type == QCOW2_CLUSTER_COMPRESSED || type == QCOW2_CLUSTER_NORMAL ||
         (type == QCOW2_CLUSTER_ZERO && (e & QCOW2_OFFSET_MASK))) {
         ret = qcow2_barrier(s, errp);
         if (ret == 0) {
-            ret = free_entry(s, type, e, errp);
+            ret = qcow2_free_entry(s, e, errp);
         }
     }
     return ret;
@@ -279,10 +349,9 @@ int qcow2_write_cluster(Qcow2State *s, uint64_t guest_offset, const uint8_t *buf
 typedef struct FreeList {
     size_t n, cap;
     uint64_t *entries;
-    Qcow2ClusterType *types;
 } FreeList;
 
-static int free_list_add(FreeList *f, Qcow2ClusterType type, uint64_t e)
+static int free_list_add(FreeList *f, uint64_t e)
 {
     if (f->n == f->cap) {
         size_t cap = f->cap ? f->cap * 2 : 64;
@@ -291,15 +360,9 @@ static int free_list_add(FreeList *f, Qcow2ClusterType type, uint64_t e)
             return -ENOMEM;
         }
         f->entries = ne;
-        Qcow2ClusterType *nt = realloc(f->types, cap * sizeof(*nt));
-        if (!nt) {
-            return -ENOMEM;
-        }
-        f->types = nt;
         f->cap = cap;
     }
-    f->entries[f->n] = e;
-    f->types[f->n++] = type;
+    f->entries[f->n++] = e;
     return 0;
 }
 
@@ -309,7 +372,10 @@ int qcow2_discard_clusters(Qcow2State *s, uint64_t offset, uint64_t len, Error *
     uint64_t start = (offset + cs - 1) & ~(cs - 1);
     uint64_t end = offset + len == s->bs->total_size ? offset + len : (offset + len) & ~(cs - 1);
     bool backing = s->bs->backing_file != NULL;
-    uint64_t zero = backing ? QCOW2_OFLAG_ZERO : 0;
+    /* What a discarded cluster becomes: zeros over a backing file, else
+     * unallocated (extended L2 says "zero" in the subcluster bitmap). */
+    uint64_t zero = backing && !s->extended_l2 ? QCOW2_OFLAG_ZERO : 0;
+    uint64_t zero_bitmap = backing && s->extended_l2 ? QCOW2_ALL_ZERO_BITS : 0;
     FreeList f = { 0 };
     int ret = 0;
 
@@ -320,23 +386,26 @@ int qcow2_discard_clusters(Qcow2State *s, uint64_t offset, uint64_t len, Error *
         ret = qcow2_mark_dirty(s, errp);
     }
     for (uint64_t g = start; g < end && ret == 0; g += cs) {
-        uint8_t *l2;
+        size_t idx = qcow2_l2_index(s, g);
         Qcow2ClusterType type;
-        uint64_t e;
+        uint64_t e, bitmap;
+        uint8_t *l2;
 
-        ret = l2_get(s, g, backing, &l2, errp);
+        ret = qcow2_l2_get(s, g, backing, true, &l2, errp);
         if (ret < 0 || !l2) {
             continue;
         }
-        e = qcow2_be64(l2 + 8 * l2_index(s, g));
-        ret = classify(s, e, &type, errp);
-        if (ret < 0 || e == zero) {
+        e = qcow2_l2_entry(s, l2, idx);
+        bitmap = qcow2_l2_bitmap(s, l2, idx);
+        ret = qcow2_classify(s, e, bitmap, 0, &type, errp);
+        if (ret < 0 || (e == zero && bitmap == zero_bitmap)) {
             continue;
         }
-        qcow2_put_be64(l2 + 8 * l2_index(s, g), zero);
+        qcow2_l2_set_entry(s, l2, idx, zero);
+        qcow2_l2_set_bitmap(s, l2, idx, zero_bitmap);
         qcow2_cache_mark_dirty(&s->l2_cache, l2);
         if (type == QCOW2_CLUSTER_COMPRESSED || (e & QCOW2_OFFSET_MASK)) {
-            if (free_list_add(&f, type, e) < 0) {
+            if (free_list_add(&f, e) < 0) {
                 ret = error_setg(errp, -ENOMEM, "'%s': out of memory", s->filename);
             }
         }
@@ -344,11 +413,10 @@ int qcow2_discard_clusters(Qcow2State *s, uint64_t offset, uint64_t len, Error *
     if (ret == 0 && f.n) {
         ret = qcow2_barrier(s, errp);
         for (size_t i = 0; i < f.n && ret == 0; i++) {
-            ret = free_entry(s, f.types[i], f.entries[i], errp);
+            ret = qcow2_free_entry(s, f.entries[i], errp);
         }
     }
     free(f.entries);
-    free(f.types);
     return ret;
 }
 
@@ -384,7 +452,7 @@ int qcow2_write_compressed(Qcow2State *s, uint64_t guest_offset, const uint8_t *
 {
     uint32_t x = 62 - (s->cluster_bits - 8);
     uint8_t *out = malloc(s->cluster_size);
-    size_t idx = l2_index(s, guest_offset);
+    size_t idx = qcow2_l2_index(s, guest_offset);
     Qcow2ClusterType type;
     uint64_t e, host, sectors;
     ssize_t len;
@@ -395,7 +463,7 @@ int qcow2_write_compressed(Qcow2State *s, uint64_t guest_offset, const uint8_t *
         return error_setg(errp, -ENOMEM, "'%s': out of memory", s->filename);
     }
     ret = qcow2_get_cluster(s, guest_offset, &type, &e, errp);
-    if (ret == 0 && type != QCOW2_CLUSTER_UNALLOCATED) {
+    if (ret == 0 && (type != QCOW2_CLUSTER_UNALLOCATED || (e & QCOW2_OFFSET_MASK))) {
         ret = error_setg(errp, -ENOTSUP,
                          "'%s': compressed writes go only to unallocated clusters",
                          s->filename);
@@ -426,13 +494,14 @@ int qcow2_write_compressed(Qcow2State *s, uint64_t guest_offset, const uint8_t *
     }
     free(out);
     if (ret == 0) {
-        ret = l2_get(s, guest_offset, true, &l2, errp);
+        ret = qcow2_l2_get(s, guest_offset, true, true, &l2, errp);
     }
     if (ret < 0) {
         return ret;
     }
     sectors = ((host + (uint64_t)len - 1) >> 9) - (host >> 9);
-    qcow2_put_be64(l2 + 8 * idx, QCOW2_OFLAG_COMPRESSED | (sectors << x) | host);
+    qcow2_l2_set_entry(s, l2, idx, QCOW2_OFLAG_COMPRESSED | (sectors << x) | host);
+    qcow2_l2_set_bitmap(s, l2, idx, 0);
     qcow2_cache_mark_dirty(&s->l2_cache, l2);
     return 0;
 }

@@ -34,6 +34,18 @@ static int check_opts(const char *filename, const BlockCreateOptions *o, int ver
                           "'%s': lazy_refcounts and compression_type=zstd need compat=1.1",
                           filename);
     }
+    if (o->extended_l2 && cs < 16384) {
+        return error_setg(errp, -EINVAL,
+                          "'%s': Extended L2 entries are only supported with cluster sizes of "
+                          "at least 16384 bytes",
+                          filename);
+    }
+    if (o->extended_l2 && version == 2) {
+        return error_setg(errp, -EINVAL,
+                          "'%s': Extended L2 entries are only supported with compatibility "
+                          "level 1.1 and above (use version=v3 or greater)",
+                          filename);
+    }
     if (o->backing_fmt && !o->backing_file) {
         return error_setg(errp, -EINVAL,
                           "'%s': a backing format (option backing_fmt) needs a backing file",
@@ -72,7 +84,8 @@ static int write_empty(const char *filename, const BlockCreateOptions *o, int ve
     s.header_length = version == 3 ? 112 : QCOW2_V2_HEADER_LEN;
     s.compat = o->lazy_refcounts ? QCOW2_COMPAT_LAZY_REFCOUNTS : 0;
     s.compression_type = (uint8_t)o->compression_type;
-    s.incompat = o->compression_type ? QCOW2_INCOMPAT_COMPRESSION : 0;
+    s.incompat = (o->compression_type ? QCOW2_INCOMPAT_COMPRESSION : 0) |
+                 (o->extended_l2 ? QCOW2_INCOMPAT_EXTL2 : 0);
     s.rt_offset = cs;
     s.rt_clusters = 1;
     s.header_raw = calloc(1, s.header_length);

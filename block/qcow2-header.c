@@ -92,7 +92,7 @@ static int parse_extensions(Qcow2State *s, const uint8_t *cluster, uint64_t end,
 static int check_incompat(Qcow2State *s, Error **errp)
 {
     uint64_t unknown = s->incompat & ~(QCOW2_INCOMPAT_DIRTY | QCOW2_INCOMPAT_CORRUPT |
-                                       QCOW2_INCOMPAT_COMPRESSION);
+                                       QCOW2_INCOMPAT_COMPRESSION | QCOW2_INCOMPAT_EXTL2);
     char names[512] = "";
 
     if (!unknown) {
@@ -226,6 +226,8 @@ int qcow2_header_read(Qcow2State *s, Error **errp)
     }
     s->cluster_size = 1ULL << s->cluster_bits;
     s->l2_bits = s->cluster_bits - 3;
+    s->l2_entry_size = 8;
+    s->subcluster_size = s->cluster_size;
     if (s->version == 2) {
         s->header_length = QCOW2_V2_HEADER_LEN;
         s->refcount_order = 4;
@@ -315,6 +317,16 @@ int qcow2_header_read(Qcow2State *s, Error **errp)
     } else if (s->compression_type != 0) {
         return bad(s, errp, -EINVAL,
                    "compression type set without the compression type feature bit");
+    }
+    if (s->incompat & QCOW2_INCOMPAT_EXTL2) {
+        if (s->cluster_bits < 14) {
+            return bad(s, errp, -EINVAL,
+                       "Extended L2 entries need a cluster size of at least 16 KiB");
+        }
+        s->extended_l2 = true;
+        s->l2_entry_size = 16;
+        s->l2_bits = s->cluster_bits - 4;
+        s->subcluster_size = s->cluster_size / QCOW2_SUBCLUSTERS;
     }
     if (crypt != 0) {
         return bad(s, errp, -ENOTSUP, "encrypted images are not supported");

@@ -106,6 +106,8 @@ int qcow2_check_overlap(Qcow2State *s, uint64_t offset, uint64_t len, const char
         hit = "active L1 table";
     } else if (overlaps(offset, len, s->rt_offset, (uint64_t)s->rt_clusters * s->cluster_size)) {
         hit = "refcount table";
+    } else if (overlaps(offset, len, s->snapshots_offset, s->snapshots_size)) {
+        hit = "snapshot table";
     }
     if (hit) {
         return qcow2_signal_corruption(s, errp, "%s at offset %#llx overlaps the %s", what,

@@ -62,7 +62,7 @@ static void entry_set(const Qcow2State *s, uint8_t *block, uint64_t i, uint64_t 
     }
 }
 
-static uint64_t refcount_max(const Qcow2State *s)
+uint64_t qcow2_refcount_max(const Qcow2State *s)
 {
     return s->refcount_bits == 64 ? UINT64_MAX : (1ULL << s->refcount_bits) - 1;
 }
@@ -116,7 +116,7 @@ int qcow2_refcount_update(Qcow2State *s, uint64_t cluster, int delta, Error **er
     }
     v = entry_get(s, block, cluster % s->refblock_entries);
     if ((delta < 0 && v < (uint64_t)-delta) ||
-        (delta > 0 && v > refcount_max(s) - (uint64_t)delta)) {
+        (delta > 0 && v > qcow2_refcount_max(s) - (uint64_t)delta)) {
         return qcow2_signal_corruption(s, errp, "refcount of cluster %llu (%llu) %s",
                                        (unsigned long long)cluster, (unsigned long long)v,
                                        delta < 0 ? "would drop below zero" : "overflows");

@@ -22,7 +22,7 @@ static int sync_or_fail(Qcow2State *s, Error **errp)
     return 0;
 }
 
-static int grow_l1(Qcow2State *s, uint64_t needed, Error **errp)
+int qcow2_grow_l1(Qcow2State *s, uint64_t needed, Error **errp)
 {
     uint64_t cs = s->cluster_size;
     uint64_t clusters = (needed * 8 + cs - 1) / cs;
@@ -104,7 +104,7 @@ int qcow2_grow(Qcow2State *s, uint64_t new_size, Error **errp)
     }
     ret = qcow2_mark_dirty(s, errp);
     if (ret == 0 && needed > s->l1_size) {
-        ret = grow_l1(s, needed, errp);
+        ret = qcow2_grow_l1(s, needed, errp);
     }
     if (ret < 0) {
         return ret;

@@ -2,10 +2,10 @@
  * qcow2.c — the qcow2 BlockDriver: open/close, byte-granular read and
  * write split into clusters, flush, discard, resize, info, check.
  *
- * The one thing to know: opening read/write refuses corrupt images and
- * images with internal snapshots (they are listed and checked, not written), clears unknown autoclear bits, and
- * repairs leaks of a dirty image; flush is a full barrier and then clears
- * the dirty bit that the first write of the session set.
+ * The one thing to know: opening read/write refuses corrupt images, clears
+ * unknown autoclear bits, and repairs leaks of a dirty image; flush is a
+ * full barrier and then clears the dirty bit that the first write of the
+ * session set.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -31,12 +31,6 @@ static int open_writable(Qcow2State *s, int flags, Error **errp)
 
     if (s->incompat & QCOW2_INCOMPAT_CORRUPT) {
         return error_setg(errp, -EACCES, "'%s': Image is corrupt; cannot be opened read/write",
-                          s->filename);
-    }
-    if (s->nb_snapshots) {
-        return error_setg(errp, -ENOTSUP,
-                          "'%s': images with internal snapshots can only be opened read-only "
-                          "for now",
                           s->filename);
     }
     if (s->autoclear) {
@@ -123,8 +117,8 @@ static int qcow2_read(BlockDriverState *bs, uint64_t offset, void *buf, size_t l
     uint8_t *p = buf;
 
     while (len > 0) {
-        uint64_t in = offset & (s->cluster_size - 1);
-        size_t n = s->cluster_size - in < len ? (size_t)(s->cluster_size - in) : len;
+        uint64_t in = offset & (s->subcluster_size - 1);
+        size_t n = s->subcluster_size - in < len ? (size_t)(s->subcluster_size - in) : len;
         Qcow2ClusterType type;
         uint64_t entry;
         int ret = qcow2_get_cluster(s, offset, &type, &entry, errp);
@@ -247,7 +241,7 @@ static int qcow2_get_info(BlockDriverState *bs, BlockInfo *info, Error **errp)
     if (s->version >= 3) {
         add_item(info, "corrupt", (s->incompat & QCOW2_INCOMPAT_CORRUPT) ? "true" : "false",
                  false);
-        add_item(info, "extended-l2", "false", false);
+        add_item(info, "extended-l2", s->extended_l2 ? "true" : "false", false);
     }
     return 0;
 }
@@ -278,8 +272,9 @@ static int qcow2_block_status(BlockDriverState *bs, uint64_t offset, uint64_t *p
     int status = -1;
 
     while (done < want) {
-        uint64_t g = offset + done, in = g & (s->cluster_size - 1);
-        uint64_t n = s->cluster_size - in < want - done ? s->cluster_size - in : want - done;
+        uint64_t g = offset + done, in = g & (s->subcluster_size - 1);
+        uint64_t n = s->subcluster_size - in < want - done ? s->subcluster_size - in
+                                                           : want - done;
         Qcow2ClusterType type;
         uint64_t entry;
         int ret = qcow2_get_cluster(s, g, &type, &entry, errp);
@@ -313,4 +308,8 @@ const BlockDriver bdrv_qcow2 = {
     .write_compressed = qcow2_write_compressed_cluster,
     .check = qcow2_check,
     .block_status = qcow2_block_status,
+    .snapshot_create = qcow2_snapshot_create,
+    .snapshot_apply = qcow2_snapshot_apply,
+    .snapshot_delete = qcow2_snapshot_delete,
+    .amend = qcow2_amend,
 };

@@ -75,6 +75,11 @@ typedef enum Qcow2ClusterType {
 typedef struct Qcow2Snapshot {
     uint64_t l1_offset;
     uint32_t l1_size;
+    uint32_t vm_state_size32; /* the 32-bit header field, kept as read */
+    uint64_t disk_size;       /* virtual size when taken (from extra data) */
+    bool has_disk_size;
+    uint32_t extra_len;
+    uint8_t *extra;           /* extra data as read, unknown parts kept */
 } Qcow2Snapshot;
 
 typedef struct Qcow2State {
@@ -88,6 +93,9 @@ typedef struct Qcow2State {
     uint32_t cluster_bits;
     uint64_t cluster_size;
     uint32_t l2_bits;          /* log2 of entries per L2 table */
+    bool extended_l2;          /* 128-bit L2 entries: descriptor + subcluster bitmap */
+    uint32_t l2_entry_size;    /* 8, or 16 with extended L2 */
+    uint64_t subcluster_size;  /* cluster_size / 32 with extended L2, else cluster_size */
     uint64_t incompat, compat, autoclear;
     uint32_t refcount_order;
     uint32_t refcount_bits;
@@ -150,6 +158,7 @@ void qcow2_cache_discard(Qcow2Cache *c, uint64_t offset);
 /* qcow2-refcount.c */
 int qcow2_refcount_get(Qcow2State *s, uint64_t cluster, uint64_t *refcount, Error **errp);
 int qcow2_refcount_update(Qcow2State *s, uint64_t cluster, int delta, Error **errp);
+uint64_t qcow2_refcount_max(const Qcow2State *s);
 /* Allocates n contiguous clusters (refcount 1); returns the host offset. */
 int qcow2_alloc_clusters(Qcow2State *s, uint64_t n, uint64_t *offset, Error **errp);
 /* Frees n clusters at offset; call only after a barrier made them unused. */
@@ -171,6 +180,19 @@ int qcow2_check_table_offset(Qcow2State *s, uint64_t offset, const char *what,
 int qcow2_mark_dirty(Qcow2State *s, Error **errp);
 
 /* qcow2-cluster.c */
+/* The L2 table for guest_offset; with alloc, a missing table is created;
+ * with modify, a shared table is first copied. *l2 is NULL when there is
+ * none. */
+int qcow2_l2_get(Qcow2State *s, uint64_t guest_offset, bool alloc, bool modify,
+                 uint8_t **l2, Error **errp);
+size_t qcow2_l2_index(const Qcow2State *s, uint64_t guest_offset);
+/* Type of (sub)cluster sc of an entry; validates the host offset and,
+ * with extended L2, the bitmap (both bits set is a corruption). */
+int qcow2_classify(Qcow2State *s, uint64_t e, uint64_t bitmap, unsigned sc,
+                   Qcow2ClusterType *type, Error **errp);
+/* Frees what an L2 entry pointed to (call after a barrier). */
+int qcow2_free_entry(Qcow2State *s, uint64_t e, Error **errp);
+/* Type of the (sub)cluster at guest_offset and its L2 descriptor. */
 int qcow2_get_cluster(Qcow2State *s, uint64_t guest_offset, Qcow2ClusterType *type,
                       uint64_t *entry, Error **errp);
 int qcow2_read_cluster_data(Qcow2State *s, uint64_t guest_offset, Qcow2ClusterType type,
@@ -186,6 +208,11 @@ int qcow2_write_compressed(Qcow2State *s, uint64_t guest_offset, const uint8_t *
 void qcow2_compressed_range(const Qcow2State *s, uint64_t entry, uint64_t *offset,
                             uint64_t *len);
 
+/* qcow2-subcluster.c */
+/* Writes inside one cluster of an image with extended L2 entries. */
+int qcow2_write_subclusters(Qcow2State *s, uint64_t guest_offset, const uint8_t *buf,
+                            size_t len, Error **errp);
+
 /* qcow2-compress.c */
 int qcow2_decompress(int type, const uint8_t *src, size_t src_len, uint8_t *dst,
                      size_t dst_len);
@@ -195,13 +222,43 @@ ssize_t qcow2_compress(int type, const uint8_t *src, size_t src_len, uint8_t *ds
 
 /* qcow2-resize.c */
 int qcow2_grow(Qcow2State *s, uint64_t new_size, Error **errp);
+/* Replaces the active L1 table by one with at least `needed` entries. */
+int qcow2_grow_l1(Qcow2State *s, uint64_t needed, Error **errp);
 
 /* qcow2-snapshot.c */
 int qcow2_snapshots_read(Qcow2State *s, Error **errp);
 void qcow2_snapshots_free(Qcow2State *s);
+/* Writes the in-memory table to new clusters, points the header at it
+ * (synced) and frees the old table. */
+int qcow2_snapshots_write(Qcow2State *s, Error **errp);
+/* Index of the snapshot with this id, else this name; -1 if none. */
+int qcow2_snapshot_find(const Qcow2State *s, const char *id_or_name);
+/* Reads a snapshot's L1 table (host order; caller frees). */
+int qcow2_snapshot_read_l1(Qcow2State *s, const Qcow2Snapshot *sn, uint64_t **l1,
+                           Error **errp);
+
+/* qcow2-snapshot-refs.c */
+/* Adds delta (-1, 0 or +1) to the refcount of every L2 table and data
+ * cluster reachable from l1, and sets the COPIED flag in l1 and the L2
+ * tables exactly where the refcount is then 1. *l1_changed tells whether
+ * l1 was modified. */
+int qcow2_update_tree_refcounts(Qcow2State *s, uint64_t *l1, uint32_t l1_size, int delta,
+                                bool *l1_changed, Error **errp);
+
+/* Whether every refcount in l1's tree can take one more reference
+ * (checked before changing anything; -ERANGE if not). */
+int qcow2_tree_check_room(Qcow2State *s, const uint64_t *l1, uint32_t l1_size, Error **errp);
+
+/* qcow2-snapshot-ops.c */
+int qcow2_snapshot_create(BlockDriverState *bs, const char *name, Error **errp);
+int qcow2_snapshot_apply(BlockDriverState *bs, const char *name, Error **errp);
+int qcow2_snapshot_delete(BlockDriverState *bs, const char *name, Error **errp);
 
 /* qcow2-check.c */
 int qcow2_check_image(Qcow2State *s, BlockCheckResult *res, int fix, Error **errp);
+
+/* qcow2-amend.c */
+int qcow2_amend(BlockDriverState *bs, int version, int lazy_refcounts, Error **errp);
 
 /* qcow2-create.c */
 int qcow2_create(const char *filename, const BlockCreateOptions *opts, Error **errp);
@@ -239,6 +296,45 @@ static inline void qcow2_put_be32(uint8_t *p, uint32_t v)
 static inline uint64_t qcow2_l2_entries(const Qcow2State *s)
 {
     return 1ULL << s->l2_bits;
+}
+
+/* The cluster descriptor of entry k of L2 table t (the first half of an
+ * extended entry). */
+static inline uint64_t qcow2_l2_entry(const Qcow2State *s, const uint8_t *t, uint64_t k)
+{
+    return qcow2_be64(t + k * s->l2_entry_size);
+}
+
+/* The subcluster bitmap of an extended entry (bits 0-31 allocated,
+ * 32-63 reads as zeros); 0 without extended L2. */
+static inline uint64_t qcow2_l2_bitmap(const Qcow2State *s, const uint8_t *t, uint64_t k)
+{
+    return s->extended_l2 ? qcow2_be64(t + k * 16 + 8) : 0;
+}
+
+static inline void qcow2_l2_set_entry(const Qcow2State *s, uint8_t *t, uint64_t k, uint64_t e)
+{
+    qcow2_put_be64(t + k * s->l2_entry_size, e);
+}
+
+static inline void qcow2_l2_set_bitmap(const Qcow2State *s, uint8_t *t, uint64_t k,
+                                       uint64_t bitmap)
+{
+    if (s->extended_l2) {
+        qcow2_put_be64(t + k * 16 + 8, bitmap);
+    }
+}
+
+#define QCOW2_SUBCLUSTERS 32
+#define QCOW2_ALL_ZERO_BITS 0xffffffff00000000ULL
+
+/* Whether the whole cluster of entry k reads as zeros. */
+static inline bool qcow2_l2_is_zero(const Qcow2State *s, const uint8_t *t, uint64_t k)
+{
+    if (s->extended_l2) {
+        return (qcow2_l2_bitmap(s, t, k) & QCOW2_ALL_ZERO_BITS) == QCOW2_ALL_ZERO_BITS;
+    }
+    return s->version >= 3 && (qcow2_l2_entry(s, t, k) & QCOW2_OFLAG_ZERO);
 }
 
 #endif

@@ -1,7 +1,7 @@
 /*
  * mimic-img.c — the disk image tool, command-compatible with qemu-img for
  * the subcommands it has (create, info, check, convert, resize, compare,
- * snapshot -l).
+ * snapshot, amend).
  *
  * The one thing to know: this file only dispatches; each subcommand lives
  * in tools/img/NAME.c and returns qemu-img's exit status.
@@ -24,7 +24,9 @@ static const struct {
       "convert [-f fmt] [-O output_fmt] [-o options] [-c] [-n] [-p] filename output_filename" },
     { "resize", img_resize, "resize [-f fmt] [-q] filename [+]size" },
     { "compare", img_compare, "compare [-f fmt] [-F fmt] [-p] [-q] [-s] filename1 filename2" },
-    { "snapshot", img_snapshot, "snapshot -l [-f fmt] filename" },
+    { "snapshot", img_snapshot,
+      "snapshot [-f fmt] [-l | -a snapshot | -c snapshot | -d snapshot] filename" },
+    { "amend", img_amend, "amend [-f fmt] -o compat=0.10|1.1,lazy_refcounts=on|off filename" },
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -77,6 +77,7 @@ typedef struct BlockCreateOptions {
     bool lazy_refcounts;
     int compression_type;      /* 0 zlib, 1 zstd */
     const char *subformat;     /* vmdk/vpc subformat, "static" vdi; NULL: default */
+    bool extended_l2;          /* qcow2 subclusters */
 } BlockCreateOptions;
 
 typedef struct BlockCheckResult {
@@ -127,6 +128,12 @@ typedef struct BlockDriver {
      * to the extent with the same status. */
     int (*block_status)(BlockDriverState *bs, uint64_t offset, uint64_t *pnum,
                         Error **errp);
+    /* Optional: internal snapshots, found by id or else by name (image
+     * open read/write); and amend (version 0 / lazy_refcounts -1: keep). */
+    int (*snapshot_create)(BlockDriverState *bs, const char *name, Error **errp);
+    int (*snapshot_apply)(BlockDriverState *bs, const char *name, Error **errp);
+    int (*snapshot_delete)(BlockDriverState *bs, const char *name, Error **errp);
+    int (*amend)(BlockDriverState *bs, int version, int lazy_refcounts, Error **errp);
 } BlockDriver;
 
 struct BlockDriverState {
@@ -165,6 +172,11 @@ int bdrv_get_info(BlockDriverState *bs, BlockInfo *info, Error **errp);
 int bdrv_check(BlockDriverState *bs, BlockCheckResult *res, int fix, Error **errp);
 /* Status of [offset, offset + *pnum) in bs alone (see BDRV_STATUS_*). */
 int bdrv_block_status(BlockDriverState *bs, uint64_t offset, uint64_t *pnum, Error **errp);
+/* Internal snapshots and amend; -ENOTSUP when the format has none. */
+int bdrv_snapshot_create(BlockDriverState *bs, const char *name, Error **errp);
+int bdrv_snapshot_apply(BlockDriverState *bs, const char *name, Error **errp);
+int bdrv_snapshot_delete(BlockDriverState *bs, const char *name, Error **errp);
+int bdrv_amend(BlockDriverState *bs, int version, int lazy_refcounts, Error **errp);
 int bdrv_create(const char *format, const char *filename, const BlockCreateOptions *opts,
                 Error **errp);
 

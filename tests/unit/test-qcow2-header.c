@@ -190,8 +190,10 @@ static void test_features(void **state)
     poke64(path, 72, 1ULL << 20);
     expect_open_error(path, 0, -ENOTSUP, "Unsupported qcow2 feature(s): Unknown incompatible "
                                          "feature: 20");
-    poke64(path, 72, QCOW2_INCOMPAT_EXTL2);
-    expect_open_error(path, 0, -ENOTSUP, "extended L2 entries");
+    poke64(path, 72, QCOW2_INCOMPAT_EXTL2); /* supported, but not with 4 KiB clusters */
+    poke32(path, 20, 12);
+    expect_open_error(path, 0, -EINVAL, "Extended L2 entries need a cluster size");
+    poke32(path, 20, 16);
     poke64(path, 72, QCOW2_INCOMPAT_CORRUPT);
     expect_open_error(path, BDRV_O_RDWR, -EACCES, "Image is corrupt");
     poke32(path, 32, 1);

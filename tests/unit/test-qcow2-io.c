@@ -2,7 +2,8 @@
  * test-qcow2-io.c — unit tests for qcow2 data and refcount handling:
  * unaligned writes, copy-on-write from a backing file, discard, growth of
  * the refcount table and L1 table, leak detection and repair, the dirty
- * bit, and write ordering after a simulated crash.
+ * bit, write ordering after a simulated crash, internal snapshots (also
+ * across a crash) and extended L2 entries (subclusters).
  *
  * The one thing to know: every test ends with bdrv_check() on the image,
  * so each operation is also checked for leaks and refcount errors.
@@ -350,6 +351,120 @@ static void test_crash(void **state)
     assert_clean(path);
 }
 
+/* Snapshot create/apply/delete with dirty cached tables, and the active
+ * image copying shared clusters on write. */
+static void test_snapshots(void **state)
+{
+    BlockDriverState *bs;
+    Error *err = NULL;
+
+    make_image(path, 4 << 20, 4096, 3, NULL);
+    bs = open_rw(path);
+    fill(bs, 0, 1 << 20, 1);
+    assert_int_equal(bdrv_snapshot_create(bs, "a", &err), 0); /* L2 tables still dirty */
+    fill(bs, 1000, 5000, 2);
+    fill(bs, 3 << 20, 4096, 3);
+    assert_int_equal(bdrv_snapshot_create(bs, "b", &err), 0);
+    assert_int_equal(bdrv_discard(bs, 0, 64 << 10, &err), 0);
+    expect(bs, 0, 64 << 10, 0);
+    assert_int_equal(bdrv_snapshot_apply(bs, "a", &err), 0);
+    expect(bs, 0, 1 << 20, 1);
+    expect(bs, 3 << 20, 4096, 0);
+    assert_int_equal(bdrv_snapshot_apply(bs, "2", &err), 0); /* by id */
+    expect(bs, 0, 1000, 1);
+    expect(bs, 1000, 5000, 2);
+    expect(bs, 3 << 20, 4096, 3);
+    assert_int_equal(bdrv_snapshot_apply(bs, "none", &err), -ENOENT);
+    error_free(err);
+    err = NULL;
+    assert_int_equal(bdrv_snapshot_delete(bs, "a", &err), 0);
+    fill(bs, 0, 4096, 4);
+    bdrv_close(bs, NULL);
+    assert_clean(path);
+    bs = open_rw(path);
+    assert_int_equal(bdrv_snapshot_delete(bs, "b", &err), 0);
+    expect(bs, 0, 4096, 4);
+    expect(bs, 1000 + 4096 - 1000, 6000 - 4096, 2);
+    bdrv_close(bs, NULL);
+    assert_clean(path);
+}
+
+/* A child takes a snapshot, writes over it and dies without flushing:
+ * leaks at worst, and the snapshot's data is intact. */
+static void test_snapshot_crash(void **state)
+{
+    BlockDriverState *bs;
+    BlockCheckResult r;
+    Error *err = NULL;
+    int status;
+    pid_t pid;
+
+    make_image(path, 16 << 20, 512, 3, NULL);
+    bs = open_rw(path);
+    fill(bs, 0, 2 << 20, 5);
+    bdrv_close(bs, NULL);
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        bs = open_rw(path);
+        if (bdrv_snapshot_create(bs, "s", NULL) < 0) {
+            _exit(1);
+        }
+        for (int i = 0; i < 300; i++) {
+            fill(bs, (uint64_t)i * 7001, 3000, i % 250 + 1);
+        }
+        _exit(0);
+    }
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_int_equal(WEXITSTATUS(status), 0);
+    r = check(path);
+    assert_int_equal(r.corruptions, 0);
+    bs = open_rw(path); /* repairs leaks */
+    assert_int_equal(bdrv_snapshot_apply(bs, "s", &err), 0);
+    expect(bs, 0, 2 << 20, 5);
+    bdrv_close(bs, NULL);
+    assert_clean(path);
+}
+
+/* Extended L2: a write allocates only the subclusters it touches; the
+ * rest still reads from the backing file. */
+static void test_subclusters(void **state)
+{
+    BlockCreateOptions o = { .size = 1 << 20, .cluster_size = 65536, .extended_l2 = true,
+                             .backing_file = "base.qcow2", .backing_fmt = "qcow2" };
+    BlockDriverState *bs;
+    Error *err = NULL;
+    uint64_t n = 65536;
+
+    make_image(base, 1 << 20, 65536, 3, NULL);
+    bs = open_rw(base);
+    fill(bs, 0, 1 << 20, 7);
+    bdrv_close(bs, NULL);
+    assert_int_equal(bdrv_create("qcow2", path, &o, &err), 0);
+    bs = open_rw(path);
+    fill(bs, 5000, 1000, 8); /* inside subcluster 2 (4096..6143) */
+    assert_int_equal(bdrv_block_status(bs, 0, &n, &err), 0);
+    assert_int_equal(n, 4096);
+    n = 65536;
+    assert_int_equal(bdrv_block_status(bs, 4096, &n, &err),
+                     BDRV_STATUS_DATA | BDRV_STATUS_ALLOCATED);
+    assert_int_equal(n, 2048);
+    expect(bs, 0, 5000, 7);
+    expect(bs, 5000, 1000, 8);
+    expect(bs, 6000, 65536 - 6000, 7);
+    assert_int_equal(bdrv_discard(bs, 0, 65536, &err), 0);
+    n = 65536;
+    assert_int_equal(bdrv_block_status(bs, 0, &n, &err),
+                     BDRV_STATUS_ZERO | BDRV_STATUS_ALLOCATED);
+    assert_int_equal(n, 65536);
+    fill(bs, 100, 10, 9);
+    expect(bs, 0, 100, 0);
+    expect(bs, 100, 10, 9);
+    expect(bs, 110, 65536 - 110, 0);
+    bdrv_close(bs, NULL);
+    assert_clean(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -362,6 +477,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_leak_repair, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dirty_bit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_crash, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_snapshots, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_snapshot_crash, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_subclusters, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

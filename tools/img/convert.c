@@ -39,8 +39,16 @@ static int copy(BlockDriverState *src, BlockDriverState *dst, bool existing, boo
         if (ret < 0) {
             break;
         }
+        /* Compressed writes are whole clusters: keep off cluster-aligned
+         * (a raw source's holes need not be). */
+        if (compress && off + n < size && ((off + n) & (block - 1))) {
+            uint64_t end = (off + n) & ~(block - 1);
+            zero = zero && end > off;
+            n = end > off ? end - off : size - off < block ? size - off : block;
+        }
         if (!zero || existing) {
-            n = n < CHUNK ? n : CHUNK;
+            uint64_t max = CHUNK > block ? CHUNK : block;
+            n = n < max ? n : max;
         }
         if (!zero || existing) {
             if (zero) {
@@ -144,6 +152,10 @@ int img_convert(int argc, char **argv)
             }
             if (!strcmp(kv, "compat=0.10") || !strcmp(kv, "compat=1.1")) {
                 o.qcow2_version = kv[7] == '0' ? 2 : 3;
+                continue;
+            }
+            if (!strcmp(kv, "extended_l2=on") || !strcmp(kv, "extended_l2=off")) {
+                o.extended_l2 = !strcmp(kv + 12, "on");
                 continue;
             }
             if (!strcmp(kv, "compression_type=zlib") || !strcmp(kv, "compression_type=zstd")) {

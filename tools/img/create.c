@@ -54,6 +54,8 @@ static int parse_o(const char *filename, char *spec, BlockCreateOptions *o,
             o->subformat = v;
         } else if (!strcmp(kv, "static")) {
             o->subformat = !strcmp(v, "on") ? "static" : NULL;
+        } else if (!strcmp(kv, "extended_l2")) {
+            o->extended_l2 = !strcmp(v, "on");
         } else if (!strcmp(kv, "lazy_refcounts")) {
             o->lazy_refcounts = !strcmp(v, "on");
         } else if (!strcmp(kv, "compression_type")) {
@@ -173,8 +175,9 @@ int img_create(int argc, char **argv)
 
     printf("Formatting '%s', fmt=%s", filename, fmt);
     if (!strcmp(fmt, "qcow2")) {
-        printf(" cluster_size=%llu extended_l2=off compression_type=%s",
+        printf(" cluster_size=%llu extended_l2=%s compression_type=%s",
                (unsigned long long)(o.cluster_size ? o.cluster_size : 65536),
+               o.extended_l2 ? "on" : "off",
                o.compression_type ? "zstd" : "zlib");
     }
     printf(" size=%llu", (unsigned long long)o.size);

@@ -42,5 +42,6 @@ int img_convert(int argc, char **argv);
 int img_resize(int argc, char **argv);
 int img_compare(int argc, char **argv);
 int img_snapshot(int argc, char **argv);
+int img_amend(int argc, char **argv);
 
 #endif
