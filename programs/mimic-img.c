@@ -25,6 +25,9 @@ static const struct {
     { "resize", img_resize, "resize [-f fmt] [-q] filename [+]size" },
     { "compare", img_compare, "compare [-f fmt] [-F fmt] [-p] [-q] [-s] filename1 filename2" },
     { "snapshot", img_snapshot, "snapshot -l [-f fmt] filename" },
+    { "map", img_map,
+      "map [-f fmt] [--start-offset=offset] [--max-length=len] [--output=human|json] "
+      "filename" },
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -126,3 +126,15 @@ void img_progress(double percent, bool done)
     printf("    (%0.2f/100%%)%c", percent, done ? '\n' : '\r');
     fflush(stdout);
 }
+
+int img_output_format(const char *output)
+{
+    if (!strcmp(output, "json")) {
+        return 1;
+    }
+    if (!strcmp(output, "human")) {
+        return 0;
+    }
+    img_error("--output must be used with human or json as argument.");
+    return -1;
+}
