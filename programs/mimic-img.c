@@ -28,6 +28,7 @@ static const struct {
     { "map", img_map,
       "map [-f fmt] [--start-offset=offset] [--max-length=len] [--output=human|json] "
       "filename" },
+    { "commit", img_commit, "commit [-q] [-f fmt] [-t cache] [-b base] [-d] [-p] filename" },
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
