@@ -29,6 +29,9 @@ static const struct {
       "map [-f fmt] [--start-offset=offset] [--max-length=len] [--output=human|json] "
       "filename" },
     { "commit", img_commit, "commit [-q] [-f fmt] [-t cache] [-b base] [-d] [-p] filename" },
+    { "rebase", img_rebase,
+      "rebase [-q] [-f fmt] [-t cache] [-T src_cache] [-p] [-u] -b backing_file "
+      "[-F backing_fmt] filename" },
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
