@@ -32,6 +32,9 @@ static const struct {
     { "rebase", img_rebase,
       "rebase [-q] [-f fmt] [-t cache] [-T src_cache] [-p] [-u] -b backing_file "
       "[-F backing_fmt] filename" },
+    { "measure", img_measure,
+      "measure [--output=human|json] [-O output_fmt] [-o options] [--size N | [-f fmt] "
+      "filename]" },
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
