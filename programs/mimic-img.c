@@ -35,6 +35,9 @@ static const struct {
     { "measure", img_measure,
       "measure [--output=human|json] [-O output_fmt] [-o options] [--size N | [-f fmt] "
       "filename]" },
+    { "bench", img_bench,
+      "bench [-c count] [-d depth] [-f fmt] [--flush-interval=flush_interval] [-o offset] "
+      "[--pattern=pattern] [-s buffer_size] [-S step_size] [-t cache] [-w] filename" },
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
