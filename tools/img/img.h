@@ -29,7 +29,8 @@ int img_range_is_zero(BlockDriverState *bs, uint64_t offset, uint64_t *pnum, boo
 bool img_buffer_is_zero(const uint8_t *buf, size_t len);
 /* Prints the snapshot table like qemu-img (header line and one per row). */
 void img_print_snapshots(const BlockInfo *info);
-/* Prints the progress line for -p. */
+/* Prints the progress line for -p ("    (12.34/100%)" and a carriage
+ * return; done ends the line), at most once per 1% like qemu-img. */
 void img_progress(double percent, bool done);
 
 /* Checks --output's argument; returns 1 for json, 0 for human, -1 (reported). */
