@@ -19,12 +19,18 @@
 #define CHUNK (1u << 20)
 #define SPAN (1ULL << 30) /* status is asked for this much at once */
 
-/* The image below top named name (the same path as opened, or the same file). */
+/* The image below top named name: as stored in the image above it, or a
+ * path (relative to the directory of the image above, as in qemu-img)
+ * to the same file. */
 static BlockDriverState *find_base(BlockDriverState *top, const char *name)
 {
-    for (BlockDriverState *b = top->backing; b; b = b->backing) {
-        char *rb = realpath(b->filename, NULL), *rn = realpath(name, NULL);
-        bool same = !strcmp(b->filename, name) || (rb && rn && !strcmp(rb, rn));
+    for (BlockDriverState *above = top; above->backing; above = above->backing) {
+        BlockDriverState *b = above->backing;
+        char *path = bdrv_backing_path(above->filename, name);
+        char *rb = realpath(b->filename, NULL), *rn = path ? realpath(path, NULL) : NULL;
+        bool same = (above->backing_file && !strcmp(above->backing_file, name)) ||
+                    (rb && rn && !strcmp(rb, rn));
+        free(path);
         free(rb);
         free(rn);
         if (same) {
