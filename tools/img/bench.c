@@ -79,6 +79,7 @@ static bool bench_finish(Bench *b)
 typedef struct Worker {
     Bench *b;
     uint64_t count;
+    uint8_t *buf; /* b->size bytes of the pattern */
     pthread_t thread;
 } Worker;
 
@@ -86,20 +87,12 @@ static void *bench_worker(void *opaque)
 {
     Worker *w = opaque;
     Bench *b = w->b;
-    uint8_t *buf = malloc(b->size ? b->size : 1);
     uint64_t offset;
 
-    if (!buf) {
-        Error *err = NULL;
-        error_setg(&err, -ENOMEM, "out of memory");
-        bench_fail(b, err);
-        return NULL;
-    }
-    memset(buf, b->pattern, b->size);
     while (bench_take(b, w->count, &offset)) {
         Error *err = NULL;
-        int r = b->write ? bdrv_pwrite(b->bs, offset, buf, b->size, &err)
-                         : bdrv_pread(b->bs, offset, buf, b->size, &err);
+        int r = b->write ? bdrv_pwrite(b->bs, offset, w->buf, b->size, &err)
+                         : bdrv_pread(b->bs, offset, w->buf, b->size, &err);
         if (r == 0 && bench_finish(b)) {
             r = bdrv_flush(b->bs, &err);
         }
@@ -107,29 +100,46 @@ static void *bench_worker(void *opaque)
             bench_fail(b, err);
         }
     }
-    free(buf);
     return NULL;
 }
 
-static int run(Bench *b, uint64_t count, int depth)
+/* Runs the requests; *seconds is the time from the first request to the
+ * last completion (buffers are set up before, the final flush after). */
+static int run(Bench *b, uint64_t count, int depth, double *seconds)
 {
-    Worker workers[MAX_WORKERS];
-    int n = depth < MAX_WORKERS ? depth : MAX_WORKERS, started = 0;
+    Worker workers[MAX_WORKERS] = { 0 };
+    int n = depth < MAX_WORKERS ? depth : MAX_WORKERS, started = 0, ret = 0;
+    struct timespec t0, t1;
 
-    for (; started < n; started++) {
-        workers[started] = (Worker){ .b = b, .count = count };
+    for (int i = 0; i < n && ret == 0; i++) {
+        workers[i] = (Worker){ .b = b, .count = count, .buf = malloc(b->size ? b->size : 1) };
+        if (!workers[i].buf) {
+            img_error("out of memory for %d buffers of %llu bytes", n,
+                      (unsigned long long)b->size);
+            ret = -1;
+        } else {
+            memset(workers[i].buf, b->pattern, b->size);
+        }
+    }
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (; ret == 0 && started < n; started++) {
         if (pthread_create(&workers[started].thread, NULL, bench_worker, &workers[started])) {
             break;
         }
     }
-    if (started == 0) {
+    if (ret == 0 && started == 0) {
         img_error("could not start worker threads");
-        return -1;
+        ret = -1;
     }
     for (int i = 0; i < started; i++) {
         pthread_join(workers[i].thread, NULL);
     }
-    return 0;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    *seconds = (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+    for (int i = 0; i < n; i++) {
+        free(workers[i].buf);
+    }
+    return ret;
 }
 
 /* Parses a non-negative integer option; -1 (reported) on error. */
@@ -158,7 +168,7 @@ int img_bench(int argc, char **argv)
     Bench b = { .size = 4096, .lock = PTHREAD_MUTEX_INITIALIZER };
     const char *fmt = NULL;
     uint64_t count = 75000, depth = 64, start = 0, step = 0, v;
-    struct timespec t0, t1;
+    double seconds = 0;
     Error *err = NULL;
     int c, ret;
 
@@ -251,17 +261,22 @@ int img_bench(int argc, char **argv)
         printf("Sending flush every %llu requests\n", (unsigned long long)b.flush_every);
     }
     fflush(stdout);
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    /* As in qemu-img, the flush at close is not timed. */
-    ret = run(&b, count, (int)depth);
-    clock_gettime(CLOCK_MONOTONIC, &t1);
+    if (b.size > b.bs->total_size) {
+        /* Every request would fail; do not allocate the buffers. */
+        error_setg(&b.err, -EINVAL, "'%s': requests of %llu bytes are larger than the image "
+                   "(%llu bytes)", b.bs->filename, (unsigned long long)b.size,
+                   (unsigned long long)b.bs->total_size);
+        ret = 0;
+    } else {
+        /* As in qemu-img, the flush at close is not timed. */
+        ret = run(&b, count, (int)depth, &seconds);
+    }
     if (b.err) {
         img_error("Failed request: %s", b.err->msg);
         error_free(b.err);
         ret = -1;
     } else if (ret == 0) {
-        printf("Run completed in %3.3f seconds.\n",
-               (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
+        printf("Run completed in %3.3f seconds.\n", seconds);
     }
     if (bdrv_close(b.bs, &err) < 0) {
         img_report(err);
