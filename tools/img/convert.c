@@ -6,8 +6,8 @@
  * zero are skipped without being read, and blocks of zeros that were read
  * are not written, so the new image allocates only real data; with -n the
  * target already exists and every block is written. With -c each cluster
- * that shrinks is stored compressed (qcow2). Reader threads (-m, default
- * 8) fetch the next ranges while this thread writes them in order.
+ * that shrinks is stored compressed (qcow2). Reader threads fetch up to
+ * 2 * -m (default 8) ranges ahead while this thread writes them in order.
  */
 #include <getopt.h>
 #include <pthread.h>
@@ -20,6 +20,7 @@
 #define CHUNK (1u << 20)
 #define ZERO_SPAN (1ULL << 30) /* zero ranges are skipped this much at once */
 #define MAX_READERS 16         /* qemu-img's limit for -m */
+#define READER_THREADS 2       /* reads of one image are serialised by its lock */
 
 /* One range of the source, in order: read by a reader, written by the
  * writer (the thread that called copy()). */
@@ -38,6 +39,8 @@ typedef struct Pipe {
     Item *slots;
     uint64_t n_slots;
     uint64_t next_off, next_seq; /* the next range to hand to a reader */
+    uint64_t status_end;         /* the source's status is known up to here */
+    bool status_zero;            /* and is this */
     uint64_t consumed;           /* items the writer has finished */
     bool end;                    /* all ranges handed out; next_seq is their count */
     bool failed;
@@ -52,12 +55,18 @@ static bool pipe_claim(Pipe *p, uint64_t *seq, uint64_t *off, uint64_t *len, boo
         return false;
     }
     *off = p->next_off;
-    n = size - *off < ZERO_SPAN ? size - *off : ZERO_SPAN;
-    if (img_range_is_zero(p->src, *off, &n, zero) < 0) {
-        p->failed = true;
-        pthread_cond_broadcast(&p->cond);
-        return false;
+    if (*off >= p->status_end) {
+        /* One status query covers many chunks (SEEK_HOLE is not free). */
+        n = size - *off < ZERO_SPAN ? size - *off : ZERO_SPAN;
+        if (img_range_is_zero(p->src, *off, &n, &p->status_zero) < 0) {
+            p->failed = true;
+            pthread_cond_broadcast(&p->cond);
+            return false;
+        }
+        p->status_end = *off + n;
     }
+    n = p->status_end - *off;
+    *zero = p->status_zero;
     if (!*zero || p->existing) {
         n = n < CHUNK ? n : CHUNK;
     }
@@ -183,14 +192,14 @@ static int pipe_write(Pipe *p, BlockDriverState *dst, bool progress, bool compre
     return ret;
 }
 
-/* Copies src to dst with `readers` threads reading ahead (into twice as
- * many buffers) while this thread writes in order. */
+/* Copies src to dst while this thread writes in order: reader threads
+ * fill up to 2 * `readers` buffers ahead. */
 static int copy(BlockDriverState *src, BlockDriverState *dst, bool existing, bool progress,
                 bool compress, uint64_t block, int readers)
 {
     Pipe p = { .src = src, .existing = existing, .end = src->total_size == 0 };
-    pthread_t threads[MAX_READERS];
-    int started = 0, ret = -1;
+    pthread_t threads[READER_THREADS];
+    int started = 0, ret = -1, n_threads = readers < READER_THREADS ? readers : READER_THREADS;
 
     pthread_mutex_init(&p.lock, NULL);
     pthread_cond_init(&p.cond, NULL);
@@ -209,7 +218,7 @@ static int copy(BlockDriverState *src, BlockDriverState *dst, bool existing, boo
     if (progress) {
         img_progress(0.0, false);
     }
-    for (; started < readers; started++) {
+    for (; started < n_threads; started++) {
         if (pthread_create(&threads[started], NULL, pipe_reader, &p)) {
             break;
         }
