@@ -1,7 +1,7 @@
 /*
  * mimic-img.c — the disk image tool, command-compatible with qemu-img for
  * the subcommands it has (create, info, check, convert, resize, compare,
- * snapshot -l).
+ * snapshot -l, map, commit, rebase, measure, bench).
  *
  * The one thing to know: this file only dispatches; each subcommand lives
  * in tools/img/NAME.c and returns qemu-img's exit status.
