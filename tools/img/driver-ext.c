@@ -92,16 +92,21 @@ static char *dup_or_null(const char *s, bool *fail)
     return d;
 }
 
+bool img_supports_backing(const BlockDriverState *bs)
+{
+    return bs->drv == &bdrv_qcow2;
+}
+
 int img_change_backing(BlockDriverState *bs, const char *name, const char *fmt, Error **errp)
 {
     char *old_name = bs->backing_file, *old_fmt = bs->backing_format;
     bool fail = false;
     int ret;
 
-    if (bs->drv != &bdrv_qcow2) {
+    if (!img_supports_backing(bs)) {
         return error_setg(errp, -ENOTSUP,
-                          "Could not change the backing file to '%s': the %s format has no "
-                          "backing file",
+                          "Could not change the backing file to '%s': Operation not supported "
+                          "(the %s format has no backing file)",
                           name ? name : "", bs->drv->format_name);
     }
     ret = bdrv_flush(bs, errp);

@@ -42,6 +42,8 @@ int img_output_format(const char *output);
  * that is contiguous in the file. */
 int img_host_offset(BlockDriverState *bs, uint64_t offset, uint64_t *pnum, uint64_t *host,
                     bool *has, Error **errp);
+/* Whether the format can name a backing file in its header. */
+bool img_supports_backing(const BlockDriverState *bs);
 /* Rewrites the backing file name and format in the header (name NULL:
  * none). Does not open or close backing images. */
 int img_change_backing(BlockDriverState *bs, const char *name, const char *fmt, Error **errp);

@@ -205,7 +205,11 @@ int img_rebase(int argc, char **argv)
     if (!ov) {
         return 1;
     }
-    if (!unsafe) {
+    if (!img_supports_backing(ov)) {
+        /* Before any data is copied: the result could not be used. */
+        ret = img_change_backing(ov, bfile, bfmt, &err);
+        img_report(err);
+    } else if (!unsafe) {
         if (bfile && !(nb = open_new_backing(ov, bfile, bfmt))) {
             ret = -1;
         }
