@@ -1,7 +1,7 @@
 /*
  * mimic-img.c — the disk image tool, command-compatible with qemu-img for
  * the subcommands it has (create, info, check, convert, resize, compare,
- * snapshot, amend).
+ * snapshot, amend, map, commit, rebase, measure, bench).
  *
  * The one thing to know: this file only dispatches; each subcommand lives
  * in tools/img/NAME.c and returns qemu-img's exit status.
@@ -27,6 +27,19 @@ static const struct {
     { "snapshot", img_snapshot,
       "snapshot [-f fmt] [-l | -a snapshot | -c snapshot | -d snapshot] filename" },
     { "amend", img_amend, "amend [-f fmt] -o compat=0.10|1.1,lazy_refcounts=on|off filename" },
+    { "map", img_map,
+      "map [-f fmt] [--start-offset=offset] [--max-length=len] [--output=human|json] "
+      "filename" },
+    { "commit", img_commit, "commit [-q] [-f fmt] [-t cache] [-b base] [-d] [-p] filename" },
+    { "rebase", img_rebase,
+      "rebase [-q] [-f fmt] [-t cache] [-T src_cache] [-p] [-u] -b backing_file "
+      "[-F backing_fmt] filename" },
+    { "measure", img_measure,
+      "measure [--output=human|json] [-O output_fmt] [-o options] [--size N | [-f fmt] "
+      "filename]" },
+    { "bench", img_bench,
+      "bench [-c count] [-d depth] [-f fmt] [--flush-interval=flush_interval] [-o offset] "
+      "[--pattern=pattern] [-s buffer_size] [-S step_size] [-t cache] [-w] filename" },
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -37,7 +50,7 @@ static void usage(FILE *f)
     for (size_t i = 0; i < N_COMMANDS; i++) {
         fprintf(f, "  %s\n", commands[i].usage);
     }
-    fprintf(f, "\nFormats: raw qcow2. Sizes take k, M, G, T, P or E suffixes.\n");
+    fprintf(f, "\nFormats: raw qcow2 qcow vmdk vdi vpc. Sizes take k, M, G, T, P or E suffixes.\n");
 }
 
 int main(int argc, char **argv)

@@ -123,6 +123,14 @@ bool img_buffer_is_zero(const uint8_t *buf, size_t len)
 
 void img_progress(double percent, bool done)
 {
+    static double last = -1.0; /* the last percentage printed */
+
+    /* Like qemu-img: a new line only once progress moved by 1%. */
+    if (!done && percent < 100.0 && last >= 0.0 && percent >= last &&
+        percent - last < 1.0) {
+        return;
+    }
+    last = done ? -1.0 : percent;
     printf("    (%0.2f/100%%)%c", percent, done ? '\n' : '\r');
     fflush(stdout);
 }
@@ -137,5 +145,17 @@ int img_check_subformat(const char *fmt, const BlockCreateOptions *o, const char
     }
     img_error("%s: Invalid parameter '%s' for format '%s'", filename,
               is_static ? "static" : "subformat", fmt);
+    return -1;
+}
+
+int img_output_format(const char *output)
+{
+    if (!strcmp(output, "json")) {
+        return 1;
+    }
+    if (!strcmp(output, "human")) {
+        return 0;
+    }
+    img_error("--output must be used with human or json as argument.");
     return -1;
 }

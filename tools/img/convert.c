@@ -6,9 +6,11 @@
  * zero are skipped without being read, and blocks of zeros that were read
  * are not written, so the new image allocates only real data; with -n the
  * target already exists and every block is written. With -c each cluster
- * that shrinks is stored compressed (qcow2).
+ * that shrinks is stored compressed (qcow2). Reader threads fetch up to
+ * 2 * -m (default 8) ranges ahead while this thread writes them in order.
  */
 #include <getopt.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,78 +19,244 @@
 
 #define CHUNK (1u << 20)
 #define ZERO_SPAN (1ULL << 30) /* zero ranges are skipped this much at once */
+#define MAX_READERS 16         /* qemu-img's limit for -m */
+#define READER_THREADS 2       /* reads of one image are serialised by its lock */
 
-static int copy(BlockDriverState *src, BlockDriverState *dst, bool existing, bool progress,
-                bool compress, uint64_t block)
+/* One range of the source, in order: read by a reader, written by the
+ * writer (the thread that called copy()). */
+typedef struct Item {
+    uint64_t seq, off, len;
+    bool zero;  /* reads as zeros: nothing was read */
+    bool ready; /* filled, waiting for the writer */
+    uint8_t *buf;
+} Item;
+
+typedef struct Pipe {
+    BlockDriverState *src;
+    bool existing;
+    bool compress;  /* ranges must then end on a cluster boundary */
+    uint64_t block; /* the destination's cluster size */
+    pthread_mutex_t lock; /* guards everything below */
+    pthread_cond_t cond;  /* an item became ready, a slot became free, or the end */
+    Item *slots;
+    uint64_t n_slots;
+    uint64_t next_off, next_seq; /* the next range to hand to a reader */
+    uint64_t status_end;         /* the source's status is known up to here */
+    bool status_zero;            /* and is this */
+    uint64_t consumed;           /* items the writer has finished */
+    bool end;                    /* all ranges handed out; next_seq is their count */
+    bool failed;
+} Pipe;
+
+/* Hands out the next range (under p->lock); false at the end or on error. */
+static bool pipe_claim(Pipe *p, uint64_t *seq, uint64_t *off, uint64_t *len, bool *zero)
 {
-    /* Room for a zero-padded last cluster when compressing. */
-    uint8_t *buf = calloc(1, CHUNK + block);
-    uint64_t size = src->total_size, off = 0;
+    uint64_t size = p->src->total_size, n;
+
+    if (p->end || p->failed) {
+        return false;
+    }
+    *off = p->next_off;
+    if (*off >= p->status_end) {
+        /* One status query covers many chunks (SEEK_HOLE is not free). */
+        n = size - *off < ZERO_SPAN ? size - *off : ZERO_SPAN;
+        if (img_range_is_zero(p->src, *off, &n, &p->status_zero) < 0) {
+            p->failed = true;
+            pthread_cond_broadcast(&p->cond);
+            return false;
+        }
+        p->status_end = *off + n;
+    }
+    n = p->status_end - *off;
+    *zero = p->status_zero;
+    if (p->compress && *off + n < size && ((*off + n) & (p->block - 1))) {
+        /* Compressed writes are whole clusters: keep ranges cluster-aligned
+         * (a raw source's holes need not be); a cluster that is part hole,
+         * part data is read and written as data. */
+        uint64_t end = (*off + n) & ~(p->block - 1);
+        *zero = *zero && end > *off;
+        n = end > *off ? end - *off : size - *off < p->block ? size - *off : p->block;
+    }
+    if (!*zero || p->existing) {
+        uint64_t max = CHUNK > p->block ? CHUNK : p->block;
+        n = n < max ? n : max;
+    }
+    *len = n;
+    *seq = p->next_seq++;
+    p->next_off += n;
+    p->end = p->next_off >= size;
+    if (p->end) {
+        pthread_cond_broadcast(&p->cond);
+    }
+    return true;
+}
+
+static void *pipe_reader(void *opaque)
+{
+    Pipe *p = opaque;
+    uint64_t seq, off, len;
+    bool zero;
+
+    pthread_mutex_lock(&p->lock);
+    while (pipe_claim(p, &seq, &off, &len, &zero)) {
+        while (seq >= p->consumed + p->n_slots && !p->failed) {
+            pthread_cond_wait(&p->cond, &p->lock);
+        }
+        if (p->failed) {
+            break;
+        }
+        Item *it = &p->slots[seq % p->n_slots];
+        it->seq = seq;
+        it->off = off;
+        it->len = len;
+        it->zero = zero;
+        pthread_mutex_unlock(&p->lock);
+
+        Error *err = NULL;
+        int ret = zero ? 0 : bdrv_pread(p->src, off, it->buf, len, &err);
+
+        pthread_mutex_lock(&p->lock);
+        if (ret < 0) {
+            img_report(err);
+            p->failed = true;
+        }
+        it->ready = true;
+        pthread_cond_broadcast(&p->cond);
+    }
+    pthread_mutex_unlock(&p->lock);
+    return NULL;
+}
+
+/* Writes one item to dst: skips zero blocks (unless existing), writes runs
+ * of blocks as one request, or each block compressed. */
+static int write_item(BlockDriverState *dst, Item *it, bool existing, bool compress,
+                      uint64_t block)
+{
+    uint8_t *buf = it->buf;
+    uint64_t n = it->len, run = 0;
     Error *err = NULL;
     int ret = 0;
 
-    if (!buf) {
-        img_error("out of memory");
-        return -1;
+    if (it->zero && !existing) {
+        return 0;
     }
-    while (off < size && ret == 0) {
-        uint64_t n = size - off < ZERO_SPAN ? size - off : ZERO_SPAN;
-        bool zero;
+    if (it->zero) {
+        memset(buf, 0, n);
+    }
+    for (uint64_t b = 0; b < n && ret == 0; b += block) {
+        uint64_t len = n - b < block ? n - b : block;
+        bool write = existing || !img_buffer_is_zero(buf + b, len);
+        if (compress && write) {
+            memset(buf + b + len, 0, block - len);
+            ret = bdrv_pwrite_compressed(dst, it->off + b, buf + b, block, &err);
+            run = b + block;
+        } else if (!write) {
+            if (run < b) {
+                ret = bdrv_pwrite(dst, it->off + run, buf + run, b - run, &err);
+            }
+            run = b + block;
+        }
+    }
+    if (ret == 0 && run < n) {
+        ret = bdrv_pwrite(dst, it->off + run, buf + run, n - run, &err);
+    }
+    if (ret < 0) {
+        img_report(err);
+    }
+    return ret;
+}
 
-        ret = img_range_is_zero(src, off, &n, &zero);
+/* The writer: takes the items in order until the end or an error. */
+static int pipe_write(Pipe *p, BlockDriverState *dst, bool progress, bool compress,
+                      uint64_t block)
+{
+    uint64_t size = p->src->total_size;
+    int ret = 0;
+
+    for (uint64_t seq = 0;; seq++) {
+        Item *it = &p->slots[seq % p->n_slots];
+
+        pthread_mutex_lock(&p->lock);
+        while (!(it->ready && it->seq == seq) && !p->failed && !(p->end && seq >= p->next_seq)) {
+            pthread_cond_wait(&p->cond, &p->lock);
+        }
+        bool stop = p->failed || !(it->ready && it->seq == seq);
+        ret = p->failed ? -1 : 0;
+        pthread_mutex_unlock(&p->lock);
+        if (stop) {
+            break;
+        }
+        ret = write_item(dst, it, p->existing, compress, block);
+        pthread_mutex_lock(&p->lock);
+        it->ready = false;
+        p->consumed = seq + 1;
+        p->failed |= ret < 0;
+        pthread_cond_broadcast(&p->cond);
+        pthread_mutex_unlock(&p->lock);
         if (ret < 0) {
             break;
         }
-        /* Compressed writes are whole clusters: keep off cluster-aligned
-         * (a raw source's holes need not be). */
-        if (compress && off + n < size && ((off + n) & (block - 1))) {
-            uint64_t end = (off + n) & ~(block - 1);
-            zero = zero && end > off;
-            n = end > off ? end - off : size - off < block ? size - off : block;
-        }
-        if (!zero || existing) {
-            uint64_t max = CHUNK > block ? CHUNK : block;
-            n = n < max ? n : max;
-        }
-        if (!zero || existing) {
-            if (zero) {
-                memset(buf, 0, n);
-            } else {
-                ret = bdrv_pread(src, off, buf, n, &err);
-            }
-            /* Runs of blocks to write go out as one request. */
-            uint64_t run = 0;
-            for (uint64_t b = 0; b < n && ret == 0; b += block) {
-                uint64_t len = n - b < block ? n - b : block;
-                bool write = existing || !img_buffer_is_zero(buf + b, len);
-                if (compress && write) {
-                    memset(buf + b + len, 0, block - len);
-                    ret = bdrv_pwrite_compressed(dst, off + b, buf + b, block, &err);
-                    run = b + block;
-                } else if (!write) {
-                    if (run < b) {
-                        ret = bdrv_pwrite(dst, off + run, buf + run, b - run, &err);
-                    }
-                    run = b + block;
-                }
-            }
-            if (ret == 0 && run < n) {
-                ret = bdrv_pwrite(dst, off + run, buf + run, n - run, &err);
-            }
-            if (ret < 0) {
-                img_report(err);
-                break;
-            }
-        }
-        off += n;
         if (progress) {
-            img_progress(off * 100.0 / size, false);
+            img_progress((it->off + it->len) * 100.0 / size, false);
         }
+    }
+    return ret;
+}
+
+/* Copies src to dst while this thread writes in order: reader threads
+ * fill up to 2 * `readers` buffers ahead. */
+static int copy(BlockDriverState *src, BlockDriverState *dst, bool existing, bool progress,
+                bool compress, uint64_t block, int readers)
+{
+    Pipe p = { .src = src, .existing = existing, .compress = compress, .block = block,
+               .end = src->total_size == 0 };
+    pthread_t threads[READER_THREADS];
+    int started = 0, ret = -1, n_threads = readers < READER_THREADS ? readers : READER_THREADS;
+
+    pthread_mutex_init(&p.lock, NULL);
+    pthread_cond_init(&p.cond, NULL);
+    p.n_slots = 2 * (uint64_t)readers;
+    p.slots = calloc(p.n_slots, sizeof(*p.slots));
+    bool ok = p.slots != NULL;
+    for (uint64_t i = 0; ok && i < p.n_slots; i++) {
+        /* Room for a zero-padded last cluster when compressing. */
+        p.slots[i].buf = malloc(CHUNK + block);
+        ok = p.slots[i].buf != NULL;
+    }
+    if (!ok) {
+        img_error("out of memory");
+        goto out;
+    }
+    if (progress) {
+        img_progress(0.0, false);
+    }
+    for (; started < n_threads; started++) {
+        if (pthread_create(&threads[started], NULL, pipe_reader, &p)) {
+            break;
+        }
+    }
+    if (started == 0) {
+        img_error("could not start reader threads");
+        goto out;
+    }
+    ret = pipe_write(&p, dst, progress, compress, block);
+    pthread_mutex_lock(&p.lock);
+    p.failed |= ret < 0;
+    pthread_cond_broadcast(&p.cond);
+    pthread_mutex_unlock(&p.lock);
+    for (int i = 0; i < started; i++) {
+        pthread_join(threads[i], NULL);
     }
     if (progress && ret == 0) {
         img_progress(100.0, true);
     }
-    free(buf);
+out:
+    for (uint64_t i = 0; p.slots && i < p.n_slots; i++) {
+        free(p.slots[i].buf);
+    }
+    free(p.slots);
+    pthread_cond_destroy(&p.cond);
+    pthread_mutex_destroy(&p.lock);
     return ret;
 }
 
@@ -101,9 +269,9 @@ int img_convert(int argc, char **argv)
     BlockCreateOptions o = { 0 };
     BlockInfo info;
     Error *err = NULL;
-    int c, ret;
+    int c, ret, readers = 8;
 
-    while ((c = getopt(argc, argv, "f:O:o:cnpqU")) != -1) {
+    while ((c = getopt(argc, argv, "f:O:o:cnpqUm:W")) != -1) {
         switch (c) {
         case 'f':
             fmt = optarg;
@@ -123,8 +291,21 @@ int img_convert(int argc, char **argv)
         case 'p':
             progress = true;
             break;
+        case 'm': {
+            char *end;
+            long m = strtol(optarg, &end, 10);
+            if (*end || !*optarg || m < 1 || m > MAX_READERS) {
+                img_error("Invalid number of coroutines. Allowed number of coroutines is "
+                          "between 1 and %d (option -m)",
+                          MAX_READERS);
+                return 1;
+            }
+            readers = (int)m;
+            break;
+        }
         case 'q':
         case 'U':
+        case 'W': /* out-of-order writes allowed: ours are in order anyway */
             break;
         default:
             return 1;
@@ -205,7 +386,7 @@ int img_convert(int argc, char **argv)
         ret = -1;
     } else {
         ret = copy(src, dst, existing, progress, compress,
-                   info.cluster_size ? info.cluster_size : 65536);
+                   info.cluster_size ? info.cluster_size : 65536, readers);
     }
     if (bdrv_close(dst, &err) < 0) {
         img_report(err);

@@ -32,8 +32,26 @@ void img_print_snapshots(const BlockInfo *info);
 /* Refuses a subformat (or static=on) for a format without one; -1 if so
  * (reported). */
 int img_check_subformat(const char *fmt, const BlockCreateOptions *o, const char *filename);
-/* Prints the progress line for -p. */
+/* Prints the progress line for -p ("    (12.34/100%)" and a carriage
+ * return; done ends the line), at most once per 1% like qemu-img. */
 void img_progress(double percent, bool done);
+
+/* Checks --output's argument; returns 1 for json, 0 for human, -1 (reported). */
+int img_output_format(const char *output);
+
+/* driver-ext.c: format operations the BlockDriver API lacks (see there). */
+/* Host offset of offset in bs's own file (*has false if none, e.g. a
+ * compressed or unallocated qcow2 cluster); shortens *pnum to the part
+ * that is contiguous in the file. */
+int img_host_offset(BlockDriverState *bs, uint64_t offset, uint64_t *pnum, uint64_t *host,
+                    bool *has, Error **errp);
+/* Whether the format can name a backing file in its header. */
+bool img_supports_backing(const BlockDriverState *bs);
+/* Rewrites the backing file name and format in the header (name NULL:
+ * none). Does not open or close backing images. */
+int img_change_backing(BlockDriverState *bs, const char *name, const char *fmt, Error **errp);
+/* Drops every cluster of bs so that its backing file shows through. */
+int img_make_empty(BlockDriverState *bs, Error **errp);
 
 int img_create(int argc, char **argv);
 int img_info(int argc, char **argv);
@@ -43,5 +61,10 @@ int img_resize(int argc, char **argv);
 int img_compare(int argc, char **argv);
 int img_snapshot(int argc, char **argv);
 int img_amend(int argc, char **argv);
+int img_map(int argc, char **argv);
+int img_commit(int argc, char **argv);
+int img_rebase(int argc, char **argv);
+int img_measure(int argc, char **argv);
+int img_bench(int argc, char **argv);
 
 #endif
