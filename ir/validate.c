@@ -90,6 +90,17 @@ static int validate_consts(ValidateState *s, uint32_t idx, const IROp *op)
         }
         return 0;
     }
+    case IR_fp: {
+        const IRFpEnv *fe = (const IRFpEnv *)(uintptr_t)op->c[1];
+        if (!fe || !fe->fallback) {
+            return validate_fail(s, idx, "fp without a fallback");
+        }
+        if ((op->c[0] & ~(uint64_t)IR_FP_DESC_MASK) ||
+            (op->c[0] & IR_FP_KIND_MASK) >= IR_FP_NB_KINDS) {
+            return validate_fail(s, idx, "bad fp descriptor 0x%llx", (unsigned long long)op->c[0]);
+        }
+        return 0;
+    }
     case IR_goto_tb:
         if (op->c[0] > 1) {
             return validate_fail(s, idx, "goto_tb slot %llu", (unsigned long long)op->c[0]);

@@ -22,6 +22,7 @@ enum {
     IR_OPF_CALL = 1 << 3,         /* helper call */
     IR_OPF_EXIT = 1 << 4,         /* leaves the translated block */
     IR_OPF_COMMUTATIVE = 1 << 5,
+    IR_OPF_MAY_FAULT = 1 << 6,    /* may leave through fault_jmp: globals exact */
 };
 
 typedef enum IROpcode {
@@ -95,6 +96,48 @@ typedef struct IRHelper {
     uint64_t (*fn)(void *env, uint64_t a, uint64_t b, uint64_t c);
 } IRHelper;
 
+/* The fp op (ops.def). Its descriptor k0: the operation in the low bits,
+ * then the format and the rounding-mode source. */
+typedef enum IRFpKind {
+    IR_FP_ADD,   /* a + b */
+    IR_FP_SUB,   /* a - b */
+    IR_FP_MUL,   /* a * b */
+    IR_FP_DIV,   /* a / b */
+    IR_FP_SQRT,  /* sqrt(a) */
+    IR_FP_MADD,  /* a * b + c, one rounding */
+    IR_FP_MSUB,  /* a * b - c */
+    IR_FP_NMSUB, /* -(a * b) + c */
+    IR_FP_NMADD, /* -(a * b) - c */
+    IR_FP_NB_KINDS
+} IRFpKind;
+
+enum {
+    IR_FP_KIND_MASK = 0xf,
+    IR_FP_DOUBLE = 1 << 4, /* binary64; else binary32 NaN-boxed in 64 bits */
+    IR_FP_DYN = 1 << 5,    /* rounding mode read from env (rm_offset) */
+    IR_FP_FAULTS = 1 << 6, /* the fallback may leave through fault_jmp */
+    IR_FP_DESC_MASK = IR_FP_KIND_MASK | IR_FP_DOUBLE | IR_FP_DYN | IR_FP_FAULTS,
+};
+
+/* What a frontend tells the backends about its FP state, for the fp op.
+ *
+ * The guard: when the byte at flags_offset has the bits nx_mask set (the
+ * inexact flag has accrued), the operands are well-formed (binary32: the
+ * upper 32 bits all ones), the rounding mode is round-to-nearest-even
+ * (static, or with IR_FP_DYN the byte at rm_offset is 0) and the host's
+ * IEEE 754 result in that mode is finite and normal with a biased exponent
+ * of at least 2, the fallback returns exactly that host result (binary32:
+ * NaN-boxed) and changes nothing else that is visible. Everything else
+ * (NaNs, infinities, zeros, tiny results, other rounding modes, flags)
+ * belongs to the fallback. */
+typedef struct IRFpEnv {
+    const char *name;
+    uint64_t (*fallback)(void *env, uint64_t a, uint64_t b, uint64_t c, uint64_t desc);
+    int32_t flags_offset;
+    uint8_t nx_mask;
+    int32_t rm_offset;
+} IRFpEnv;
+
 /* Description of one guest global, registered by the frontend. */
 typedef struct IRGlobalDef {
     const char *name;
@@ -146,6 +189,9 @@ void ir_gen_call(IRBlock *b, IRTempId out, const IRHelper *h, IRTempId a0, IRTem
                  IRTempId a2);
 void ir_gen_call_leaf(IRBlock *b, IRTempId out, const IRHelper *h, IRTempId a0, IRTempId a1,
                       IRTempId a2);
+/* out = fp op desc (IRFpKind | IR_FP_DOUBLE | IR_FP_DYN) on a, b, c. */
+void ir_gen_fp(IRBlock *b, IRTempId out, const IRFpEnv *env, uint64_t desc, IRTempId a,
+               IRTempId c, IRTempId d);
 void ir_gen_label(IRBlock *b, unsigned label);
 void ir_gen_br(IRBlock *b, unsigned label);
 void ir_gen_brcond(IRBlock *b, IRCond cond, IRTempId a, IRTempId c, unsigned label);

@@ -2,8 +2,12 @@
  * trans-fp.c — the F/D instructions that compute: arithmetic, fused
  * multiply-add, min/max, comparisons, fclass and conversions.
  *
- * The one thing to know: each is one helper call (helper-fp*.c does the
- * IEEE work and accumulates fflags). The static rounding modes 5 and 6 are
+ * The one thing to know: add, sub, mul, div, sqrt and the fused forms in
+ * RNE or the dynamic mode are IR fp ops (the JIT computes them inline on
+ * SSE when the result needs no flag but an already accrued NX, and calls
+ * the exact helper otherwise); everything else is one helper call
+ * (helper-fp*.c does the IEEE work and accumulates fflags). The static
+ * rounding modes 5 and 6 are
  * rejected here; a dynamic rounding mode is checked against frm at run
  * time by the helper, so for it the pc global is set before the call.
  * Only the first dynamic-rounding instruction of a block (or the first
@@ -12,6 +16,7 @@
  * guest registers around them), except fused multiply-add, whose helper
  * reads rs3 from the CPU state.
  */
+#include "target/riscv64/fpu.h"
 #include "target/riscv64/helper.h"
 #include "target/riscv64/translate.h"
 
@@ -57,6 +62,23 @@ static void riscv_gen_fp_call(DisasContext *ctx, const IRHelper *h, IRTempId des
     ir_gen_mov(ctx->b, dest, out);
 }
 
+/* dest = kind(x, y, z) as an IR fp op, if the rounding mode field rm (already
+ * checked by riscv_fp_rm_desc) is RNE or dynamic; false otherwise. */
+static bool riscv_gen_fp_op(DisasContext *ctx, IRFpKind kind, unsigned rm, bool dbl,
+                            IRTempId dest, IRTempId x, IRTempId y, IRTempId z)
+{
+    if (rm != RV_RM_RNE && rm != RV_RM_FIELD_DYN) {
+        return false;
+    }
+    uint64_t desc = (uint64_t)kind | (dbl ? IR_FP_DOUBLE : 0);
+    if (rm == RV_RM_FIELD_DYN) {
+        desc |= IR_FP_DYN | (ctx->fp_may_fault ? IR_FP_FAULTS : 0);
+    }
+    ctx->fp_may_fault = false;
+    ir_gen_fp(ctx->b, dest, &riscv_fp_env, desc, x, y, z);
+    return true;
+}
+
 static bool riscv_gen_fp_arith(DisasContext *ctx, const RVArgs *a, RVFpArithOp op, bool dbl)
 {
     int64_t desc = 0;
@@ -67,6 +89,15 @@ static bool riscv_gen_fp_arith(DisasContext *ctx, const RVArgs *a, RVFpArithOp o
         }
     }
     IRTempId y = op == RV_FP_SQRT ? riscv_imm(ctx, 0) : riscv_freg(a->rs2);
+    static const IRFpKind kinds[] = {
+        [RV_FP_ADD] = IR_FP_ADD, [RV_FP_SUB] = IR_FP_SUB, [RV_FP_MUL] = IR_FP_MUL,
+        [RV_FP_DIV] = IR_FP_DIV, [RV_FP_SQRT] = IR_FP_SQRT,
+    };
+    if (op <= RV_FP_SQRT && riscv_gen_fp_op(ctx, kinds[op], (unsigned)a->imm & 7, dbl,
+                                            riscv_freg(a->rd), riscv_freg(a->rs1), y,
+                                            riscv_imm(ctx, 0))) {
+        return true;
+    }
     riscv_gen_fp_call(ctx, &riscv_helper_fp_arith, riscv_freg(a->rd), riscv_freg(a->rs1), y,
                       desc | riscv_fp_fmt_desc(dbl) | op, 0);
     return true;
@@ -148,6 +179,14 @@ static bool riscv_gen_fp_fma(DisasContext *ctx, const RVArgs *a, int64_t neg, bo
     int64_t desc = riscv_fp_rm_desc(ctx, (unsigned)a->imm & 7);
     if (desc < 0) {
         return false;
+    }
+    IRFpKind kind = neg == 0                          ? IR_FP_MADD
+                    : neg == RV_FP_DESC_NEG_ADDEND    ? IR_FP_MSUB
+                    : neg == RV_FP_DESC_NEG_PRODUCT   ? IR_FP_NMSUB
+                                                      : IR_FP_NMADD;
+    if (riscv_gen_fp_op(ctx, kind, (unsigned)a->imm & 7, dbl, riscv_freg(a->rd),
+                        riscv_freg(a->rs1), riscv_freg(a->rs2), riscv_freg(a->imm >> 3))) {
+        return true;
     }
     desc |= (a->imm >> 3) << RV_FP_DESC_RS3_SHIFT;
     riscv_gen_fp_call(ctx, &riscv_helper_fp_fma, riscv_freg(a->rd), riscv_freg(a->rs1),

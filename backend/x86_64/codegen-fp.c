@@ -1,0 +1,168 @@
+/*
+ * codegen-fp.c — the x86-64 code of the IR fp op: an inline SSE fast path
+ * and an out-of-line call of the frontend's exact fallback.
+ *
+ * The one thing to know: the operands are copied to xmm0..xmm2 first and
+ * stay there, so every exit to the slow path can pass them to the fallback
+ * unchanged; the result is computed in xmm3. The fast path is taken only
+ * under the guard described with IRFpEnv (ir.h): inexact already accrued,
+ * round-to-nearest-even (MXCSR keeps the host default, RNE with every
+ * exception masked, while translated code runs), well-formed operands and
+ * a normal result with a biased exponent of at least 2. Such a result
+ * raised no flag but inexact, and the guest has that flag already.
+ */
+#include <stdlib.h>
+
+#include "codegen.h"
+
+enum { XMM_A = 0, XMM_B = 1, XMM_C = 2, XMM_R = 3 };
+
+/* Scalar SSE arithmetic opcodes (0F xx) and the FMA3 213 forms (0F38 xx). */
+static const uint8_t sse_arith[] = {
+    [IR_FP_ADD] = 0x58, [IR_FP_SUB] = 0x5c, [IR_FP_MUL] = 0x59,
+    [IR_FP_DIV] = 0x5e, [IR_FP_SQRT] = 0x51,
+};
+static const uint8_t fma213[] = {
+    [IR_FP_MADD] = 0xa9,  /* vfmadd213:  a * b + c */
+    [IR_FP_MSUB] = 0xab,  /* vfmsub213:  a * b - c */
+    [IR_FP_NMSUB] = 0xad, /* vfnmadd213: -(a * b) + c */
+    [IR_FP_NMADD] = 0xaf, /* vfnmsub213: -(a * b) - c */
+};
+
+static void emit_movq_xmm_gpr(Emitter *e, int xmm, int gpr)
+{
+    emit_modrm_reg(e, P_66 | P_REXW | P_0F | 0x6e, xmm, gpr);
+}
+
+static void emit_movq_gpr_xmm(Emitter *e, int gpr, int xmm)
+{
+    emit_modrm_reg(e, P_66 | P_REXW | P_0F | 0x7e, xmm, gpr);
+}
+
+/* addsd/addss and friends: xmm dst op= xmm src. */
+static void emit_sse_scalar(Emitter *e, uint8_t opc, bool dbl, int dst, int src)
+{
+    if (dbl) {
+        emit8(e, 0xf2);
+        emit_modrm_reg(e, P_0F | opc, dst, src);
+    } else {
+        emit_modrm_reg(e, P_F3 | P_0F | opc, dst, src);
+    }
+}
+
+/* vfm*213s[sd] dst, src1, src2 (all below xmm8): dst = ±(dst * src1) ± src2. */
+static void emit_fma213(Emitter *e, uint8_t opc, bool dbl, int dst, int src1, int src2)
+{
+    emit8(e, 0xc4);
+    emit8(e, 0xe2); /* R X B not extended, map 0F38 */
+    emit8(e, (uint8_t)((dbl ? 0x80 : 0) | (~src1 & 0xf) << 3 | 0x01)); /* W, vvvv, L0, 66 */
+    emit8(e, opc);
+    emit8(e, (uint8_t)(0xc0 | (dst & 7) << 3 | (src2 & 7)));
+}
+
+static void fp_add_jump(FpSlowPath *sp, uint8_t *field)
+{
+    if (sp->nb_jumps < FP_MAX_JUMPS) {
+        sp->jumps[sp->nb_jumps++] = field;
+    } else {
+        abort();
+    }
+}
+
+unsigned jit_fp_nb_inputs(uint64_t desc)
+{
+    IRFpKind kind = (IRFpKind)(desc & IR_FP_KIND_MASK);
+    return kind == IR_FP_SQRT ? 1 : kind >= IR_FP_MADD ? 3 : 2;
+}
+
+void jit_fp_emit_fast(Emitter *e, const int *in, int ro, int tmp, FpSlowPath *sp)
+{
+    uint64_t desc = sp->desc;
+    const IRFpEnv *fe = sp->fe;
+    IRFpKind kind = (IRFpKind)(desc & IR_FP_KIND_MASK);
+    bool dbl = desc & IR_FP_DOUBLE;
+    unsigned n = jit_fp_nb_inputs(desc);
+    for (unsigned i = 0; i < n; i++) {
+        emit_movq_xmm_gpr(e, XMM_A + (int)i, in[i]);
+    }
+    if (kind >= IR_FP_MADD && !host_has_fma) {
+        fp_add_jump(sp, emit_jmp(e));
+        return;
+    }
+    if (!dbl) {
+        /* NaN-boxed operands: the upper halves ANDed together are all ones */
+        emit_mov_rr(e, tmp, in[0]);
+        for (unsigned i = 1; i < n; i++) {
+            emit_alu_rr(e, ALU_AND, tmp, in[i]);
+        }
+        emit_unary(e, UNARY_NOT, tmp);
+        emit_shift_ri(e, SHIFT_SHR, tmp, 32);
+        fp_add_jump(sp, emit_jcc(e, CC_NE));
+    }
+    /* test byte [env + flags], nx */
+    emit_modrm_mem(e, 0xf6, 0, REG_ENV, -1, fe->flags_offset);
+    emit8(e, fe->nx_mask);
+    fp_add_jump(sp, emit_jcc(e, CC_E));
+    if (desc & IR_FP_DYN) {
+        /* cmp byte [env + rm], 0 */
+        emit_modrm_mem(e, 0x80, ALU_CMP, REG_ENV, -1, fe->rm_offset);
+        emit8(e, 0);
+        fp_add_jump(sp, emit_jcc(e, CC_NE));
+    }
+    emit_modrm_reg(e, P_0F | 0x28, XMM_R, XMM_A); /* movaps: keeps a's upper half */
+    if (kind >= IR_FP_MADD) {
+        emit_fma213(e, fma213[kind], dbl, XMM_R, XMM_B, XMM_C);
+    } else {
+        emit_sse_scalar(e, sse_arith[kind], dbl, XMM_R, kind == IR_FP_SQRT ? XMM_R : XMM_B);
+    }
+    emit_movq_gpr_xmm(e, ro, XMM_R);
+    /* biased exponent - 2 below max - 2, unsigned: normal, not near tiny */
+    emit_mov_rr(e, tmp, ro);
+    if (dbl) {
+        emit_shift_ri(e, SHIFT_SHL, tmp, 1);
+        emit_shift_ri(e, SHIFT_SHR, tmp, 53);
+        emit_alu_ri(e, ALU_SUB, tmp, 2);
+        emit_alu_ri(e, ALU_CMP, tmp, 0x7ff - 2);
+    } else {
+        emit_shift_ri(e, SHIFT_SHL, tmp, 33);
+        emit_shift_ri(e, SHIFT_SHR, tmp, 56);
+        emit_alu_ri(e, ALU_SUB, tmp, 2);
+        emit_alu_ri(e, ALU_CMP, tmp, 0xff - 2);
+    }
+    fp_add_jump(sp, emit_jcc(e, CC_AE));
+}
+
+void jit_fp_emit_slow(Emitter *e, const FpSlowPath *sp)
+{
+    if (!e->overflow) {
+        for (unsigned i = 0; i < sp->nb_jumps; i++) {
+            emit_patch_rel32(sp->jumps[i], emit_rx(e));
+        }
+    }
+    for (int r = 0; r < 16; r++) {
+        if (sp->save & (1u << r)) {
+            emit_store_env(e, r, RSP, 8 * SAVE_SLOT(r));
+        }
+    }
+    for (unsigned k = 0; k < sp->nb_sync; k++) {
+        emit_store_env(e, sp->sync_reg[k], REG_ENV, sp->sync_off[k]);
+    }
+    emit_movq_gpr_xmm(e, RSI, XMM_A);
+    emit_movq_gpr_xmm(e, RDX, XMM_B);
+    emit_movq_gpr_xmm(e, RCX, XMM_C);
+    emit_mov_ri(e, R8, sp->desc);
+    emit_mov_rr(e, RDI, REG_ENV);
+    emit_call_abs(e, (const void *)sp->fe->fallback);
+    if (sp->ro != RAX) {
+        emit_mov_rr(e, sp->ro, RAX);
+    }
+    for (int r = 0; r < 16; r++) {
+        if (sp->save & (1u << r)) {
+            emit_load_env(e, r, RSP, 8 * SAVE_SLOT(r));
+        }
+    }
+    uint8_t *back = emit_jmp(e);
+    if (!e->overflow) {
+        emit_patch_rel32(back, sp->resume);
+    }
+}
