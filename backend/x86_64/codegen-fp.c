@@ -9,8 +9,11 @@
  * round-to-nearest-even (MXCSR keeps the host default, RNE with every
  * exception masked, while translated code runs), well-formed operands and
  * a normal result with a biased exponent of at least 2. Such a result
- * raised no flag but inexact, and the guest has that flag already.
+ * raised no flag but inexact, and the guest has that flag already. Zero
+ * results that are exact by construction (see fp_emit_zero_filter) are
+ * also taken from the host, out of line, before falling back.
  */
+#include <stddef.h>
 #include <stdlib.h>
 
 #include "codegen.h"
@@ -77,6 +80,7 @@ unsigned jit_fp_nb_inputs(uint64_t desc)
 
 void jit_fp_emit_fast(Emitter *e, const int *in, int ro, int tmp, FpSlowPath *sp)
 {
+    sp->tmp = tmp;
     uint64_t desc = sp->desc;
     const IRFpEnv *fe = sp->fe;
     IRFpKind kind = (IRFpKind)(desc & IR_FP_KIND_MASK);
@@ -129,11 +133,62 @@ void jit_fp_emit_fast(Emitter *e, const int *in, int ro, int tmp, FpSlowPath *sp
         emit_alu_ri(e, ALU_SUB, tmp, 2);
         emit_alu_ri(e, ALU_CMP, tmp, 0xff - 2);
     }
-    fp_add_jump(sp, emit_jcc(e, CC_AE));
+    sp->range_jump = emit_jcc(e, CC_AE);
+}
+
+/* tmp = the bits of xmm or gpr value v without the sign (and box): zero
+ * flag set when v is ±0. */
+static void fp_test_zero(Emitter *e, int tmp, bool dbl)
+{
+    emit_shift_ri(e, SHIFT_SHL, tmp, dbl ? 1 : 33);
+}
+
+/* Entered when the result is not normal: a zero result that is exact in
+ * every case raised no flag and is the host's (x + y = ±0 only for x = -y,
+ * sqrt(±0) = ±0, a product with a zero factor, a zero dividend); the
+ * others go on to the fallback. tmp is free here. */
+static void fp_emit_zero_filter(Emitter *e, const FpSlowPath *sp, int tmp)
+{
+    IRFpKind kind = (IRFpKind)(sp->desc & IR_FP_KIND_MASK);
+    bool dbl = sp->desc & IR_FP_DOUBLE;
+    if (kind >= IR_FP_MADD) {
+        return;
+    }
+    emit_mov_rr(e, tmp, sp->ro);
+    fp_test_zero(e, tmp, dbl);
+    uint8_t *not_zero = emit_jcc(e, CC_NE);
+    uint8_t *fast[2] = { NULL, NULL };
+    if (kind == IR_FP_MUL || kind == IR_FP_DIV) {
+        for (int i = 0; i < (kind == IR_FP_MUL ? 2 : 1); i++) {
+            emit_movq_gpr_xmm(e, tmp, XMM_A + i);
+            fp_test_zero(e, tmp, dbl);
+            fast[i] = emit_jcc(e, CC_E);
+        }
+    } else {
+        fast[0] = emit_jmp(e);
+    }
+    if (!e->overflow) {
+        for (int i = 0; i < 2; i++) {
+            if (fast[i]) {
+                emit_patch_rel32(fast[i], sp->resume);
+            }
+        }
+    }
+    uint8_t *to_slow = emit_jmp(e);
+    if (!e->overflow) {
+        emit_patch_rel32(not_zero, emit_rx(e));
+        emit_patch_rel32(to_slow, emit_rx(e));
+    }
 }
 
 void jit_fp_emit_slow(Emitter *e, const FpSlowPath *sp)
 {
+    if (sp->range_jump) {
+        if (!e->overflow) {
+            emit_patch_rel32(sp->range_jump, emit_rx(e));
+        }
+        fp_emit_zero_filter(e, sp, sp->tmp);
+    }
     if (!e->overflow) {
         for (unsigned i = 0; i < sp->nb_jumps; i++) {
             emit_patch_rel32(sp->jumps[i], emit_rx(e));
@@ -146,6 +201,11 @@ void jit_fp_emit_slow(Emitter *e, const FpSlowPath *sp)
     }
     for (unsigned k = 0; k < sp->nb_sync; k++) {
         emit_store_env(e, sp->sync_reg[k], REG_ENV, sp->sync_off[k]);
+    }
+    if (sp->desc & IR_FP_FAULTS) {
+        /* as the interpreter's insn_start: a fault names this instruction */
+        emit_mov_ri(e, RAX, sp->guest_pc);
+        emit_store_env(e, RAX, REG_ENV, offsetof(CPUState, pc));
     }
     emit_movq_gpr_xmm(e, RSI, XMM_A);
     emit_movq_gpr_xmm(e, RDX, XMM_B);

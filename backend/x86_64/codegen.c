@@ -877,6 +877,7 @@ static void gen_fp(Gen *g, const IROp *op)
     sp->fe = (const IRFpEnv *)(uintptr_t)op->c[1];
     sp->desc = op->c[0];
     sp->ro = ro;
+    sp->guest_pc = g->cur_pc;
     for (int r = 0; r < 16; r++) {
         int t = g->owner[r];
         if (t < 0 || r == ro) {

@@ -46,12 +46,15 @@ typedef struct JitTBData {
 typedef struct FpSlowPath {
     uint8_t *jumps[FP_MAX_JUMPS]; /* rel32 fields to patch */
     unsigned nb_jumps;
+    uint8_t *range_jump;          /* the result check's jump, or NULL */
+    int tmp;                      /* the fast path's scratch register */
     uintptr_t resume;             /* rx address after the fast path */
     const IRFpEnv *fe;
     uint64_t desc;
     int ro;                       /* register of the result */
     uint16_t save;                /* caller-saved registers holding values */
-    uint8_t nb_sync;              /* IR_FP_FAULTS: dirty globals to write back */
+    uint64_t guest_pc;            /* IR_FP_FAULTS: stored to env->pc, and */
+    uint8_t nb_sync;              /* the dirty globals to write back */
     uint8_t sync_reg[NB_ALLOC_REGS];
     int32_t sync_off[NB_ALLOC_REGS];
 } FpSlowPath;

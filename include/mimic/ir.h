@@ -126,9 +126,11 @@ enum {
  * upper 32 bits all ones), the rounding mode is round-to-nearest-even
  * (static, or with IR_FP_DYN the byte at rm_offset is 0) and the host's
  * IEEE 754 result in that mode is finite and normal with a biased exponent
- * of at least 2, the fallback returns exactly that host result (binary32:
- * NaN-boxed) and changes nothing else that is visible. Everything else
- * (NaNs, infinities, zeros, tiny results, other rounding modes, flags)
+ * of at least 2, or is a zero that is exact by construction (a sum or
+ * difference, a square root, a product with a zero factor, a quotient with
+ * a zero dividend), the fallback returns exactly that host result
+ * (binary32: NaN-boxed) and changes nothing else that is visible. The rest
+ * (NaNs, infinities, other zeros, tiny results, other rounding modes, flags)
  * belongs to the fallback. */
 typedef struct IRFpEnv {
     const char *name;
