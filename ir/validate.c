@@ -96,7 +96,12 @@ static int validate_consts(ValidateState *s, uint32_t idx, const IROp *op)
             return validate_fail(s, idx, "fp without a fallback");
         }
         if ((op->c[0] & ~(uint64_t)IR_FP_DESC_MASK) ||
-            (op->c[0] & IR_FP_KIND_MASK) >= IR_FP_NB_KINDS) {
+            (op->c[0] & IR_FP_KIND_MASK) >= IR_FP_NB_KINDS ||
+            ((op->c[0] & IR_FP_KIND_MASK) >= IR_FP_EQ &&
+             (op->c[0] & IR_FP_KIND_MASK) <= IR_FP_LE &&
+             (op->c[0] & (IR_FP_DYN | IR_FP_FAULTS))) ||
+            ((op->c[0] & IR_FP_RTZ) && ((op->c[0] & IR_FP_DYN) ||
+                                        (op->c[0] & IR_FP_KIND_MASK) < IR_FP_TO_W))) {
             return validate_fail(s, idx, "bad fp descriptor 0x%llx", (unsigned long long)op->c[0]);
         }
         return 0;

@@ -25,7 +25,7 @@ static const uint8_t sse_arith[] = {
     [IR_FP_ADD] = 0x58, [IR_FP_SUB] = 0x5c, [IR_FP_MUL] = 0x59,
     [IR_FP_DIV] = 0x5e, [IR_FP_SQRT] = 0x51,
 };
-static const uint8_t fma213[] = {
+static const uint8_t fma213[IR_FP_NMADD + 1] = {
     [IR_FP_MADD] = 0xa9,  /* vfmadd213:  a * b + c */
     [IR_FP_MSUB] = 0xab,  /* vfmsub213:  a * b - c */
     [IR_FP_NMSUB] = 0xad, /* vfnmadd213: -(a * b) + c */
@@ -72,10 +72,43 @@ static void fp_add_jump(FpSlowPath *sp, uint8_t *field)
     }
 }
 
+static bool fp_is_fused(IRFpKind kind)
+{
+    return kind >= IR_FP_MADD && kind <= IR_FP_NMADD;
+}
+
 unsigned jit_fp_nb_inputs(uint64_t desc)
 {
     IRFpKind kind = (IRFpKind)(desc & IR_FP_KIND_MASK);
-    return kind == IR_FP_SQRT ? 1 : kind >= IR_FP_MADD ? 3 : 2;
+    return kind == IR_FP_SQRT || kind >= IR_FP_FROM_W ? 1 : fp_is_fused(kind) ? 3 : 2;
+}
+
+/* The conversions after the guard: from an integer (any result is
+ * exact enough, see IRFpEnv) or to one (the indefinite value goes slow). */
+static void fp_emit_convert(Emitter *e, IRFpKind kind, uint64_t desc, int a, int ro,
+                            FpSlowPath *sp)
+{
+    bool dbl = desc & IR_FP_DOUBLE;
+    bool wide = kind == IR_FP_FROM_L || kind == IR_FP_TO_L;
+    if (kind <= IR_FP_FROM_L) {
+        if (!dbl) {
+            emit_modrm_reg(e, P_66 | P_0F | 0x76, XMM_R, XMM_R); /* pcmpeqd: the box */
+        }
+        emit8(e, dbl ? 0xf2 : 0xf3); /* cvtsi2s[sd] xmm, r32/r64 */
+        emit_modrm_reg(e, (wide ? P_REXW : 0) | P_0F | 0x2a, XMM_R, a);
+        emit_movq_gpr_xmm(e, ro, XMM_R);
+        return;
+    }
+    /* cvt(t)s[sd]2si r32/r64, xmm: truncating for RTZ, else MXCSR's RNE */
+    emit8(e, dbl ? 0xf2 : 0xf3);
+    emit_modrm_reg(e, (wide ? P_REXW : 0) | P_0F | (desc & IR_FP_RTZ ? 0x2c : 0x2d), ro, XMM_A);
+    /* cmp ro, 1 overflows only for the smallest integer */
+    emit_modrm_reg(e, (wide ? P_REXW : 0) | 0x83, ALU_CMP, ro);
+    emit8(e, 1);
+    fp_add_jump(sp, emit_jcc(e, CC_O));
+    if (!wide) {
+        emit_modrm_reg(e, P_REXW | 0x63, ro, ro); /* movsxd */
+    }
 }
 
 void jit_fp_emit_fast(Emitter *e, const int *in, int ro, int tmp, FpSlowPath *sp)
@@ -89,11 +122,11 @@ void jit_fp_emit_fast(Emitter *e, const int *in, int ro, int tmp, FpSlowPath *sp
     for (unsigned i = 0; i < n; i++) {
         emit_movq_xmm_gpr(e, XMM_A + (int)i, in[i]);
     }
-    if (kind >= IR_FP_MADD && !host_has_fma) {
+    if (fp_is_fused(kind) && !host_has_fma) {
         fp_add_jump(sp, emit_jmp(e));
         return;
     }
-    if (!dbl) {
+    if (!dbl && kind != IR_FP_FROM_W && kind != IR_FP_FROM_L) {
         /* NaN-boxed operands: the upper halves ANDed together are all ones */
         emit_mov_rr(e, tmp, in[0]);
         for (unsigned i = 1; i < n; i++) {
@@ -102,6 +135,13 @@ void jit_fp_emit_fast(Emitter *e, const int *in, int ro, int tmp, FpSlowPath *sp
         emit_unary(e, UNARY_NOT, tmp);
         emit_shift_ri(e, SHIFT_SHR, tmp, 32);
         fp_add_jump(sp, emit_jcc(e, CC_NE));
+    }
+    if (kind >= IR_FP_EQ && kind <= IR_FP_LE) {
+        /* ucomis[sd] a, b: unordered (a NaN) sets PF */
+        emit_modrm_reg(e, (dbl ? P_66 : 0) | P_0F | 0x2e, XMM_A, XMM_B);
+        fp_add_jump(sp, emit_jcc(e, CC_P));
+        emit_setcc(e, kind == IR_FP_EQ ? CC_E : kind == IR_FP_LT ? CC_B : CC_BE, ro);
+        return;
     }
     /* test byte [env + flags], nx */
     emit_modrm_mem(e, 0xf6, 0, REG_ENV, -1, fe->flags_offset);
@@ -113,8 +153,12 @@ void jit_fp_emit_fast(Emitter *e, const int *in, int ro, int tmp, FpSlowPath *sp
         emit8(e, 0);
         fp_add_jump(sp, emit_jcc(e, CC_NE));
     }
+    if (kind >= IR_FP_FROM_W) {
+        fp_emit_convert(e, kind, desc, in[0], ro, sp);
+        return;
+    }
     emit_modrm_reg(e, P_0F | 0x28, XMM_R, XMM_A); /* movaps: keeps a's upper half */
-    if (kind >= IR_FP_MADD) {
+    if (fp_is_fused(kind)) {
         emit_fma213(e, fma213[kind], dbl, XMM_R, XMM_B, XMM_C);
     } else {
         emit_sse_scalar(e, sse_arith[kind], dbl, XMM_R, kind == IR_FP_SQRT ? XMM_R : XMM_B);
@@ -151,7 +195,7 @@ static void fp_emit_zero_filter(Emitter *e, const FpSlowPath *sp, int tmp)
 {
     IRFpKind kind = (IRFpKind)(sp->desc & IR_FP_KIND_MASK);
     bool dbl = sp->desc & IR_FP_DOUBLE;
-    if (kind >= IR_FP_MADD) {
+    if (fp_is_fused(kind)) {
         return;
     }
     emit_mov_rr(e, tmp, sp->ro);

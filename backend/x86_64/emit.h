@@ -22,7 +22,7 @@ enum {
 
 /* Condition codes (the low nibble of Jcc/SETcc/CMOVcc). */
 enum {
-    CC_B = 0x2, CC_AE = 0x3, CC_E = 0x4, CC_NE = 0x5,
+    CC_B = 0x2, CC_AE = 0x3, CC_E = 0x4, CC_NE = 0x5, CC_BE = 0x6, CC_P = 0xa, CC_O = 0x0,
     CC_L = 0xc, CC_GE = 0xd,
 };
 

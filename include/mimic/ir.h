@@ -108,15 +108,23 @@ typedef enum IRFpKind {
     IR_FP_MSUB,  /* a * b - c */
     IR_FP_NMSUB, /* -(a * b) + c */
     IR_FP_NMADD, /* -(a * b) - c */
+    IR_FP_EQ,    /* a == b ? 1 : 0, quiet */
+    IR_FP_LT,    /* a < b ? 1 : 0, signaling */
+    IR_FP_LE,    /* a <= b ? 1 : 0, signaling */
+    IR_FP_FROM_W, /* (format) (int32_t) a */
+    IR_FP_FROM_L, /* (format) (int64_t) a */
+    IR_FP_TO_W,   /* (int64_t) (int32_t) a, rounded; saturating */
+    IR_FP_TO_L,   /* (int64_t) a, rounded; saturating */
     IR_FP_NB_KINDS
 } IRFpKind;
 
 enum {
     IR_FP_KIND_MASK = 0xf,
     IR_FP_DOUBLE = 1 << 4, /* binary64; else binary32 NaN-boxed in 64 bits */
-    IR_FP_DYN = 1 << 5,    /* rounding mode read from env (rm_offset) */
+    IR_FP_DYN = 1 << 5,    /* rounding mode read from env (rm_offset); not for compares */
     IR_FP_FAULTS = 1 << 6, /* the fallback may leave through fault_jmp */
-    IR_FP_DESC_MASK = IR_FP_KIND_MASK | IR_FP_DOUBLE | IR_FP_DYN | IR_FP_FAULTS,
+    IR_FP_RTZ = 1 << 7,    /* static round toward zero: IR_FP_TO_W/L only */
+    IR_FP_DESC_MASK = IR_FP_KIND_MASK | IR_FP_DOUBLE | IR_FP_DYN | IR_FP_FAULTS | IR_FP_RTZ,
 };
 
 /* What a frontend tells the backends about its FP state, for the fp op.
@@ -124,14 +132,18 @@ enum {
  * The guard: when the byte at flags_offset has the bits nx_mask set (the
  * inexact flag has accrued), the operands are well-formed (binary32: the
  * upper 32 bits all ones), the rounding mode is round-to-nearest-even
- * (static, or with IR_FP_DYN the byte at rm_offset is 0) and the host's
- * IEEE 754 result in that mode is finite and normal with a biased exponent
+ * (static, or with IR_FP_DYN the byte at rm_offset is 0; or IR_FP_RTZ) and
+ * the host's IEEE 754 result in that mode is finite and normal with a biased exponent
  * of at least 2, or is a zero that is exact by construction (a sum or
  * difference, a square root, a product with a zero factor, a quotient with
  * a zero dividend), the fallback returns exactly that host result
- * (binary32: NaN-boxed) and changes nothing else that is visible. The rest
- * (NaNs, infinities, other zeros, tiny results, other rounding modes, flags)
- * belongs to the fallback. */
+ * (binary32: NaN-boxed) and changes nothing else that is visible. For
+ * conversions from integers any result qualifies; for conversions to
+ * integers, any in range that is not the smallest integer (the host's
+ * "integer indefinite"). For the compares the guard is only well-formed operands, neither a NaN: then the
+ * fallback returns the relation (0 or 1) and changes nothing else. The
+ * rest (NaNs, infinities, other zeros, tiny results, other rounding modes,
+ * flags) belongs to the fallback. */
 typedef struct IRFpEnv {
     const char *name;
     uint64_t (*fallback)(void *env, uint64_t a, uint64_t b, uint64_t c, uint64_t desc);

@@ -313,7 +313,8 @@ static uint64_t riscv_do_fp_fma(void *env, uint64_t ra, uint64_t rb, uint64_t de
 }
 
 /* The fallback of the IR fp op: the same helpers, with the IR descriptor
- * translated to theirs (rm is RNE, or dynamic with IR_FP_DYN). */
+ * translated to theirs (rm is RNE, RTZ with IR_FP_RTZ or dynamic with
+ * IR_FP_DYN; compares have none). */
 static uint64_t riscv_fp_fallback(void *env, uint64_t a, uint64_t b, uint64_t c, uint64_t ir)
 {
     static const uint64_t arith[] = {
@@ -325,9 +326,23 @@ static uint64_t riscv_fp_fallback(void *env, uint64_t a, uint64_t b, uint64_t c,
         [IR_FP_NMSUB] = RV_FP_DESC_NEG_PRODUCT,
         [IR_FP_NMADD] = RV_FP_DESC_NEG_PRODUCT | RV_FP_DESC_NEG_ADDEND,
     };
+    static const uint64_t cmp[] = {
+        [IR_FP_EQ] = RV_FP_EQ, [IR_FP_LT] = RV_FP_LT, [IR_FP_LE] = RV_FP_LE,
+    };
+    static const uint64_t cvt[] = {
+        [IR_FP_FROM_W] = RV_CVT_W_TO_F, [IR_FP_FROM_L] = RV_CVT_L_TO_F,
+        [IR_FP_TO_W] = RV_CVT_F_TO_W, [IR_FP_TO_L] = RV_CVT_F_TO_L,
+    };
     IRFpKind kind = (IRFpKind)(ir & IR_FP_KIND_MASK);
-    uint64_t desc = (ir & IR_FP_DOUBLE ? RV_FP_DESC_DOUBLE : 0) |
-                    (uint64_t)(ir & IR_FP_DYN ? RV_RM_DYN : RV_RM_RNE) << RV_FP_DESC_RM_SHIFT;
+    uint64_t fmt = ir & IR_FP_DOUBLE ? RV_FP_DESC_DOUBLE : 0;
+    if (kind >= IR_FP_EQ && kind <= IR_FP_LE) {
+        return riscv_helper_fp_cmp.fn(env, a, b, fmt | cmp[kind]);
+    }
+    unsigned rm = ir & IR_FP_DYN ? RV_RM_DYN : ir & IR_FP_RTZ ? RV_RM_RTZ : RV_RM_RNE;
+    uint64_t desc = fmt | (uint64_t)rm << RV_FP_DESC_RM_SHIFT;
+    if (kind >= IR_FP_FROM_W) {
+        return riscv_helper_fp_cvt.fn(env, a, desc | cvt[kind], 0);
+    }
     if (kind >= IR_FP_MADD) {
         return rv_fp_fma(env, a, b, c, desc | neg[kind]);
     }

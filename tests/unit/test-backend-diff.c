@@ -113,7 +113,9 @@ static uint64_t fp_value(void)
         0xffffffff3f800000ull, 0xffffffff00800000ull, 0xffffffff01000000ull,
         0xffffffff7f7fffffull, 0xffffffff7f800000ull, 0xffffffff7fa00000ull,
         0xffffffff80000000ull, 0xffffffff00000001ull, 0x000000003f800000ull,
-        0x7fffffff3f800000ull,
+        0x7fffffff3f800000ull, 0xc1e0000000000000ull, 0xc3e0000000000000ull,
+        0x41dfffffffc00000ull, 0x4004000000000000ull, 0xbfe0000000000000ull,
+        0xffffffffcf000000ull, 0xffffffff40200000ull, 0xffffffffdf000000ull,
     };
     switch (rnd() % 4) {
     case 0:
@@ -134,6 +136,65 @@ static bool fp_normal(uint64_t r, bool dbl)
     return e != 0 && e != (dbl ? 0x7ffu : 0xffu);
 }
 
+/* The fallback's compares: the relation for ordered, well-formed operands;
+ * flag 0x10 and a 0 otherwise. */
+static uint64_t test_fp_compare(TestCPU *cpu, IRFpKind kind, bool dbl, uint64_t a, uint64_t b)
+{
+    double x, y;
+    if (dbl) {
+        memcpy(&x, &a, 8);
+        memcpy(&y, &b, 8);
+    } else {
+        float fx, fy;
+        uint32_t wa = (uint32_t)a, wb = (uint32_t)b;
+        memcpy(&fx, &wa, 4);
+        memcpy(&fy, &wb, 4);
+        x = fx;
+        y = fy;
+    }
+    if ((!dbl && ((a & b) >> 32) != 0xffffffff) || isnan(x) || isnan(y)) {
+        cpu->fflags |= 0x10;
+        return 0;
+    }
+    return kind == IR_FP_EQ ? x == y : kind == IR_FP_LT ? x < y : x <= y;
+}
+
+/* The fallback's conversions: the host's conversion in RNE (or RTZ); flag
+ * 0x10 and a 0 for improperly boxed singles, NaNs and results out of range. */
+static uint64_t test_fp_convert(TestCPU *cpu, IRFpKind kind, uint64_t desc, uint64_t a)
+{
+    bool dbl = desc & IR_FP_DOUBLE;
+    if (kind <= IR_FP_FROM_L) {
+        int64_t i = kind == IR_FP_FROM_W ? (int32_t)a : (int64_t)a;
+        if (dbl) {
+            double d = (double)i;
+            uint64_t r;
+            memcpy(&r, &d, 8);
+            return r;
+        }
+        float f = (float)i;
+        uint32_t w;
+        memcpy(&w, &f, 4);
+        return 0xffffffff00000000ull | w;
+    }
+    double x;
+    if (dbl) {
+        memcpy(&x, &a, 8);
+    } else {
+        float f;
+        uint32_t w = (uint32_t)a;
+        memcpy(&f, &w, 4);
+        x = f;
+    }
+    double r = desc & IR_FP_RTZ ? trunc(x) : nearbyint(x);
+    double lim = kind == IR_FP_TO_W ? 0x1p31 : 0x1p63;
+    if ((!dbl && (a >> 32) != 0xffffffff) || !(r >= -lim && r < lim)) {
+        cpu->fflags |= 0x10;
+        return 0;
+    }
+    return kind == IR_FP_TO_W ? (uint64_t)(int64_t)(int32_t)r : (uint64_t)(int64_t)r;
+}
+
 /* The fp op's fallback: the host's result in RNE with NX accrued, as the
  * contract says, and something visible for everything the fast path must
  * leave to it: flag 0x10 for improperly boxed singles, 0x02 for results
@@ -149,8 +210,15 @@ static uint64_t test_fp_fallback(void *env, uint64_t a, uint64_t b, uint64_t c, 
         cpu->cs.exit_code = EXCP_ILLEGAL;
         siglongjmp(*cpu->cs.fault_jmp, 1);
     }
+    if (kind >= IR_FP_EQ && kind <= IR_FP_LE) {
+        return test_fp_compare(cpu, kind, dbl, a, b);
+    }
     cpu->fflags |= 1;
     uint64_t r;
+    if (kind >= IR_FP_FROM_W) {
+        r = test_fp_convert(cpu, kind, desc, a);
+        return (desc & IR_FP_DYN) && cpu->frm != 0 ? r ^ 1 : r;
+    }
     if (dbl) {
         double x, y, z, o;
         memcpy(&x, &a, 8);
@@ -169,7 +237,7 @@ static uint64_t test_fp_fallback(void *env, uint64_t a, uint64_t b, uint64_t c, 
         }
         memcpy(&r, &o, 8);
     } else {
-        unsigned n = kind == IR_FP_SQRT ? 1 : kind >= IR_FP_MADD ? 3 : 2;
+        unsigned n = kind == IR_FP_SQRT ? 1 : kind >= IR_FP_MADD ? 3 : 2; /* no compares here */
         if ((a >> 32) != 0xffffffff || (n > 1 && (b >> 32) != 0xffffffff) ||
             (n > 2 && (c >> 32) != 0xffffffff)) {
             cpu->fflags |= 0x10;
@@ -331,8 +399,13 @@ static void gen_block(IRBlock *b, unsigned nb_ops)
                         args[j] = ir_const(b, fp_value());
                     }
                 }
-                uint64_t desc = rnd() % IR_FP_NB_KINDS | (rnd() % 2 ? IR_FP_DOUBLE : 0) |
-                                (rnd() % 2 ? IR_FP_DYN : 0) | (rnd() % 4 ? 0 : IR_FP_FAULTS);
+                uint64_t desc = rnd() % IR_FP_NB_KINDS | (rnd() % 2 ? IR_FP_DOUBLE : 0);
+                IRFpKind kind = (IRFpKind)(desc & IR_FP_KIND_MASK);
+                if (kind >= IR_FP_TO_W && rnd() % 2) {
+                    desc |= IR_FP_RTZ;
+                } else if (kind < IR_FP_EQ || kind > IR_FP_LE) {
+                    desc |= (rnd() % 2 ? IR_FP_DYN : 0) | (rnd() % 4 ? 0 : IR_FP_FAULTS);
+                }
                 ir_gen_fp(b, o, &test_fp_env, desc, args[0], args[1], args[2]);
             } else {
                 ir_gen_call_leaf(b, o, &leaf_helper, args[0], args[1], args[2]);
