@@ -98,7 +98,7 @@ static int validate_consts(ValidateState *s, uint32_t idx, const IROp *op)
         if ((op->c[0] & ~(uint64_t)IR_FP_DESC_MASK) ||
             (op->c[0] & IR_FP_KIND_MASK) >= IR_FP_NB_KINDS ||
             ((op->c[0] & IR_FP_KIND_MASK) >= IR_FP_EQ &&
-             (op->c[0] & IR_FP_KIND_MASK) <= IR_FP_LE &&
+             (op->c[0] & IR_FP_KIND_MASK) <= IR_FP_MAX &&
              (op->c[0] & (IR_FP_DYN | IR_FP_FAULTS))) ||
             ((op->c[0] & IR_FP_RTZ) && ((op->c[0] & IR_FP_DYN) ||
                                         (op->c[0] & IR_FP_KIND_MASK) < IR_FP_TO_W))) {

@@ -136,11 +136,18 @@ void jit_fp_emit_fast(Emitter *e, const int *in, int ro, int tmp, FpSlowPath *sp
         emit_shift_ri(e, SHIFT_SHR, tmp, 32);
         fp_add_jump(sp, emit_jcc(e, CC_NE));
     }
-    if (kind >= IR_FP_EQ && kind <= IR_FP_LE) {
+    if (kind >= IR_FP_EQ && kind <= IR_FP_MAX) {
         /* ucomis[sd] a, b: unordered (a NaN) sets PF */
         emit_modrm_reg(e, (dbl ? P_66 : 0) | P_0F | 0x2e, XMM_A, XMM_B);
         fp_add_jump(sp, emit_jcc(e, CC_P));
-        emit_setcc(e, kind == IR_FP_EQ ? CC_E : kind == IR_FP_LT ? CC_B : CC_BE, ro);
+        if (kind <= IR_FP_LE) {
+            emit_setcc(e, kind == IR_FP_EQ ? CC_E : kind == IR_FP_LT ? CC_B : CC_BE, ro);
+            return;
+        }
+        /* equal values may be zeros of both signs: the fallback orders them */
+        fp_add_jump(sp, emit_jcc(e, CC_E));
+        emit_mov_rr(e, ro, in[1]);
+        emit_cmov(e, kind == IR_FP_MIN ? CC_B : CC_A, ro, in[0]);
         return;
     }
     /* test byte [env + flags], nx */

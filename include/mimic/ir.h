@@ -111,6 +111,8 @@ typedef enum IRFpKind {
     IR_FP_EQ,    /* a == b ? 1 : 0, quiet */
     IR_FP_LT,    /* a < b ? 1 : 0, signaling */
     IR_FP_LE,    /* a <= b ? 1 : 0, signaling */
+    IR_FP_MIN,   /* minimumNumber(a, b) (IEEE 754-2019), -0 < +0 */
+    IR_FP_MAX,   /* maximumNumber(a, b) */
     IR_FP_FROM_W, /* (format) (int32_t) a */
     IR_FP_FROM_L, /* (format) (int64_t) a */
     IR_FP_TO_W,   /* (int64_t) (int32_t) a, rounded; saturating */
@@ -140,8 +142,10 @@ enum {
  * (binary32: NaN-boxed) and changes nothing else that is visible. For
  * conversions from integers any result qualifies; for conversions to
  * integers, any in range that is not the smallest integer (the host's
- * "integer indefinite"). For the compares the guard is only well-formed operands, neither a NaN: then the
- * fallback returns the relation (0 or 1) and changes nothing else. The
+ * "integer indefinite"). For compares, min and max the guard is only
+ * well-formed operands, neither a NaN (for min and max, also not equal):
+ * then the fallback returns the relation (0 or 1), or the smaller or the
+ * larger operand, and changes nothing else. The
  * rest (NaNs, infinities, other zeros, tiny results, other rounding modes,
  * flags) belongs to the fallback. */
 typedef struct IRFpEnv {

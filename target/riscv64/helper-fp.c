@@ -314,7 +314,7 @@ static uint64_t riscv_do_fp_fma(void *env, uint64_t ra, uint64_t rb, uint64_t de
 
 /* The fallback of the IR fp op: the same helpers, with the IR descriptor
  * translated to theirs (rm is RNE, RTZ with IR_FP_RTZ or dynamic with
- * IR_FP_DYN; compares have none). */
+ * IR_FP_DYN; compares, min and max have none). */
 static uint64_t riscv_fp_fallback(void *env, uint64_t a, uint64_t b, uint64_t c, uint64_t ir)
 {
     static const uint64_t arith[] = {
@@ -337,6 +337,9 @@ static uint64_t riscv_fp_fallback(void *env, uint64_t a, uint64_t b, uint64_t c,
     uint64_t fmt = ir & IR_FP_DOUBLE ? RV_FP_DESC_DOUBLE : 0;
     if (kind >= IR_FP_EQ && kind <= IR_FP_LE) {
         return riscv_helper_fp_cmp.fn(env, a, b, fmt | cmp[kind]);
+    }
+    if (kind == IR_FP_MIN || kind == IR_FP_MAX) {
+        return riscv_do_fp_arith(env, a, b, fmt | (kind == IR_FP_MIN ? RV_FP_MIN : RV_FP_MAX));
     }
     unsigned rm = ir & IR_FP_DYN ? RV_RM_DYN : ir & IR_FP_RTZ ? RV_RM_RTZ : RV_RM_RNE;
     uint64_t desc = fmt | (uint64_t)rm << RV_FP_DESC_RM_SHIFT;

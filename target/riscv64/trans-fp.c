@@ -3,7 +3,7 @@
  * multiply-add, min/max, comparisons, fclass and conversions.
  *
  * The one thing to know: add, sub, mul, div, sqrt and the fused forms in
- * RNE or the dynamic mode, feq/flt/fle, and the signed conversions between
+ * RNE or the dynamic mode, feq/flt/fle, fmin/fmax, and the signed conversions between
  * integers and floats (to integers also in RTZ) are IR fp ops: the JIT
  * computes them inline on SSE when that is exact (no flag needed but an
  * accrued NX, see docs/fpu.md) and calls the exact helper otherwise.
@@ -96,6 +96,12 @@ static bool riscv_gen_fp_arith(DisasContext *ctx, const RVArgs *a, RVFpArithOp o
         [RV_FP_ADD] = IR_FP_ADD, [RV_FP_SUB] = IR_FP_SUB, [RV_FP_MUL] = IR_FP_MUL,
         [RV_FP_DIV] = IR_FP_DIV, [RV_FP_SQRT] = IR_FP_SQRT,
     };
+    if (op == RV_FP_MIN || op == RV_FP_MAX) {
+        ir_gen_fp(ctx->b, riscv_freg(a->rd), &riscv_fp_env,
+                  (op == RV_FP_MIN ? IR_FP_MIN : IR_FP_MAX) | (dbl ? IR_FP_DOUBLE : 0),
+                  riscv_freg(a->rs1), riscv_freg(a->rs2), riscv_imm(ctx, 0));
+        return true;
+    }
     if (op <= RV_FP_SQRT && riscv_gen_fp_op(ctx, kinds[op], (unsigned)a->imm & 7, dbl,
                                             riscv_freg(a->rd), riscv_freg(a->rs1), y,
                                             riscv_imm(ctx, 0))) {

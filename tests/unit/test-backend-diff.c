@@ -136,8 +136,9 @@ static bool fp_normal(uint64_t r, bool dbl)
     return e != 0 && e != (dbl ? 0x7ffu : 0xffu);
 }
 
-/* The fallback's compares: the relation for ordered, well-formed operands;
- * flag 0x10 and a 0 otherwise. */
+/* The fallback's compares, min and max: the relation or the operand for
+ * ordered, well-formed operands (min/max of equal ones: flag 0x08); flag
+ * 0x10 and a 0 otherwise. */
 static uint64_t test_fp_compare(TestCPU *cpu, IRFpKind kind, bool dbl, uint64_t a, uint64_t b)
 {
     double x, y;
@@ -155,6 +156,14 @@ static uint64_t test_fp_compare(TestCPU *cpu, IRFpKind kind, bool dbl, uint64_t 
     if ((!dbl && ((a & b) >> 32) != 0xffffffff) || isnan(x) || isnan(y)) {
         cpu->fflags |= 0x10;
         return 0;
+    }
+    if (kind == IR_FP_MIN || kind == IR_FP_MAX) {
+        if (x == y) {
+            cpu->fflags |= 0x08; /* ±0 ordering belongs to the fallback */
+            return (a ^ b) & (dbl ? 1ull << 63 : 1ull << 31) ? (kind == IR_FP_MIN ? a | b : a & b)
+                                                            : a;
+        }
+        return (x < y) == (kind == IR_FP_MIN) ? a : b;
     }
     return kind == IR_FP_EQ ? x == y : kind == IR_FP_LT ? x < y : x <= y;
 }
@@ -210,7 +219,7 @@ static uint64_t test_fp_fallback(void *env, uint64_t a, uint64_t b, uint64_t c, 
         cpu->cs.exit_code = EXCP_ILLEGAL;
         siglongjmp(*cpu->cs.fault_jmp, 1);
     }
-    if (kind >= IR_FP_EQ && kind <= IR_FP_LE) {
+    if (kind >= IR_FP_EQ && kind <= IR_FP_MAX) {
         return test_fp_compare(cpu, kind, dbl, a, b);
     }
     cpu->fflags |= 1;
@@ -403,7 +412,7 @@ static void gen_block(IRBlock *b, unsigned nb_ops)
                 IRFpKind kind = (IRFpKind)(desc & IR_FP_KIND_MASK);
                 if (kind >= IR_FP_TO_W && rnd() % 2) {
                     desc |= IR_FP_RTZ;
-                } else if (kind < IR_FP_EQ || kind > IR_FP_LE) {
+                } else if (kind < IR_FP_EQ || kind > IR_FP_MAX) {
                     desc |= (rnd() % 2 ? IR_FP_DYN : 0) | (rnd() % 4 ? 0 : IR_FP_FAULTS);
                 }
                 ir_gen_fp(b, o, &test_fp_env, desc, args[0], args[1], args[2]);
