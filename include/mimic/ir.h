@@ -121,13 +121,15 @@ typedef enum IRFpKind {
 } IRFpKind;
 
 enum {
-    IR_FP_KIND_MASK = 0xf,
-    IR_FP_DOUBLE = 1 << 4, /* binary64; else binary32 NaN-boxed in 64 bits */
-    IR_FP_DYN = 1 << 5,    /* rounding mode read from env (rm_offset); not for compares */
-    IR_FP_FAULTS = 1 << 6, /* the fallback may leave through fault_jmp */
-    IR_FP_RTZ = 1 << 7,    /* static round toward zero: IR_FP_TO_W/L only */
+    IR_FP_KIND_MASK = 0x1f,
+    IR_FP_DOUBLE = 1 << 5, /* binary64; else binary32 NaN-boxed in 64 bits */
+    IR_FP_DYN = 1 << 6,    /* rounding mode read from env (rm_offset); not for compares */
+    IR_FP_FAULTS = 1 << 7, /* the fallback may leave through fault_jmp */
+    IR_FP_RTZ = 1 << 8,    /* static round toward zero: IR_FP_TO_W/L only */
     IR_FP_DESC_MASK = IR_FP_KIND_MASK | IR_FP_DOUBLE | IR_FP_DYN | IR_FP_FAULTS | IR_FP_RTZ,
 };
+
+_Static_assert(IR_FP_NB_KINDS <= IR_FP_KIND_MASK + 1, "IR_FP_KIND_MASK too narrow");
 
 /* What a frontend tells the backends about its FP state, for the fp op.
  *
