@@ -187,8 +187,8 @@ void jit_fp_emit_fast(Emitter *e, const int *in, int ro, int tmp, FpSlowPath *sp
     sp->range_jump = emit_jcc(e, CC_AE);
 }
 
-/* tmp = the bits of xmm or gpr value v without the sign (and box): zero
- * flag set when v is ±0. */
+/* Shifts the sign (and a single's box) out of the value in tmp: the zero
+ * flag is then set when it was ±0. */
 static void fp_test_zero(Emitter *e, int tmp, bool dbl)
 {
     emit_shift_ri(e, SHIFT_SHL, tmp, dbl ? 1 : 33);
