@@ -92,8 +92,8 @@ static void dump_print_op(const IRBlock *b, const IROp *op, FILE *f)
     }
     case IR_fp: {
         static const char *const kinds[IR_FP_NB_KINDS] = {
-            "add", "sub", "mul", "div", "sqrt", "madd", "msub", "nmsub", "nmadd", "eq", "lt", "le", "min", "max",
-            "from_w", "from_l", "to_w", "to_l",
+            "add", "sub", "mul",    "div",    "sqrt", "madd", "msub", "nmsub", "nmadd",
+            "eq",  "lt",  "le",     "min",    "max",  "from_w", "from_l", "to_w", "to_l",
         };
         unsigned k = (unsigned)(op->c[0] & IR_FP_KIND_MASK);
         fprintf(f, " fp_%s.%c%s%s%s", k < IR_FP_NB_KINDS ? kinds[k] : "?",

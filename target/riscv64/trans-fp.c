@@ -3,10 +3,11 @@
  * multiply-add, min/max, comparisons, fclass and conversions.
  *
  * The one thing to know: add, sub, mul, div, sqrt and the fused forms in
- * RNE or the dynamic mode, feq/flt/fle, fmin/fmax, and the signed conversions between
- * integers and floats (to integers also in RTZ) are IR fp ops: the JIT
- * computes them inline on SSE when that is exact (no flag needed but an
- * accrued NX, see docs/fpu.md) and calls the exact helper otherwise.
+ * RNE or the dynamic mode, feq/flt/fle, fmin/fmax, and the signed
+ * conversions between integers and floats (to integers also in RTZ) are
+ * IR fp ops: the JIT computes them inline on SSE when that is exact (no
+ * flag needed but an accrued NX, see docs/fpu.md) and calls the exact
+ * helper otherwise.
  * Everything else is one helper call (helper-fp*.c does the IEEE work and
  * accumulates fflags). The static rounding modes 5 and 6 are rejected
  * here; a dynamic rounding mode is checked against frm at run time by the
@@ -253,9 +254,8 @@ static bool riscv_gen_fp_cmp(DisasContext *ctx, const RVArgs *a, RVFpCmpOp op, b
                   riscv_imm(ctx, 0));
         return true;
     }
-    IRTempId y = op == RV_FP_CLASS ? riscv_imm(ctx, 0) : riscv_freg(a->rs2);
-    riscv_gen_fp_call(ctx, &riscv_helper_fp_cmp, riscv_dest(ctx, a->rd), riscv_freg(a->rs1), y,
-                      riscv_fp_fmt_desc(dbl) | op, 0);
+    riscv_gen_fp_call(ctx, &riscv_helper_fp_cmp, riscv_dest(ctx, a->rd), riscv_freg(a->rs1),
+                      riscv_imm(ctx, 0), riscv_fp_fmt_desc(dbl) | op, 0);
     return true;
 }
 
