@@ -206,6 +206,18 @@ void ir_gen_call_leaf(IRBlock *b, IRTempId out, const IRHelper *h, IRTempId a0, 
     ir_gen_call_op(b, IR_call_leaf, out, h, a0, a1, a2);
 }
 
+void ir_gen_fp(IRBlock *b, IRTempId out, const IRFpEnv *env, uint64_t desc, IRTempId a,
+               IRTempId c, IRTempId d)
+{
+    IROp *op = ir_emit(b, IR_fp);
+    op->out[0] = out;
+    op->in[0] = a;
+    op->in[1] = c;
+    op->in[2] = d;
+    op->c[0] = desc;
+    op->c[1] = (uint64_t)(uintptr_t)env;
+}
+
 void ir_gen_label(IRBlock *b, unsigned label)
 {
     ir_emit(b, IR_label)->c[0] = label;

@@ -90,6 +90,18 @@ static void dump_print_op(const IRBlock *b, const IROp *op, FILE *f)
         dump_print_operands(b, op, f);
         break;
     }
+    case IR_fp: {
+        static const char *const kinds[IR_FP_NB_KINDS] = {
+            "add", "sub", "mul",    "div",    "sqrt", "madd", "msub", "nmsub", "nmadd",
+            "eq",  "lt",  "le",     "min",    "max",  "from_w", "from_l", "to_w", "to_l",
+        };
+        unsigned k = (unsigned)(op->c[0] & IR_FP_KIND_MASK);
+        fprintf(f, " fp_%s.%c%s%s%s", k < IR_FP_NB_KINDS ? kinds[k] : "?",
+                op->c[0] & IR_FP_DOUBLE ? 'd' : 's', op->c[0] & IR_FP_DYN ? ".dyn" : "",
+                op->c[0] & IR_FP_RTZ ? ".rtz" : "", op->c[0] & IR_FP_FAULTS ? ".faults" : "");
+        dump_print_operands(b, op, f);
+        break;
+    }
     case IR_setcond:
     case IR_movcond:
         fprintf(f, " %s_%s", name, dump_cond_name(op->c[0]));

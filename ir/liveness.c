@@ -3,7 +3,7 @@
  * (IROp.dead_in) and removes pure ops whose output is never read.
  *
  * The one thing to know: every global is live at the end of each basic block
- * and at every op that may fault (ld, st, call), so the guest state is exact
+ * and at every op that may fault (ld, st, call, fp), so the guest state is exact
  * wherever an exception can be taken.
  */
 #include <stdlib.h>
@@ -35,7 +35,7 @@ void ir_liveness(IRBlock *b)
         for (unsigned k = 0; k < def->nb_out; k++) {
             live[op.out[0 + k]] = 0;
         }
-        if (def->flags & (IR_OPF_BB_END | IR_OPF_MEM | IR_OPF_CALL)) {
+        if (def->flags & (IR_OPF_BB_END | IR_OPF_MEM | IR_OPF_CALL | IR_OPF_MAY_FAULT)) {
             /* The op may fault or read env before writing its output, so
              * every global, its own output included, is live before it. */
             memset(live, 1, b->nb_globals);

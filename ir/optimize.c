@@ -340,7 +340,7 @@ static void opt_eliminate_dead(OptState *s)
         }
         const IROp *op = &b->ops[i];
         const IROpDef *def = &ir_op_defs[op->opc];
-        bool observes = def->flags & (IR_OPF_BB_END | IR_OPF_MEM | IR_OPF_CALL);
+        bool observes = def->flags & (IR_OPF_BB_END | IR_OPF_MEM | IR_OPF_CALL | IR_OPF_MAY_FAULT);
         if (def->flags & IR_OPF_BB_END) {
             stamp++; /* every local is dead after a basic block end */
         }

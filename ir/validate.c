@@ -90,6 +90,22 @@ static int validate_consts(ValidateState *s, uint32_t idx, const IROp *op)
         }
         return 0;
     }
+    case IR_fp: {
+        const IRFpEnv *fe = (const IRFpEnv *)(uintptr_t)op->c[1];
+        if (!fe || !fe->fallback) {
+            return validate_fail(s, idx, "fp without a fallback");
+        }
+        if ((op->c[0] & ~(uint64_t)IR_FP_DESC_MASK) ||
+            (op->c[0] & IR_FP_KIND_MASK) >= IR_FP_NB_KINDS ||
+            ((op->c[0] & IR_FP_KIND_MASK) >= IR_FP_EQ &&
+             (op->c[0] & IR_FP_KIND_MASK) <= IR_FP_MAX &&
+             (op->c[0] & (IR_FP_DYN | IR_FP_FAULTS))) ||
+            ((op->c[0] & IR_FP_RTZ) && ((op->c[0] & IR_FP_DYN) ||
+                                        (op->c[0] & IR_FP_KIND_MASK) < IR_FP_TO_W))) {
+            return validate_fail(s, idx, "bad fp descriptor 0x%llx", (unsigned long long)op->c[0]);
+        }
+        return 0;
+    }
     case IR_goto_tb:
         if (op->c[0] > 1) {
             return validate_fail(s, idx, "goto_tb slot %llu", (unsigned long long)op->c[0]);

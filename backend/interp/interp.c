@@ -222,6 +222,14 @@ static InterpNext interp_run_block(CPUState *cpu, TranslationBlock **tbp, uintpt
             interp_write(b, cpu, op->out[0], r);
             break;
         }
+        case IR_fp: {
+            const IRFpEnv *fe = (const IRFpEnv *)(uintptr_t)op->c[1];
+            uint64_t r = fe->fallback(cpu, interp_read(b, cpu, op->in[0]),
+                                      interp_read(b, cpu, op->in[1]),
+                                      interp_read(b, cpu, op->in[2]), op->c[0]);
+            interp_write(b, cpu, op->out[0], r);
+            break;
+        }
         case IR_label:
             break;
         case IR_br:

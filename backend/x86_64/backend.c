@@ -17,6 +17,7 @@
 
 JitStubs jit_stubs;
 bool host_has_lzcnt, host_has_bmi1, host_has_popcnt;
+bool host_has_fma;
 
 static const int saved_regs[] = { RBP, RBX, R12, R13, R14, R15 };
 #define NB_SAVED_REGS (int)(sizeof(saved_regs) / sizeof(saved_regs[0]))
@@ -36,6 +37,12 @@ static void jit_detect_host(void)
     unsigned a, b, c, d;
     if (__get_cpuid(1, &a, &b, &c, &d)) {
         host_has_popcnt = (c >> 23) & 1;
+        /* FMA, OSXSAVE and AVX, then XCR0 says the OS saves xmm and ymm */
+        if ((c & (1u << 12)) && (c & (1u << 27)) && (c & (1u << 28))) {
+            unsigned lo, hi;
+            __asm__("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+            host_has_fma = (lo & 6) == 6;
+        }
     }
     if (__get_cpuid_count(7, 0, &a, &b, &c, &d)) {
         host_has_bmi1 = (b >> 3) & 1;

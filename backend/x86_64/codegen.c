@@ -65,6 +65,9 @@ typedef struct Gen {
     uint32_t nb_sites, cap_sites;
     BoundsStub *stubs;
     uint32_t nb_stubs, cap_stubs;
+    /* Slow paths of fp ops (codegen-fp.c), emitted after the bounds stubs. */
+    FpSlowPath *fp_paths;
+    uint32_t nb_fp_paths, cap_fp_paths;
     /* Labels reached from exactly one brcond and not by falling through:
      * they inherit the brcond's register state instead of starting empty. */
     uint8_t *label_inherits;       /* per label: 1 if it inherits */
@@ -846,6 +849,52 @@ static void gen_call_leaf(Gen *g, const IROp *op)
     }
 }
 
+/* fp op: inline SSE under the guard, else the fallback out of line. Every
+ * register is chosen before the first jump to the slow path, so spill code
+ * runs on both paths; the result register is none of the inputs, so the
+ * slow path can resume with exactly the fast path's register state. */
+static void gen_fp(Gen *g, const IROp *op)
+{
+    int in[3] = { -1, -1, -1 };
+    uint16_t in_mask = 0;
+    unsigned n = jit_fp_nb_inputs(op->c[0]);
+    for (unsigned i = 0; i < n; i++) {
+        in[i] = temp_load(g, op->in[i], 0);
+        in_mask |= (uint16_t)(1u << in[i]);
+    }
+    bool faults = op->c[0] & IR_FP_FAULTS;
+    if (faults && temp(g, op->out[0])->kind == IR_TEMP_GLOBAL) {
+        global_sync(g, op->out[0]); /* its old value must survive a fault */
+    }
+    int tmp = scratch_alloc(g, 0);
+    temps_free_dead(g, op);
+    int ro = temp_out(g, op->out[0], -1, (uint16_t)(in_mask | 1u << tmp));
+    if (g->nb_fp_paths == g->cap_fp_paths) {
+        g->fp_paths = grow(g->fp_paths, &g->cap_fp_paths, sizeof(FpSlowPath));
+    }
+    FpSlowPath *sp = &g->fp_paths[g->nb_fp_paths++];
+    memset(sp, 0, sizeof(*sp));
+    sp->fe = (const IRFpEnv *)(uintptr_t)op->c[1];
+    sp->desc = op->c[0];
+    sp->ro = ro;
+    sp->guest_pc = g->cur_pc;
+    for (int r = 0; r < 16; r++) {
+        int t = g->owner[r];
+        if (t < 0 || r == ro) {
+            continue;
+        }
+        if (CALLER_SAVED_MASK & (1u << r)) {
+            sp->save |= (uint16_t)(1u << r);
+        }
+        if (faults && temp(g, (IRTempId)t)->kind == IR_TEMP_GLOBAL && temp_dirty[t]) {
+            sp->sync_reg[sp->nb_sync] = (uint8_t)r;
+            sp->sync_off[sp->nb_sync++] = temp(g, (IRTempId)t)->env_offset;
+        }
+    }
+    jit_fp_emit_fast(&g->e, in, ro, tmp, sp);
+    sp->resume = emit_rx(&g->e);
+}
+
 static void bind_label(Gen *g, uint32_t label)
 {
     uintptr_t here = emit_rx(&g->e);
@@ -1204,6 +1253,7 @@ static void gen_op(Gen *g, const IROp *op)
     case IR_st: gen_st(g, op); break;
     case IR_call: gen_call(g, op); break;
     case IR_call_leaf: gen_call_leaf(g, op); break;
+    case IR_fp: gen_fp(g, op); break;
     case IR_label:
         if (g->label_inherits[op->c[0]]) {
             gen_label_inherit(g, (uint32_t)op->c[0]);
@@ -1281,7 +1331,7 @@ int jit_gen_block(TranslationBlock *tb, IRBlock *b)
     g.tb = tb;
     g.cur_pc = tb->pc;
     g.too_big = false;
-    g.nb_fixups = g.nb_sites = g.nb_stubs = 0;
+    g.nb_fixups = g.nb_sites = g.nb_stubs = g.nb_fp_paths = 0;
     for (int r = 0; r < 16; r++) {
         g.owner[r] = OWNER_FREE;
     }
@@ -1321,6 +1371,9 @@ int jit_gen_block(TranslationBlock *tb, IRBlock *b)
     emit_mov_ri(&g.e, RAX, TB_EXIT_NOCHAIN);
     gen_exit_to_epilogue(&g);
     gen_bounds_stubs(&g);
+    for (uint32_t i = 0; i < g.nb_fp_paths; i++) {
+        jit_fp_emit_slow(&g.e, &g.fp_paths[i]);
+    }
 
     if (g.e.overflow) {
         return BACKEND_GEN_FULL;

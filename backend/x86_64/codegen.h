@@ -40,6 +40,32 @@ typedef struct JitTBData {
     FaultSite sites[];
 } JitTBData;
 
+/* The out-of-line slow path of one fp op (codegen-fp.c): the jumps into
+ * it, where it returns to, and the register state it must keep. */
+#define FP_MAX_JUMPS 4
+typedef struct FpSlowPath {
+    uint8_t *jumps[FP_MAX_JUMPS]; /* rel32 fields to patch */
+    unsigned nb_jumps;
+    uint8_t *range_jump;          /* the result check's jump, or NULL */
+    int tmp;                      /* the fast path's scratch register */
+    uintptr_t resume;             /* rx address after the fast path */
+    const IRFpEnv *fe;
+    uint64_t desc;
+    int ro;                       /* register of the result */
+    uint16_t save;                /* caller-saved registers holding values */
+    uint64_t guest_pc;            /* IR_FP_FAULTS: stored to env->pc, and */
+    uint8_t nb_sync;              /* the dirty globals to write back */
+    uint8_t sync_reg[NB_ALLOC_REGS];
+    int32_t sync_off[NB_ALLOC_REGS];
+} FpSlowPath;
+
+unsigned jit_fp_nb_inputs(uint64_t desc);
+/* The inline part: operands in in[], result to ro, tmp a scratch GPR;
+ * records its exits to the slow path in sp (desc and fe already set). */
+void jit_fp_emit_fast(Emitter *e, const int *in, int ro, int tmp, FpSlowPath *sp);
+/* The slow path, after the block's code: call the fallback, jump back. */
+void jit_fp_emit_slow(Emitter *e, const FpSlowPath *sp);
+
 /* Shared code at the start of the code buffer (backend.c). */
 typedef struct JitStubs {
     uintptr_t prologue;       /* uintptr_t fn(CPUState *env, const void *code) */
@@ -51,6 +77,7 @@ extern JitStubs jit_stubs;
 
 /* Host CPU features the code generator relies on. */
 extern bool host_has_lzcnt, host_has_bmi1, host_has_popcnt;
+extern bool host_has_fma; /* FMA3 with the AVX state enabled by the OS */
 
 int jit_gen_block(TranslationBlock *tb, IRBlock *b);
 /* Called by goto_ptr code: the host code for env->pc, or return_nochain. */

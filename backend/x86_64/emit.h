@@ -22,8 +22,8 @@ enum {
 
 /* Condition codes (the low nibble of Jcc/SETcc/CMOVcc). */
 enum {
-    CC_B = 0x2, CC_AE = 0x3, CC_E = 0x4, CC_NE = 0x5,
-    CC_L = 0xc, CC_GE = 0xd,
+    CC_O = 0x0, CC_B = 0x2, CC_AE = 0x3, CC_E = 0x4, CC_NE = 0x5, CC_BE = 0x6, CC_A = 0x7,
+    CC_P = 0xa, CC_L = 0xc, CC_GE = 0xd,
 };
 
 /* Opcode flags: prefixes and escapes added around the primary byte. */

@@ -22,6 +22,7 @@ enum {
     IR_OPF_CALL = 1 << 3,         /* helper call */
     IR_OPF_EXIT = 1 << 4,         /* leaves the translated block */
     IR_OPF_COMMUTATIVE = 1 << 5,
+    IR_OPF_MAY_FAULT = 1 << 6,    /* may leave through fault_jmp: globals exact */
 };
 
 typedef enum IROpcode {
@@ -95,6 +96,68 @@ typedef struct IRHelper {
     uint64_t (*fn)(void *env, uint64_t a, uint64_t b, uint64_t c);
 } IRHelper;
 
+/* The fp op (ops.def). Its descriptor k0: the operation in the low bits,
+ * then the format and the rounding-mode source. */
+typedef enum IRFpKind {
+    IR_FP_ADD,   /* a + b */
+    IR_FP_SUB,   /* a - b */
+    IR_FP_MUL,   /* a * b */
+    IR_FP_DIV,   /* a / b */
+    IR_FP_SQRT,  /* sqrt(a) */
+    IR_FP_MADD,  /* a * b + c, one rounding */
+    IR_FP_MSUB,  /* a * b - c */
+    IR_FP_NMSUB, /* -(a * b) + c */
+    IR_FP_NMADD, /* -(a * b) - c */
+    IR_FP_EQ,    /* a == b ? 1 : 0, quiet */
+    IR_FP_LT,    /* a < b ? 1 : 0, signaling */
+    IR_FP_LE,    /* a <= b ? 1 : 0, signaling */
+    IR_FP_MIN,   /* minimumNumber(a, b) (IEEE 754-2019), -0 < +0 */
+    IR_FP_MAX,   /* maximumNumber(a, b) */
+    IR_FP_FROM_W, /* (format) (int32_t) a */
+    IR_FP_FROM_L, /* (format) (int64_t) a */
+    IR_FP_TO_W,   /* (int64_t) (int32_t) a, rounded; saturating */
+    IR_FP_TO_L,   /* (int64_t) a, rounded; saturating */
+    IR_FP_NB_KINDS
+} IRFpKind;
+
+enum {
+    IR_FP_KIND_MASK = 0x1f,
+    IR_FP_DOUBLE = 1 << 5, /* binary64; else binary32 NaN-boxed in 64 bits */
+    IR_FP_DYN = 1 << 6,    /* rounding mode read from env (rm_offset); not for compares */
+    IR_FP_FAULTS = 1 << 7, /* the fallback may leave through fault_jmp */
+    IR_FP_RTZ = 1 << 8,    /* static round toward zero: IR_FP_TO_W/L only */
+    IR_FP_DESC_MASK = IR_FP_KIND_MASK | IR_FP_DOUBLE | IR_FP_DYN | IR_FP_FAULTS | IR_FP_RTZ,
+};
+
+_Static_assert(IR_FP_NB_KINDS <= IR_FP_KIND_MASK + 1, "IR_FP_KIND_MASK too narrow");
+
+/* What a frontend tells the backends about its FP state, for the fp op.
+ *
+ * The guard: when the byte at flags_offset has the bits nx_mask set (the
+ * inexact flag has accrued), the operands are well-formed (binary32: the
+ * upper 32 bits all ones), the rounding mode is round-to-nearest-even
+ * (static, or with IR_FP_DYN the byte at rm_offset is 0; or IR_FP_RTZ) and
+ * the host's IEEE 754 result in that mode is finite and normal with a biased exponent
+ * of at least 2, or is a zero that is exact by construction (a sum or
+ * difference, a square root, a product with a zero factor, a quotient with
+ * a zero dividend), the fallback returns exactly that host result
+ * (binary32: NaN-boxed) and changes nothing else that is visible. For
+ * conversions from integers any result qualifies; for conversions to
+ * integers, any in range that is not the smallest integer (the host's
+ * "integer indefinite"). For compares, min and max the guard is only
+ * well-formed operands, neither a NaN (for min and max, also not equal):
+ * then the fallback returns the relation (0 or 1), or the smaller or the
+ * larger operand, and changes nothing else. The
+ * rest (NaNs, infinities, other zeros, tiny results, other rounding modes,
+ * flags) belongs to the fallback. */
+typedef struct IRFpEnv {
+    const char *name;
+    uint64_t (*fallback)(void *env, uint64_t a, uint64_t b, uint64_t c, uint64_t desc);
+    int32_t flags_offset;
+    uint8_t nx_mask;
+    int32_t rm_offset;
+} IRFpEnv;
+
 /* Description of one guest global, registered by the frontend. */
 typedef struct IRGlobalDef {
     const char *name;
@@ -146,6 +209,9 @@ void ir_gen_call(IRBlock *b, IRTempId out, const IRHelper *h, IRTempId a0, IRTem
                  IRTempId a2);
 void ir_gen_call_leaf(IRBlock *b, IRTempId out, const IRHelper *h, IRTempId a0, IRTempId a1,
                       IRTempId a2);
+/* out = fp op desc (IRFpKind | IR_FP_DOUBLE | IR_FP_DYN) on a, b, c. */
+void ir_gen_fp(IRBlock *b, IRTempId out, const IRFpEnv *env, uint64_t desc, IRTempId a,
+               IRTempId c, IRTempId d);
 void ir_gen_label(IRBlock *b, unsigned label);
 void ir_gen_br(IRBlock *b, unsigned label);
 void ir_gen_brcond(IRBlock *b, IRCond cond, IRTempId a, IRTempId c, unsigned label);

@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "mimic/ir.h"
 #include "target/riscv64/cpu.h"
 
 /* RISC-V rounding modes (the rm field and frm). */
@@ -171,5 +172,9 @@ long double rv_host_op_ext_rtz(RVHostOp op, long double a, long double b, long d
  * Raises an illegal-instruction exception (does not return) when frm holds
  * a reserved mode; the translator has set the pc for that case. */
 unsigned rv_fp_resolve_rm(RISCVCPU *cpu, unsigned rm);
+
+/* The frontend's description of its FP state for the IR fp op: fallback
+ * riscv_fp_fallback (helper-fp.c), fflags and frm in RISCVCPU. */
+extern const IRFpEnv riscv_fp_env;
 
 #endif

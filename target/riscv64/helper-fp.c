@@ -11,8 +11,11 @@
  * rounding exact. The fast path (RNE once the guest's NX flag is set, and
  * a normal result) is the plain host operation. NaN operands never reach
  * the host: the result is the canonical NaN, NV if any is signaling.
+ * riscv_fp_env is the IR fp op's view of all this: the JIT inlines the
+ * fast path and calls riscv_fp_fallback otherwise.
  */
 #include <float.h>
+#include <stddef.h>
 #include <math.h>
 #include <setjmp.h>
 #include <stdlib.h>
@@ -272,15 +275,15 @@ static bool rv_fp_inf_times_zero(const RVFloatFormat *f, uint64_t a, uint64_t b)
     return (ia && rv_fp_is_zero(f, b)) || (ib && rv_fp_is_zero(f, a));
 }
 
-static uint64_t riscv_do_fp_fma(void *env, uint64_t ra, uint64_t rb, uint64_t desc)
+/* ±(a * b) ± c for register contents ra, rb, rc; desc has the format, the
+ * rm field and the negation bits of riscv_helper_fp_fma. */
+static uint64_t rv_fp_fma(RISCVCPU *cpu, uint64_t ra, uint64_t rb, uint64_t rc, uint64_t desc)
 {
-    RISCVCPU *cpu = env;
     const RVFloatFormat *f = rv_fmt(desc & RV_FP_DESC_DOUBLE);
-    unsigned rs3 = (desc >> RV_FP_DESC_RS3_SHIFT) & 31;
     unsigned rm = rv_fp_resolve_rm(cpu, (desc >> RV_FP_DESC_RM_SHIFT) & 7);
     uint64_t a = rv_fp_unbox(f, ra);
     uint64_t b = rv_fp_unbox(f, rb);
-    uint64_t c = rv_fp_unbox(f, cpu->f[rs3]);
+    uint64_t c = rv_fp_unbox(f, rc);
     uint32_t flags = 0;
     uint64_t r;
     if (rv_fp_is_nan(f, a) || rv_fp_is_nan(f, b) || rv_fp_is_nan(f, c)) {
@@ -302,6 +305,60 @@ static uint64_t riscv_do_fp_fma(void *env, uint64_t ra, uint64_t rb, uint64_t de
     cpu->fflags |= flags;
     return rv_fp_box(f, r);
 }
+
+static uint64_t riscv_do_fp_fma(void *env, uint64_t ra, uint64_t rb, uint64_t desc)
+{
+    RISCVCPU *cpu = env;
+    return rv_fp_fma(cpu, ra, rb, cpu->f[(desc >> RV_FP_DESC_RS3_SHIFT) & 31], desc);
+}
+
+/* The fallback of the IR fp op: the same helpers, with the IR descriptor
+ * translated to theirs (rm is RNE, RTZ with IR_FP_RTZ or dynamic with
+ * IR_FP_DYN; compares, min and max have none). */
+static uint64_t riscv_fp_fallback(void *env, uint64_t a, uint64_t b, uint64_t c, uint64_t ir)
+{
+    static const uint64_t arith[] = {
+        [IR_FP_ADD] = RV_FP_ADD, [IR_FP_SUB] = RV_FP_SUB, [IR_FP_MUL] = RV_FP_MUL,
+        [IR_FP_DIV] = RV_FP_DIV, [IR_FP_SQRT] = RV_FP_SQRT,
+    };
+    static const uint64_t neg[] = {
+        [IR_FP_MADD] = 0, [IR_FP_MSUB] = RV_FP_DESC_NEG_ADDEND,
+        [IR_FP_NMSUB] = RV_FP_DESC_NEG_PRODUCT,
+        [IR_FP_NMADD] = RV_FP_DESC_NEG_PRODUCT | RV_FP_DESC_NEG_ADDEND,
+    };
+    static const uint64_t cmp[] = {
+        [IR_FP_EQ] = RV_FP_EQ, [IR_FP_LT] = RV_FP_LT, [IR_FP_LE] = RV_FP_LE,
+    };
+    static const uint64_t cvt[] = {
+        [IR_FP_FROM_W] = RV_CVT_W_TO_F, [IR_FP_FROM_L] = RV_CVT_L_TO_F,
+        [IR_FP_TO_W] = RV_CVT_F_TO_W, [IR_FP_TO_L] = RV_CVT_F_TO_L,
+    };
+    IRFpKind kind = (IRFpKind)(ir & IR_FP_KIND_MASK);
+    uint64_t fmt = ir & IR_FP_DOUBLE ? RV_FP_DESC_DOUBLE : 0;
+    if (kind >= IR_FP_EQ && kind <= IR_FP_LE) {
+        return riscv_helper_fp_cmp.fn(env, a, b, fmt | cmp[kind]);
+    }
+    if (kind == IR_FP_MIN || kind == IR_FP_MAX) {
+        return riscv_do_fp_arith(env, a, b, fmt | (kind == IR_FP_MIN ? RV_FP_MIN : RV_FP_MAX));
+    }
+    unsigned rm = ir & IR_FP_DYN ? RV_RM_DYN : ir & IR_FP_RTZ ? RV_RM_RTZ : RV_RM_RNE;
+    uint64_t desc = fmt | (uint64_t)rm << RV_FP_DESC_RM_SHIFT;
+    if (kind >= IR_FP_FROM_W) {
+        return riscv_helper_fp_cvt.fn(env, a, desc | cvt[kind], 0);
+    }
+    if (kind >= IR_FP_MADD) {
+        return rv_fp_fma(env, a, b, c, desc | neg[kind]);
+    }
+    return riscv_do_fp_arith(env, a, b, desc | arith[kind]);
+}
+
+const IRFpEnv riscv_fp_env = {
+    .name = "riscv",
+    .fallback = riscv_fp_fallback,
+    .flags_offset = offsetof(RISCVCPU, fflags),
+    .nx_mask = RV_FFLAG_NX,
+    .rm_offset = offsetof(RISCVCPU, frm),
+};
 
 const IRHelper riscv_helper_fp_arith = { "fp_arith", riscv_do_fp_arith };
 const IRHelper riscv_helper_fp_fma = { "fp_fma", riscv_do_fp_fma };

@@ -2,16 +2,24 @@
  * trans-fp.c — the F/D instructions that compute: arithmetic, fused
  * multiply-add, min/max, comparisons, fclass and conversions.
  *
- * The one thing to know: each is one helper call (helper-fp*.c does the
- * IEEE work and accumulates fflags). The static rounding modes 5 and 6 are
- * rejected here; a dynamic rounding mode is checked against frm at run
- * time by the helper, so for it the pc global is set before the call.
- * Only the first dynamic-rounding instruction of a block (or the first
- * after a CSR write) can fault that way; the others, and every instruction
- * with a static mode, are leaf calls (IR call_leaf: no write-back of the
- * guest registers around them), except fused multiply-add, whose helper
- * reads rs3 from the CPU state.
+ * The one thing to know: add, sub, mul, div, sqrt and the fused forms in
+ * RNE or the dynamic mode, feq/flt/fle, fmin/fmax, and the signed
+ * conversions between integers and floats (to integers also in RTZ) are
+ * IR fp ops: the JIT computes them inline on SSE when that is exact (no
+ * flag needed but an accrued NX, see docs/fpu.md) and calls the exact
+ * helper otherwise.
+ * Everything else is one helper call (helper-fp*.c does the IEEE work and
+ * accumulates fflags). The static rounding modes 5 and 6 are rejected
+ * here; a dynamic rounding mode is checked against frm at run time by the
+ * helper, so for it the pc global is set before the call. Only the first
+ * dynamic-rounding instruction of a block (or the first after a CSR write)
+ * can fault that way (a full call, or an fp op marked IR_FP_FAULTS); the
+ * others, and every instruction with a static mode, are leaf calls (IR
+ * call_leaf: no write-back of the guest registers around them), except
+ * the helper call for fused multiply-add, which reads rs3 from the CPU
+ * state.
  */
+#include "target/riscv64/fpu.h"
 #include "target/riscv64/helper.h"
 #include "target/riscv64/translate.h"
 
@@ -57,6 +65,24 @@ static void riscv_gen_fp_call(DisasContext *ctx, const IRHelper *h, IRTempId des
     ir_gen_mov(ctx->b, dest, out);
 }
 
+/* dest = kind(x, y, z) as an IR fp op, if the rounding mode field rm (already
+ * checked by riscv_fp_rm_desc) is RNE or dynamic; false otherwise. */
+static bool riscv_gen_fp_op(DisasContext *ctx, IRFpKind kind, unsigned rm, bool dbl,
+                            IRTempId dest, IRTempId x, IRTempId y, IRTempId z)
+{
+    bool rtz = rm == RV_RM_RTZ && (kind == IR_FP_TO_W || kind == IR_FP_TO_L);
+    if (rm != RV_RM_RNE && rm != RV_RM_FIELD_DYN && !rtz) {
+        return false;
+    }
+    uint64_t desc = (uint64_t)kind | (dbl ? IR_FP_DOUBLE : 0) | (rtz ? IR_FP_RTZ : 0);
+    if (rm == RV_RM_FIELD_DYN) {
+        desc |= IR_FP_DYN | (ctx->fp_may_fault ? IR_FP_FAULTS : 0);
+    }
+    ctx->fp_may_fault = false;
+    ir_gen_fp(ctx->b, dest, &riscv_fp_env, desc, x, y, z);
+    return true;
+}
+
 static bool riscv_gen_fp_arith(DisasContext *ctx, const RVArgs *a, RVFpArithOp op, bool dbl)
 {
     int64_t desc = 0;
@@ -67,6 +93,21 @@ static bool riscv_gen_fp_arith(DisasContext *ctx, const RVArgs *a, RVFpArithOp o
         }
     }
     IRTempId y = op == RV_FP_SQRT ? riscv_imm(ctx, 0) : riscv_freg(a->rs2);
+    static const IRFpKind kinds[] = {
+        [RV_FP_ADD] = IR_FP_ADD, [RV_FP_SUB] = IR_FP_SUB, [RV_FP_MUL] = IR_FP_MUL,
+        [RV_FP_DIV] = IR_FP_DIV, [RV_FP_SQRT] = IR_FP_SQRT,
+    };
+    if (op == RV_FP_MIN || op == RV_FP_MAX) {
+        ir_gen_fp(ctx->b, riscv_freg(a->rd), &riscv_fp_env,
+                  (op == RV_FP_MIN ? IR_FP_MIN : IR_FP_MAX) | (dbl ? IR_FP_DOUBLE : 0),
+                  riscv_freg(a->rs1), riscv_freg(a->rs2), riscv_imm(ctx, 0));
+        return true;
+    }
+    if (op <= RV_FP_SQRT && riscv_gen_fp_op(ctx, kinds[op], (unsigned)a->imm & 7, dbl,
+                                            riscv_freg(a->rd), riscv_freg(a->rs1), y,
+                                            riscv_imm(ctx, 0))) {
+        return true;
+    }
     riscv_gen_fp_call(ctx, &riscv_helper_fp_arith, riscv_freg(a->rd), riscv_freg(a->rs1), y,
                       desc | riscv_fp_fmt_desc(dbl) | op, 0);
     return true;
@@ -149,6 +190,14 @@ static bool riscv_gen_fp_fma(DisasContext *ctx, const RVArgs *a, int64_t neg, bo
     if (desc < 0) {
         return false;
     }
+    IRFpKind kind = neg == 0                          ? IR_FP_MADD
+                    : neg == RV_FP_DESC_NEG_ADDEND    ? IR_FP_MSUB
+                    : neg == RV_FP_DESC_NEG_PRODUCT   ? IR_FP_NMSUB
+                                                      : IR_FP_NMADD;
+    if (riscv_gen_fp_op(ctx, kind, (unsigned)a->imm & 7, dbl, riscv_freg(a->rd),
+                        riscv_freg(a->rs1), riscv_freg(a->rs2), riscv_freg(a->imm >> 3))) {
+        return true;
+    }
     desc |= (a->imm >> 3) << RV_FP_DESC_RS3_SHIFT;
     riscv_gen_fp_call(ctx, &riscv_helper_fp_fma, riscv_freg(a->rd), riscv_freg(a->rs1),
                       riscv_freg(a->rs2), desc | riscv_fp_fmt_desc(dbl) | neg, RV_FP_READS_REGS);
@@ -197,9 +246,16 @@ bool trans_fnmadd_d(DisasContext *ctx, const RVArgs *a)
 
 static bool riscv_gen_fp_cmp(DisasContext *ctx, const RVArgs *a, RVFpCmpOp op, bool dbl)
 {
-    IRTempId y = op == RV_FP_CLASS ? riscv_imm(ctx, 0) : riscv_freg(a->rs2);
-    riscv_gen_fp_call(ctx, &riscv_helper_fp_cmp, riscv_dest(ctx, a->rd), riscv_freg(a->rs1), y,
-                      riscv_fp_fmt_desc(dbl) | op, 0);
+    static const IRFpKind kinds[] = { [RV_FP_EQ] = IR_FP_EQ, [RV_FP_LT] = IR_FP_LT,
+                                      [RV_FP_LE] = IR_FP_LE };
+    if (op != RV_FP_CLASS) {
+        ir_gen_fp(ctx->b, riscv_dest(ctx, a->rd), &riscv_fp_env,
+                  kinds[op] | (dbl ? IR_FP_DOUBLE : 0), riscv_freg(a->rs1), riscv_freg(a->rs2),
+                  riscv_imm(ctx, 0));
+        return true;
+    }
+    riscv_gen_fp_call(ctx, &riscv_helper_fp_cmp, riscv_dest(ctx, a->rd), riscv_freg(a->rs1),
+                      riscv_imm(ctx, 0), riscv_fp_fmt_desc(dbl) | op, 0);
     return true;
 }
 
@@ -253,6 +309,16 @@ static bool riscv_gen_fp_cvt(DisasContext *ctx, const RVArgs *a, RVFpCvtOp op, b
     }
     IRTempId src = src_fp ? riscv_freg(a->rs1) : riscv_reg(ctx, a->rs1);
     IRTempId dest = dest_fp ? riscv_freg(a->rd) : riscv_dest(ctx, a->rd);
+    static const IRFpKind kinds[] = {
+        [RV_CVT_F_TO_W] = IR_FP_TO_W, [RV_CVT_F_TO_L] = IR_FP_TO_L,
+        [RV_CVT_W_TO_F] = IR_FP_FROM_W, [RV_CVT_L_TO_F] = IR_FP_FROM_L,
+    };
+    bool inline_kind = op == RV_CVT_F_TO_W || op == RV_CVT_F_TO_L || op == RV_CVT_W_TO_F ||
+                       op == RV_CVT_L_TO_F;
+    if (inline_kind && riscv_gen_fp_op(ctx, kinds[op], (unsigned)a->imm & 7, dbl, dest, src,
+                                       riscv_imm(ctx, 0), riscv_imm(ctx, 0))) {
+        return true;
+    }
     riscv_gen_fp_call(ctx, &riscv_helper_fp_cvt, dest, src,
                       riscv_imm(ctx, desc | riscv_fp_fmt_desc(dbl) | op), 0, 0);
     return true;

@@ -7,7 +7,9 @@
  * from a seed so a failure names the seed that reproduces it; faults are
  * provoked both by the inline bounds check (address past guest_limit) and by
  * a host fault (a PROT_NONE page inside the window), so the fault-site
- * tables that rebuild guest state are checked too. Environment:
+ * tables that rebuild guest state are checked too. The fp op runs against
+ * a fallback that makes every departure from the fast-path contract of
+ * IRFpEnv visible (flags, a different result, a longjmp). Environment:
  * MIMIC_BACKEND_DIFF_FIRST (first seed, default 1), MIMIC_BACKEND_DIFF_SEEDS
  * (how many, default 20000), MIMIC_BACKEND_DIFF_DISAS (log the host code).
  */
@@ -24,6 +26,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <math.h>
 
 #include "exec/exec-internal.h"
 #include "mimic/exec.h"
@@ -37,6 +40,8 @@ typedef struct TestCPU {
     CPUState cs;
     uint64_t r[NB_REGS];
     uint64_t side; /* not a global: written by the leaf helper */
+    uint32_t fflags; /* not globals: the fp op's accrued flags ... */
+    uint32_t frm;    /* ... and dynamic rounding mode */
 } TestCPU;
 
 uintptr_t guest_base;
@@ -95,6 +100,201 @@ static uint64_t helper_leaf(void *env, uint64_t a, uint64_t b, uint64_t c)
 }
 
 static const IRHelper leaf_helper = { "leaf", helper_leaf };
+
+/* Operand values for the fp op: doubles and NaN-boxed singles of every
+ * class, improperly boxed singles, and random normal numbers. */
+static uint64_t fp_value(void)
+{
+    static const uint64_t vals[] = {
+        0x3ff0000000000000ull, 0xbff8000000000000ull, 0x0010000000000000ull,
+        0x0020000000000000ull, 0x0000000000000001ull, 0x7fefffffffffffffull,
+        0x7ff0000000000000ull, 0xfff0000000000000ull, 0x7ff8000000000000ull,
+        0x7ff0000000000001ull, 0x8000000000000000ull, 0x3fe0000000000001ull,
+        0xffffffff3f800000ull, 0xffffffff00800000ull, 0xffffffff01000000ull,
+        0xffffffff7f7fffffull, 0xffffffff7f800000ull, 0xffffffff7fa00000ull,
+        0xffffffff80000000ull, 0xffffffff00000001ull, 0x000000003f800000ull,
+        0x7fffffff3f800000ull, 0xc1e0000000000000ull, 0xc3e0000000000000ull,
+        0x41dfffffffc00000ull, 0x4004000000000000ull, 0xbfe0000000000000ull,
+        0xffffffffcf000000ull, 0xffffffff40200000ull, 0xffffffffdf000000ull,
+    };
+    switch (rnd() % 4) {
+    case 0:
+        return vals[rnd() % (sizeof(vals) / sizeof(vals[0]))];
+    case 1:
+        return (rnd() & 0x800fffffffffffffull) | (uint64_t)(1023 - 40 + rnd() % 80) << 52;
+    case 2:
+        return (rnd() & 0xffffffff807fffffull) | 0xffffffff00000000ull |
+               (uint64_t)(127 - 20 + rnd() % 40) << 23;
+    default:
+        return (rnd() & 0x800fffffffffffffull) | (uint64_t)(rnd() % 2048) << 52;
+    }
+}
+
+static bool fp_normal(uint64_t r, bool dbl)
+{
+    unsigned e = dbl ? (unsigned)(r >> 52) & 0x7ff : (unsigned)(r >> 23) & 0xff;
+    return e != 0 && e != (dbl ? 0x7ffu : 0xffu);
+}
+
+/* The fallback's compares, min and max: the relation or the operand for
+ * ordered, well-formed operands (min/max of equal ones: flag 0x08); flag
+ * 0x10 and a 0 otherwise. */
+static uint64_t test_fp_compare(TestCPU *cpu, IRFpKind kind, bool dbl, uint64_t a, uint64_t b)
+{
+    double x, y;
+    if (dbl) {
+        memcpy(&x, &a, 8);
+        memcpy(&y, &b, 8);
+    } else {
+        float fx, fy;
+        uint32_t wa = (uint32_t)a, wb = (uint32_t)b;
+        memcpy(&fx, &wa, 4);
+        memcpy(&fy, &wb, 4);
+        x = fx;
+        y = fy;
+    }
+    if ((!dbl && ((a & b) >> 32) != 0xffffffff) || isnan(x) || isnan(y)) {
+        cpu->fflags |= 0x10;
+        return 0;
+    }
+    if (kind == IR_FP_MIN || kind == IR_FP_MAX) {
+        if (x == y) {
+            cpu->fflags |= 0x08; /* ±0 ordering belongs to the fallback */
+            return (a ^ b) & (dbl ? 1ull << 63 : 1ull << 31) ? (kind == IR_FP_MIN ? a | b : a & b)
+                                                            : a;
+        }
+        return (x < y) == (kind == IR_FP_MIN) ? a : b;
+    }
+    return kind == IR_FP_EQ ? x == y : kind == IR_FP_LT ? x < y : x <= y;
+}
+
+/* The fallback's conversions: the host's conversion in RNE (or RTZ); flag
+ * 0x10 and a 0 for improperly boxed singles, NaNs and results out of range. */
+static uint64_t test_fp_convert(TestCPU *cpu, IRFpKind kind, uint64_t desc, uint64_t a)
+{
+    bool dbl = desc & IR_FP_DOUBLE;
+    if (kind <= IR_FP_FROM_L) {
+        int64_t i = kind == IR_FP_FROM_W ? (int32_t)a : (int64_t)a;
+        if (dbl) {
+            double d = (double)i;
+            uint64_t r;
+            memcpy(&r, &d, 8);
+            return r;
+        }
+        float f = (float)i;
+        uint32_t w;
+        memcpy(&w, &f, 4);
+        return 0xffffffff00000000ull | w;
+    }
+    double x;
+    if (dbl) {
+        memcpy(&x, &a, 8);
+    } else {
+        float f;
+        uint32_t w = (uint32_t)a;
+        memcpy(&f, &w, 4);
+        x = f;
+    }
+    double r = desc & IR_FP_RTZ ? trunc(x) : nearbyint(x);
+    double lim = kind == IR_FP_TO_W ? 0x1p31 : 0x1p63;
+    if ((!dbl && (a >> 32) != 0xffffffff) || !(r >= -lim && r < lim)) {
+        cpu->fflags |= 0x10;
+        return 0;
+    }
+    return kind == IR_FP_TO_W ? (uint64_t)(int64_t)(int32_t)r : (uint64_t)(int64_t)r;
+}
+
+/* The fp op's fallback: the host's result in RNE with NX accrued, as the
+ * contract says, and something visible for everything the fast path must
+ * leave to it: flag 0x10 for improperly boxed singles, 0x02 for results
+ * that are subnormal or zero (unless exact: see IRFpEnv), 0x04 for infinities and NaNs (then the
+ * canonical NaN), a changed result when the dynamic mode is not 0, and
+ * with IR_FP_FAULTS and mode 7 a longjmp, as for a reserved mode. */
+static uint64_t test_fp_fallback(void *env, uint64_t a, uint64_t b, uint64_t c, uint64_t desc)
+{
+    TestCPU *cpu = env;
+    IRFpKind kind = (IRFpKind)(desc & IR_FP_KIND_MASK);
+    bool dbl = desc & IR_FP_DOUBLE;
+    if ((desc & IR_FP_FAULTS) && (desc & IR_FP_DYN) && cpu->frm == 7) {
+        cpu->cs.exit_code = EXCP_ILLEGAL;
+        siglongjmp(*cpu->cs.fault_jmp, 1);
+    }
+    if (kind >= IR_FP_EQ && kind <= IR_FP_MAX) {
+        return test_fp_compare(cpu, kind, dbl, a, b);
+    }
+    cpu->fflags |= 1;
+    uint64_t r;
+    if (kind >= IR_FP_FROM_W) {
+        r = test_fp_convert(cpu, kind, desc, a);
+        return (desc & IR_FP_DYN) && cpu->frm != 0 ? r ^ 1 : r;
+    }
+    if (dbl) {
+        double x, y, z, o;
+        memcpy(&x, &a, 8);
+        memcpy(&y, &b, 8);
+        memcpy(&z, &c, 8);
+        switch (kind) {
+        case IR_FP_ADD: o = x + y; break;
+        case IR_FP_SUB: o = x - y; break;
+        case IR_FP_MUL: o = x * y; break;
+        case IR_FP_DIV: o = x / y; break;
+        case IR_FP_SQRT: o = sqrt(x); break;
+        case IR_FP_MADD: o = fma(x, y, z); break;
+        case IR_FP_MSUB: o = fma(x, y, -z); break;
+        case IR_FP_NMSUB: o = fma(-x, y, z); break;
+        default: o = fma(-x, y, -z); break;
+        }
+        memcpy(&r, &o, 8);
+    } else {
+        unsigned n = kind == IR_FP_SQRT ? 1 : kind >= IR_FP_MADD ? 3 : 2; /* no compares here */
+        if ((a >> 32) != 0xffffffff || (n > 1 && (b >> 32) != 0xffffffff) ||
+            (n > 2 && (c >> 32) != 0xffffffff)) {
+            cpu->fflags |= 0x10;
+            return 0xffffffff7fc00000ull;
+        }
+        float x, y, z, o;
+        uint32_t w[3] = { (uint32_t)a, (uint32_t)b, (uint32_t)c }, ro;
+        memcpy(&x, &w[0], 4);
+        memcpy(&y, &w[1], 4);
+        memcpy(&z, &w[2], 4);
+        switch (kind) {
+        case IR_FP_ADD: o = x + y; break;
+        case IR_FP_SUB: o = x - y; break;
+        case IR_FP_MUL: o = x * y; break;
+        case IR_FP_DIV: o = x / y; break;
+        case IR_FP_SQRT: o = sqrtf(x); break;
+        case IR_FP_MADD: o = fmaf(x, y, z); break;
+        case IR_FP_MSUB: o = fmaf(x, y, -z); break;
+        case IR_FP_NMSUB: o = fmaf(-x, y, z); break;
+        default: o = fmaf(-x, y, -z); break;
+        }
+        memcpy(&ro, &o, 4);
+        r = 0xffffffff00000000ull | ro;
+    }
+    uint64_t mag = dbl ? 0x7fffffffffffffffull : 0x7fffffff;
+    bool exact_zero = !(r & mag) && kind < IR_FP_MADD &&
+                      (kind <= IR_FP_SUB || kind == IR_FP_SQRT || !(a & mag) ||
+                       (kind == IR_FP_MUL && !(b & mag)));
+    if (!fp_normal(r, dbl) && !exact_zero) {
+        unsigned e = dbl ? (unsigned)(r >> 52) & 0x7ff : (unsigned)(r >> 23) & 0xff;
+        cpu->fflags |= e ? 0x04 : 0x02;
+        if (r << (dbl ? 12 : 41) && e) {
+            r = dbl ? 0x7ff8000000000000ull : 0xffffffff7fc00000ull;
+        }
+    }
+    if ((desc & IR_FP_DYN) && cpu->frm != 0) {
+        r ^= 1;
+    }
+    return r;
+}
+
+static const IRFpEnv test_fp_env = {
+    .name = "test",
+    .fallback = test_fp_fallback,
+    .flags_offset = offsetof(TestCPU, fflags),
+    .nx_mask = 1,
+    .rm_offset = offsetof(TestCPU, frm),
+};
 
 static void host_fault_handler(int sig, siginfo_t *si, void *uc)
 {
@@ -202,7 +402,23 @@ static void gen_block(IRBlock *b, unsigned nb_ops)
                 args[j] = pick_input(b, locals, nb_locals);
             }
             IRTempId o = pick_output(b, locals, &nb_locals);
-            ir_gen_call_leaf(b, o, &leaf_helper, args[0], args[1], args[2]);
+            if (rnd() % 4) {
+                for (int j = 0; j < 3; j++) {
+                    if (rnd() % 2) {
+                        args[j] = ir_const(b, fp_value());
+                    }
+                }
+                uint64_t desc = rnd() % IR_FP_NB_KINDS | (rnd() % 2 ? IR_FP_DOUBLE : 0);
+                IRFpKind kind = (IRFpKind)(desc & IR_FP_KIND_MASK);
+                if (kind >= IR_FP_TO_W && rnd() % 2) {
+                    desc |= IR_FP_RTZ;
+                } else if (kind < IR_FP_EQ || kind > IR_FP_MAX) {
+                    desc |= (rnd() % 2 ? IR_FP_DYN : 0) | (rnd() % 4 ? 0 : IR_FP_FAULTS);
+                }
+                ir_gen_fp(b, o, &test_fp_env, desc, args[0], args[1], args[2]);
+            } else {
+                ir_gen_call_leaf(b, o, &leaf_helper, args[0], args[1], args[2]);
+            }
         } else if (k < 96) {
             /* if (cond) skip a few ops: locals die at the label */
             unsigned label = ir_new_label(b);
@@ -300,7 +516,14 @@ static void check_seed(IRBlock *b, uint64_t seed, unsigned nb_ops)
     for (int i = 0; i < NB_REGS; i++) {
         init.r[i] = interesting();
     }
+    for (int i = 0; i < NB_REGS; i++) {
+        if (rnd() % 2) {
+            init.r[i] = fp_value();
+        }
+    }
     init.r[LOOP_COUNTER] = 1 + rnd() % 4;
+    init.fflags = rnd() % 4 ? 1 : 0;
+    init.frm = rnd() % 4 ? 0 : rnd() % 2 ? 7 : 1 + rnd() % 4;
     for (int i = 0; i < 4096; i++) {
         mem[i] = (uint8_t)rnd();
     }
@@ -317,12 +540,13 @@ static void check_seed(IRBlock *b, uint64_t seed, unsigned nb_ops)
     run_on(&backend_x86_64, b, &init, mem, &jit);
     bool same = interp.cpu.cs.pc == jit.cpu.cs.pc && interp.cpu.cs.exit_code == jit.cpu.cs.exit_code &&
                 memcmp(interp.cpu.r, jit.cpu.r, sizeof(jit.cpu.r)) == 0 &&
-                interp.cpu.side == jit.cpu.side &&
+                interp.cpu.side == jit.cpu.side && interp.cpu.fflags == jit.cpu.fflags &&
                 memcmp(interp.page, jit.page, sizeof(jit.page)) == 0;
     if (same && interp.cpu.cs.exit_code == EXCP_SEGV) {
         same = interp.cpu.cs.fault_addr == jit.cpu.cs.fault_addr;
     }
     if (!same) {
+        fprintf(stderr, "fflags interp=%x jit=%x\n", interp.cpu.fflags, jit.cpu.fflags);
         fprintf(stderr, "seed %llu: interp pc=%llx exit=%u fault=%llx | jit pc=%llx exit=%u fault=%llx\n",
                 (unsigned long long)seed, (unsigned long long)interp.cpu.cs.pc, interp.cpu.cs.exit_code,
                 (unsigned long long)interp.cpu.cs.fault_addr, (unsigned long long)jit.cpu.cs.pc,
