@@ -3,10 +3,12 @@
  * on one image through the block layer.
  *
  *   mimic-io [-f fmt] [-r] IMAGE 'write -P 0xab OFF LEN' 'read -P 0xab OFF LEN'
- *            'discard OFF LEN' 'flush' 'crash'
+ *            'discard OFF LEN' 'flush' 'checkpoint' 'crash'
  *
  * The one thing to know: 'crash' ends the process at once with _exit(),
- * without flushing or closing, to test what a crash leaves on disk.
+ * without flushing or closing, to test what a crash leaves on disk;
+ * 'checkpoint' flushes and then prints "checkpoint N" (N counts them), so a
+ * test that kills the process knows what was durable before the kill.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,6 +57,15 @@ static int run(BlockDriverState *bs, char *cmd)
     }
     if (!strcmp(argv[0], "flush")) {
         ret = bdrv_flush(bs, &err);
+        goto done;
+    }
+    if (!strcmp(argv[0], "checkpoint")) {
+        static int checkpoints;
+        ret = bdrv_flush(bs, &err);
+        if (ret == 0) {
+            printf("checkpoint %d\n", ++checkpoints);
+            fflush(stdout);
+        }
         goto done;
     }
     if (!strcmp(argv[0], "crash")) {
