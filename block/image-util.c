@@ -139,3 +139,21 @@ bool img_is_zero(const uint8_t *buf, size_t len)
 {
     return len == 0 || (buf[0] == 0 && memcmp(buf, buf + 1, len - 1) == 0);
 }
+
+int img_write_units(BlockDriverState *bs, uint64_t offset, const void *buf, size_t len,
+                    uint64_t unit, ImgUnitWriter write_unit, Error **errp)
+{
+    const uint8_t *p = buf;
+    while (len) {
+        uint64_t in = offset % unit;
+        size_t n = unit - in < len ? (size_t)(unit - in) : len;
+        int ret = write_unit(bs, offset, p, n, errp);
+        if (ret < 0) {
+            return ret;
+        }
+        p += n;
+        offset += n;
+        len -= n;
+    }
+    return 0;
+}

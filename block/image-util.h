@@ -94,5 +94,12 @@ int img_truncate_unsupported(BlockDriverState *bs, uint64_t size, Error **errp);
 
 /* Whether len bytes are all zero. */
 bool img_is_zero(const uint8_t *buf, size_t len);
+/* Writes [offset, offset + len) as pieces that never cross a multiple of
+ * unit (a cluster or grain), calling write_unit for each; stops at the
+ * first error. */
+typedef int (*ImgUnitWriter)(BlockDriverState *bs, uint64_t offset, const uint8_t *buf,
+                             size_t len, Error **errp);
+int img_write_units(BlockDriverState *bs, uint64_t offset, const void *buf, size_t len,
+                    uint64_t unit, ImgUnitWriter write_unit, Error **errp);
 
 #endif

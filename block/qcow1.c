@@ -376,21 +376,7 @@ static int qcow1_write(BlockDriverState *bs, uint64_t offset, const void *buf, s
                        Error **errp)
 {
     QcowState *s = bs->opaque;
-    const uint8_t *p = buf;
-
-    while (len) {
-        uint64_t in = offset & (s->cluster_size - 1);
-        size_t n = s->cluster_size - in < len ? (size_t)(s->cluster_size - in) : len;
-        int ret = qcow1_write_cluster(bs, offset, p, n, errp);
-
-        if (ret < 0) {
-            return ret;
-        }
-        p += n;
-        offset += n;
-        len -= n;
-    }
-    return 0;
+    return img_write_units(bs, offset, buf, len, s->cluster_size, qcow1_write_cluster, errp);
 }
 
 static int qcow1_block_status(BlockDriverState *bs, uint64_t offset, uint64_t *pnum,

@@ -180,21 +180,7 @@ int vmdk_write(BlockDriverState *bs, uint64_t offset, const void *buf, size_t le
                Error **errp)
 {
     VmdkState *s = bs->opaque;
-    const uint8_t *p = buf;
-
-    while (len) {
-        uint64_t in = offset % s->grain_size;
-        size_t n = s->grain_size - in < len ? (size_t)(s->grain_size - in) : len;
-        int ret = vmdk_write_grain(bs, offset, p, n, errp);
-
-        if (ret < 0) {
-            return ret;
-        }
-        p += n;
-        offset += n;
-        len -= n;
-    }
-    return 0;
+    return img_write_units(bs, offset, buf, len, s->grain_size, vmdk_write_grain, errp);
 }
 
 int vmdk_flush(BlockDriverState *bs, Error **errp)

@@ -22,7 +22,6 @@ static pthread_cond_t exclusive_done = PTHREAD_COND_INITIALIZER; /* exclusive_ac
 static CPUState *first_cpu;
 static bool exclusive_active;
 static int pending_cpus; /* running CPUs an exclusive section still waits for */
-static __thread CPUState *current_cpu;
 
 void exec_cpu_register(CPUState *cpu)
 {
@@ -48,14 +47,6 @@ bool exec_cpu_unregister(CPUState *cpu)
     return last;
 }
 
-bool exec_cpu_is_only(const CPUState *cpu)
-{
-    pthread_mutex_lock(&cpus_lock);
-    bool only = first_cpu == cpu && !cpu->next_cpu;
-    pthread_mutex_unlock(&cpus_lock);
-    return only;
-}
-
 void exec_cpu_start(CPUState *cpu)
 {
     pthread_mutex_lock(&cpus_lock);
@@ -63,7 +54,6 @@ void exec_cpu_start(CPUState *cpu)
         pthread_cond_wait(&exclusive_done, &cpus_lock);
     }
     cpu->running = true;
-    current_cpu = cpu;
     pthread_mutex_unlock(&cpus_lock);
 }
 
@@ -72,7 +62,6 @@ void exec_cpu_end(CPUState *cpu)
     pthread_mutex_lock(&cpus_lock);
     if (cpu->running) {
         cpu->running = false;
-        current_cpu = NULL;
         /* No CPU starts during an exclusive section, so every CPU that
          * stops now was counted when it began. */
         if (exclusive_active && --pending_cpus == 0) {
@@ -80,11 +69,6 @@ void exec_cpu_end(CPUState *cpu)
         }
     }
     pthread_mutex_unlock(&cpus_lock);
-}
-
-CPUState *exec_running_cpu(void)
-{
-    return current_cpu;
 }
 
 void exec_start_exclusive(void)

@@ -30,8 +30,6 @@ void tb_lock_after_fork_child(void);
 TranslationBlock *tb_hash_lookup(uint64_t pc);
 /* Frees every TB and restarts the code buffer (world stopped). */
 void tb_flush_locked(void);
-/* The running CPU of this thread, or NULL. */
-CPUState *exec_running_cpu(void);
 void tb_cache_insert(TranslationBlock *tb);
 void tb_chain(TranslationBlock *from, unsigned slot, TranslationBlock *to);
 void host_disas_log(const TranslationBlock *tb);

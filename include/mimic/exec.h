@@ -178,8 +178,6 @@ void exec_cpu_register(CPUState *cpu);
 bool exec_cpu_unregister(CPUState *cpu);
 void exec_cpu_start(CPUState *cpu);
 void exec_cpu_end(CPUState *cpu);
-/* True if cpu is the only registered CPU. */
-bool exec_cpu_is_only(const CPUState *cpu);
 /* Stops every running CPU (they wait in exec_cpu_start until
  * exec_end_exclusive); the caller must not be running. */
 void exec_start_exclusive(void);

@@ -8,7 +8,7 @@
 
 #include <libfdt.h>
 
-#include "hw/riscv/virt-fdt.h"
+#include "system/riscv-virt-fdt.h"
 
 int main(int argc, char **argv)
 {

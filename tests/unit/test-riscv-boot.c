@@ -21,7 +21,7 @@
 
 #include <cmocka.h>
 
-#include "hw/riscv/boot.h"
+#include "system/riscv-boot.h"
 
 #define RAM 0x80000000ull
 #define RAM_SIZE (64ull << 20)

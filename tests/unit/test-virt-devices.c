@@ -89,7 +89,9 @@ static void test_uart(void **state)
     for (int i = 0; i < 20; i++) {
         msg[i] = (uint8_t)('a' + i);
     }
+    assert_int_equal(uart16550_can_receive(&u), 16);
     assert_int_equal(uart16550_receive(&u, msg, 20), 16);
+    assert_int_equal(uart16550_can_receive(&u), 0);
     assert_int_equal(lines[0], 1);
     assert_int_equal(rd(2, 1) & 0x0f, 0x04);
     for (int i = 0; i < 16; i++) {

@@ -1,5 +1,5 @@
 /*
- * boot.h — loading firmware, a kernel and an initrd into a RISC-V machine's
+ * riscv-boot.h — loading firmware, a kernel and an initrd into a RISC-V machine's
  * RAM, placing the device tree, and the reset vector in the mask ROM that
  * starts the firmware the way OpenSBI's fw_dynamic expects (a0 = hartid,
  * a1 = device tree, a2 = struct fw_dynamic_info).
@@ -11,8 +11,8 @@
  * in the last 2 MiB-aligned slot below the end of RAM (at most 3 GiB above
  * its start).
  */
-#ifndef MIMIC_HW_RISCV_BOOT_H
-#define MIMIC_HW_RISCV_BOOT_H
+#ifndef MIMIC_SYSTEM_RISCV_BOOT_H
+#define MIMIC_SYSTEM_RISCV_BOOT_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -1,5 +1,5 @@
 /*
- * virt-fdt.h — the device tree of the RISC-V `virt` machine, generated with
+ * riscv-virt-fdt.h — the device tree of the RISC-V `virt` machine, generated with
  * libfdt, laid out like QEMU's so that the same firmware and kernels find
  * the same devices at the same places.
  *
@@ -7,8 +7,8 @@
  * the one the machine must build; the tree is checked against QEMU's own
  * (`-machine virt,dumpdtb=`) by tests/system/fdt-vs-qemu.py.
  */
-#ifndef MIMIC_HW_RISCV_VIRT_FDT_H
-#define MIMIC_HW_RISCV_VIRT_FDT_H
+#ifndef MIMIC_SYSTEM_RISCV_VIRT_FDT_H
+#define MIMIC_SYSTEM_RISCV_VIRT_FDT_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -1,5 +1,5 @@
 /*
- * virt-fdt.c — builds the `virt` machine's flattened device tree with
+ * riscv-virt-fdt.c — builds the `virt` machine's flattened device tree with
  * libfdt's sequential-write API: cpus with their interrupt controllers,
  * memory, the CLINT, the PLIC, the UART, the test finisher (with syscon
  * poweroff/reboot), the goldfish RTC, the virtio-mmio slots, and /chosen.
@@ -15,7 +15,7 @@
 #include <stdio.h>
 
 #include "hw/intc/plic.h"
-#include "hw/riscv/virt-fdt.h"
+#include "system/riscv-virt-fdt.h"
 
 #define IRQ_S_SOFT 1
 #define IRQ_M_SOFT 3

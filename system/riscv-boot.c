@@ -1,5 +1,5 @@
 /*
- * boot.c — RISC-V boot loading: ELF and raw images into guest RAM, the
+ * riscv-boot.c — RISC-V boot loading: ELF and raw images into guest RAM, the
  * Linux "Image" header, initrd and device-tree placement, and the mask-ROM
  * reset vector with OpenSBI's fw_dynamic_info.
  *
@@ -19,7 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "hw/riscv/boot.h"
+#include "system/riscv-boot.h"
 
 #define MIB (1ull << 20)
 #define KERNEL_ALIGN (2 * MIB)
@@ -130,16 +130,13 @@ static bool is_elf(const uint8_t *buf, uint64_t size)
     return size >= SELFMAG && memcmp(buf, ELFMAG, SELFMAG) == 0;
 }
 
-static uint64_t ram_max_file(void)
-{
-    return 1ull << 31; /* 2 GiB: more than any firmware, kernel or initrd */
-}
+#define MAX_FILE_SIZE (1ull << 31) /* 2 GiB: more than any firmware, kernel or initrd */
 
 int riscv_load_image(const AddressSpace *as, const char *path, uint64_t load_addr,
                      uint64_t *entry, uint64_t *end, char *err, size_t errlen)
 {
     uint64_t size;
-    uint8_t *buf = read_file(path, ram_max_file(), &size, err, errlen);
+    uint8_t *buf = read_file(path, MAX_FILE_SIZE, &size, err, errlen);
     if (!buf) {
         return -1;
     }
@@ -166,7 +163,7 @@ int riscv_load_kernel(const AddressSpace *as, const char *path, uint64_t load_ad
                       uint64_t *entry, uint64_t *end, char *err, size_t errlen)
 {
     uint64_t size;
-    uint8_t *buf = read_file(path, ram_max_file(), &size, err, errlen);
+    uint8_t *buf = read_file(path, MAX_FILE_SIZE, &size, err, errlen);
     if (!buf) {
         return -1;
     }
@@ -206,7 +203,7 @@ int riscv_load_initrd(const AddressSpace *as, const char *path, uint64_t ram_bas
                       char *err, size_t errlen)
 {
     uint64_t size;
-    uint8_t *buf = read_file(path, ram_max_file(), &size, err, errlen);
+    uint8_t *buf = read_file(path, MAX_FILE_SIZE, &size, err, errlen);
     if (!buf) {
         return -1;
     }
