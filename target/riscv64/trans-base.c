@@ -77,8 +77,7 @@ bool trans_jalr(DisasContext *ctx, const RVArgs *a)
     ir_gen_binary(ctx->b, IR_and, aligned, target, riscv_imm(ctx, ~(int64_t)1));
     ir_gen_mov(ctx->b, riscv_dest(ctx, a->rd), riscv_imm(ctx, (int64_t)ctx->next_pc));
     ir_gen_mov(ctx->b, riscv_pc_global(), aligned);
-    ir_gen_goto_ptr(ctx->b);
-    ctx->end = true;
+    riscv_gen_jump_indirect(ctx);
     return true;
 }
 
@@ -133,14 +132,14 @@ static IRTempId riscv_gen_address(DisasContext *ctx, const RVArgs *a)
 static bool riscv_gen_load(DisasContext *ctx, const RVArgs *a, IRMemOp mo)
 {
     IRTempId addr = riscv_gen_address(ctx, a);
-    ir_gen_ld(ctx->b, riscv_dest(ctx, a->rd), addr, mo);
+    ir_gen_ld(ctx->b, riscv_dest(ctx, a->rd), addr, riscv_memop(ctx, mo));
     return true;
 }
 
 static bool riscv_gen_store(DisasContext *ctx, const RVArgs *a, IRMemOp mo)
 {
     IRTempId addr = riscv_gen_address(ctx, a);
-    ir_gen_st(ctx->b, riscv_reg(ctx, a->rs2), addr, mo);
+    ir_gen_st(ctx->b, riscv_reg(ctx, a->rs2), addr, riscv_memop(ctx, mo));
     return true;
 }
 

@@ -4,7 +4,8 @@
  * the same guest state on the interpreter before and after ir_optimize.
  *
  * The one thing to know: this test links no exec/ code; it provides
- * guest_base/guest_limit and a tiny exec_tb_lookup of its own, and uses
+ * guest_base/guest_limit, a user-mode exec_config and a tiny exec_tb_lookup
+ * of its own, and uses
  * only the bounds-check fault path (no host signals).
  */
 #include <setjmp.h>
@@ -32,6 +33,13 @@ uint64_t guest_limit;
 
 static IRGlobalDef globals[NB_REGS + 1];
 static uint8_t guest_mem[MEM_SIZE];
+
+/* User mode: no soft MMU. */
+static const ExecConfig test_config;
+const ExecConfig *exec_config(void)
+{
+    return &test_config;
+}
 
 /* The exec_tb_lookup of this test: a few registered TBs. */
 static TranslationBlock *known_tbs[4];

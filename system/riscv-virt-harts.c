@@ -1,0 +1,146 @@
+/*
+ * riscv-virt-harts.c — running the virt machine's harts: one host thread
+ * per hart, each in exec_cpu_loop(), turning its exits into traps, waiting
+ * in wfi, taking interrupts and acting on the test finisher's requests.
+ *
+ * The one thing to know: a guest exception raised deep in a slow path
+ * arrives here by siglongjmp with the trap already taken; everything else
+ * is an Excp returned by exec_cpu_loop. Interrupts and device requests are
+ * looked at, under the machine lock, every time the hart comes back here.
+ */
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "system/riscv-virt-internal.h"
+
+/* Acts on a poweroff or reset request of the test finisher (lock held);
+ * true when the machine stops. */
+static bool virt_handle_requests(VirtMachine *m)
+{
+    if (m->shutdown) {
+        return true;
+    }
+    switch (m->test.request) {
+    case SIFIVE_TEST_POWEROFF:
+        m->exit_status = m->test.exit_code;
+        break;
+    case SIFIVE_TEST_RESET:
+        if (!m->cfg.no_reboot) {
+            char err[256];
+            if (virt_reset(m, err, sizeof(err)) == 0) {
+                return false;
+            }
+            fprintf(stderr, "mimic-system-riscv64: reboot failed: %s\n", err);
+            m->exit_status = 1;
+        }
+        break;
+    default:
+        return false;
+    }
+    m->shutdown = true;
+    for (unsigned h = 0; h < m->cfg.nb_harts; h++) {
+        virt_kick(m, h);
+    }
+    return true;
+}
+
+/* The trap for an exit of translated code. */
+static void virt_trap_for(RISCVCPU *cpu, Excp e)
+{
+    switch (e) {
+    case EXCP_SYSCALL:
+        riscv_sys_take_trap(cpu, RISCV_EXCP_ECALL_U + cpu->priv.priv, 0);
+        break;
+    case EXCP_BREAKPOINT:
+        riscv_sys_take_trap(cpu, RISCV_EXCP_BREAKPOINT, cpu->cs.pc);
+        break;
+    case EXCP_ILLEGAL:
+        riscv_sys_take_trap(cpu, RISCV_EXCP_ILLEGAL_INST, 0);
+        break;
+    case EXCP_FETCH_FAULT:
+        /* The second half of an instruction that crosses into a page
+         * that cannot be fetched (the first page was checked). */
+        riscv_sys_take_trap(cpu, RISCV_EXCP_INST_PAGE_FAULT,
+                            (cpu->cs.pc | (SOFTMMU_PAGE_SIZE - 1)) + 1);
+        break;
+    default:
+        break;
+    }
+}
+
+static void virt_hart_loop(VirtMachine *m, RISCVCPU *cpu)
+{
+    CPUState *cs = &cpu->cs;
+    sigjmp_buf landing;
+    riscv_sys_current = cpu;
+    cs->fault_jmp = &landing;
+    exec_cpu_register(cs);
+    if (sigsetjmp(landing, 0)) {
+        exec_cpu_end(cs); /* a slow path raised; the trap is taken */
+    }
+    for (;;) {
+        pthread_mutex_lock(&m->lock);
+        __atomic_store_n(&cs->exit_request, 0, __ATOMIC_RELAXED);
+        if (virt_handle_requests(m)) {
+            pthread_mutex_unlock(&m->lock);
+            break;
+        }
+        virt_sync_timers(m);
+        riscv_sys_take_interrupt(cpu);
+        pthread_mutex_unlock(&m->lock);
+
+        Excp e = exec_cpu_loop(cs);
+        if (e == EXCP_HALT) {
+            pthread_mutex_lock(&m->lock);
+            while (!riscv_sys_wfi_wakeup(cpu) && !m->shutdown &&
+                   m->test.request == SIFIVE_TEST_NONE) {
+                pthread_cond_wait(&m->wake, &m->lock);
+                virt_sync_timers(m);
+            }
+            pthread_mutex_unlock(&m->lock);
+        } else if (e == EXCP_SEGV || e == EXCP_BUS) {
+            fprintf(stderr, "mimic-system-riscv64: internal error: user-mode fault exit %d "
+                            "at pc 0x%llx\n", (int)e, (unsigned long long)cs->pc);
+            abort();
+        } else {
+            virt_trap_for(cpu, e);
+        }
+    }
+    exec_cpu_unregister(cs);
+}
+
+typedef struct HartArg {
+    VirtMachine *m;
+    unsigned hart;
+} HartArg;
+
+static void *virt_hart_thread(void *opaque)
+{
+    HartArg *a = opaque;
+    virt_hart_loop(a->m, a->m->harts[a->hart]);
+    return NULL;
+}
+
+int virt_run(VirtMachine *m)
+{
+    if (event_loop_start_thread(m->el) < 0) {
+        fprintf(stderr, "mimic-system-riscv64: cannot start the I/O thread\n");
+        return 1;
+    }
+    pthread_t threads[VIRT_MAX_HARTS];
+    HartArg args[VIRT_MAX_HARTS];
+    for (unsigned h = 1; h < m->cfg.nb_harts; h++) {
+        args[h] = (HartArg){ m, h };
+        if (pthread_create(&threads[h], NULL, virt_hart_thread, &args[h])) {
+            fprintf(stderr, "mimic-system-riscv64: cannot start hart %u\n", h);
+            exit(1);
+        }
+    }
+    virt_hart_loop(m, m->harts[0]);
+    for (unsigned h = 1; h < m->cfg.nb_harts; h++) {
+        pthread_join(threads[h], NULL);
+    }
+    event_loop_stop_thread(m->el);
+    return m->exit_status;
+}
