@@ -86,13 +86,17 @@ void virt_sync_timers(VirtMachine *m)
 {
     clint_update(&m->clint);
     goldfish_rtc_update(&m->rtc);
-    uint64_t now = monotonic_ns(), mtime = clint_mtime(&m->clint);
-    uint64_t deadline = goldfish_rtc_deadline_ns(&m->rtc) == UINT64_MAX
-                            ? UINT64_MAX
-                            : now + (goldfish_rtc_deadline_ns(&m->rtc) - realtime_ns());
+    /* After the updates, a deadline that has passed is already reflected
+     * in the interrupt lines and needs no timer until the guest changes
+     * it (which brings the hart back here). */
+    uint64_t now = monotonic_ns(), mtime = clint_mtime(&m->clint), deadline = UINT64_MAX;
+    uint64_t rtc = goldfish_rtc_deadline_ns(&m->rtc), real = realtime_ns();
+    if (rtc != UINT64_MAX && rtc > real) {
+        deadline = now + (rtc - real);
+    }
     for (unsigned h = 0; h < m->cfg.nb_harts; h++) {
         uint64_t d = clint_deadline_ns(&m->clint, h);
-        if (d < deadline) {
+        if (d > now && d < deadline) {
             deadline = d;
         }
         RISCVPrivState *s = &m->harts[h]->priv;
@@ -101,7 +105,7 @@ void virt_sync_timers(VirtMachine *m)
             virt_set_hart_irq(m, h, IRQ_S_TIMER, fire);
             if (!fire) {
                 uint64_t ticks = s->stimecmp - mtime;
-                uint64_t ns = ticks > UINT64_MAX / 100 ? UINT64_MAX : now + ticks * 100;
+                uint64_t ns = ticks > (UINT64_MAX - now) / 100 ? UINT64_MAX : now + ticks * 100;
                 if (ns < deadline) {
                     deadline = ns;
                 }
@@ -215,6 +219,7 @@ static int virt_build_devices(VirtMachine *m, char *err, size_t errlen)
     }
     int r = address_space_add_ram(&m->as, "mrom", RISCV_MROM_BASE, RISCV_MROM_SIZE);
     r = r ? r : address_space_add_ram(&m->as, "ram", VIRT_DRAM_BASE, m->cfg.ram_size);
+    address_space_set_readonly(&m->as, RISCV_MROM_BASE);
     if (r) {
         snprintf(err, errlen, "-m: cannot allocate %llu MiB of guest RAM: %s",
                  (unsigned long long)(m->cfg.ram_size >> 20), strerror(-r));

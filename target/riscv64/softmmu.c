@@ -127,6 +127,7 @@ static int translate(RISCVCPU *cpu, uint64_t va, RISCVAccess access, unsigned mo
 static void tlb_fill(RISCVCPU *cpu, uint64_t va, unsigned mode, const RISCVTranslation *t)
 {
     uint64_t page_pa = t->pa & SOFTMMU_PAGE_MASK, page_va = va & SOFTMMU_PAGE_MASK;
+    const MemoryRegion *mr = address_space_lookup(sysctx(cpu)->as, page_pa);
     uint8_t *host = address_space_map(sysctx(cpu)->as, page_pa, SOFTMMU_PAGE_SIZE);
     if (!host) {
         return;
@@ -135,7 +136,7 @@ static void tlb_fill(RISCVCPU *cpu, uint64_t va, unsigned mode, const RISCVTrans
     const RISCVPrivState *s = &cpu->priv;
     bool r = (t->prot & RISCV_PROT_READ) &&
              riscv_pmp_check(s, page_pa, SOFTMMU_PAGE_SIZE, RISCV_ACCESS_LOAD, priv);
-    bool w = (t->prot & RISCV_PROT_WRITE) &&
+    bool w = (t->prot & RISCV_PROT_WRITE) && !mr->readonly &&
              riscv_pmp_check(s, page_pa, SOFTMMU_PAGE_SIZE, RISCV_ACCESS_STORE, priv);
     bool x = (t->prot & RISCV_PROT_EXEC) &&
              riscv_pmp_check(s, page_pa, SOFTMMU_PAGE_SIZE, RISCV_ACCESS_FETCH, priv);
@@ -233,7 +234,9 @@ static void riscv_sys_store(CPUState *cs, uint64_t addr, uint64_t value, unsigne
     uint64_t pa;
     void *p = access_page(cpu, addr, size, RISCV_ACCESS_STORE, mode, true, retaddr, &pa);
     if (p) {
-        memcpy(p, &value, size);
+        if (!address_space_lookup(sysctx(cpu)->as, pa)->readonly) {
+            memcpy(p, &value, size); /* a ROM ignores writes */
+        }
         return;
     }
     RISCVSysContext *ctx = sysctx(cpu);
@@ -257,7 +260,7 @@ static void *riscv_sys_atomic_ptr(RISCVCPU *cpu, uint64_t addr, unsigned size, b
     }
     uint64_t pa;
     void *p = access_page(cpu, addr, size, access, riscv_data_mode(cpu), true, 0, &pa);
-    if (!p) {
+    if (!p || (store && address_space_lookup(sysctx(cpu)->as, pa)->readonly)) {
         /* Atomics on devices are not supported: an access fault. */
         riscv_sys_raise(cpu, access_fault_cause(access), addr);
     }
