@@ -12,6 +12,7 @@
 #include <setjmp.h>
 #include <string.h>
 
+#include "mimic/log.h"
 #include "target/riscv64/softmmu.h"
 
 __thread RISCVCPU *riscv_sys_current;
@@ -35,8 +36,19 @@ static uint64_t access_fault_cause(RISCVAccess access)
 
 void riscv_sys_take_trap(RISCVCPU *cpu, uint64_t cause, uint64_t tval)
 {
+    uint64_t epc = cpu->cs.pc;
+    unsigned from = cpu->priv.priv;
     cpu->res_addr = UINT64_MAX;
-    cpu->cs.pc = riscv_priv_trap(&cpu->priv, cpu->cs.pc, cause, tval);
+    cpu->cs.pc = riscv_priv_trap(&cpu->priv, epc, cause, tval);
+    if (log_enabled(LOG_INT)) {
+        log_printf("riscv: hart %llu: %s %llu at 0x%llx (tval 0x%llx), priv %u -> %u, "
+                   "handler 0x%llx\n",
+                   (unsigned long long)cpu->priv.mhartid,
+                   (cause >> 63) ? "interrupt" : "exception",
+                   (unsigned long long)(cause & ~RISCV_CAUSE_INTERRUPT),
+                   (unsigned long long)epc, (unsigned long long)tval, from, cpu->priv.priv,
+                   (unsigned long long)cpu->cs.pc);
+    }
 }
 
 bool riscv_sys_take_interrupt(RISCVCPU *cpu)
