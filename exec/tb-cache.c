@@ -87,6 +87,16 @@ TranslationBlock *exec_tb_lookup(uint64_t pc)
     return exec_tb_lookup_key(&key);
 }
 
+TranslationBlock *exec_tb_lookup_cpu(CPUState *cpu)
+{
+    const TargetInfo *t = exec_config()->target;
+    TBKey key = { cpu->pc, cpu->pc, 0 };
+    if (t->tb_key && !t->tb_key(cpu, &key)) {
+        return NULL;
+    }
+    return exec_tb_lookup_key(&key);
+}
+
 void tb_cache_insert(TranslationBlock *tb)
 {
     uint32_t h = tb_hash_pc(tb->pc);

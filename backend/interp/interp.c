@@ -264,7 +264,7 @@ static InterpNext interp_run_block(CPUState *cpu, TranslationBlock **tbp, uintpt
             return INTERP_RETURN;
         }
         case IR_goto_ptr: {
-            TranslationBlock *dest = exec_tb_lookup(cpu->pc);
+            TranslationBlock *dest = exec_tb_lookup_cpu(cpu);
             if (dest && !dest->invalid) {
                 *tbp = dest;
                 return INTERP_NEXT;

@@ -120,7 +120,7 @@ static void jit_chain(TranslationBlock *tb, unsigned slot, TranslationBlock *des
 
 const void *jit_lookup_code(CPUState *cpu)
 {
-    TranslationBlock *tb = exec_tb_lookup(cpu->pc);
+    TranslationBlock *tb = exec_tb_lookup_cpu(cpu);
     return tb ? tb->code : (const void *)jit_stubs.return_nochain;
 }
 

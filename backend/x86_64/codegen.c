@@ -996,6 +996,14 @@ static void gen_goto_ptr(Gen *g)
 {
     Emitter *e = &g->e;
     globals_sync_all(g);
+    if (exec_config()->softmmu) {
+        /* System mode: the key needs the TLB and the flags; C does it. */
+        emit_mov_rr(e, RDI, REG_ENV);
+        emit_call_abs(e, (const void *)jit_lookup_code);
+        emit_jmp_reg(e, RAX);
+        regs_forget_all(g);
+        return;
+    }
     emit_load_env(e, RAX, REG_ENV, offsetof(CPUState, pc));
     emit_mov_rr(e, RCX, RAX);
     emit_shift_ri(e, SHIFT_SHL, RCX, 2);

@@ -215,6 +215,10 @@ void exec_fork_finish(CPUState *self, bool child);
  * exec_tb_lookup is for user mode (phys = pc, flags 0). */
 TranslationBlock *exec_tb_lookup(uint64_t pc);
 TranslationBlock *exec_tb_lookup_key(const TBKey *key);
+/* The translation to run next for cpu->pc (goto_ptr): in system mode the
+ * key comes from TargetInfo.tb_key, and NULL is returned when that raised
+ * an exception (pc now names the handler) or nothing is translated yet. */
+TranslationBlock *exec_tb_lookup_cpu(CPUState *cpu);
 
 /* The jump cache: a direct-mapped table of recently used TBs in front of
  * the hash table. The JIT reads it inline for indirect jumps, so its index

@@ -77,7 +77,8 @@ bool trans_jalr(DisasContext *ctx, const RVArgs *a)
     ir_gen_binary(ctx->b, IR_and, aligned, target, riscv_imm(ctx, ~(int64_t)1));
     ir_gen_mov(ctx->b, riscv_dest(ctx, a->rd), riscv_imm(ctx, (int64_t)ctx->next_pc));
     ir_gen_mov(ctx->b, riscv_pc_global(), aligned);
-    riscv_gen_jump_indirect(ctx);
+    ir_gen_goto_ptr(ctx->b);
+    ctx->end = true;
     return true;
 }
 

@@ -19,22 +19,13 @@ void riscv_gen_jump(DisasContext *ctx, unsigned slot, uint64_t dest)
 {
     ir_gen_mov(ctx->b, riscv_pc_global(), riscv_imm(ctx, (int64_t)dest));
     if (ctx->system && (dest & SOFTMMU_PAGE_MASK) != ctx->page) {
-        ir_gen_exit_tb(ctx->b, EXCP_NONE);
+        ir_gen_goto_ptr(ctx->b); /* looked up with the new page's mapping */
     } else {
         ir_gen_goto_tb(ctx->b, slot);
     }
     ctx->end = true;
 }
 
-void riscv_gen_jump_indirect(DisasContext *ctx)
-{
-    if (ctx->system) {
-        ir_gen_exit_tb(ctx->b, EXCP_NONE);
-    } else {
-        ir_gen_goto_ptr(ctx->b);
-    }
-    ctx->end = true;
-}
 
 void riscv_gen_exception(DisasContext *ctx, Excp excp)
 {

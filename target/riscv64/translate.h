@@ -78,14 +78,11 @@ static inline IRTempId riscv_pc_global(void)
 }
 
 /* Ends the block: pc = dest, leave through chain slot `slot` (in system
- * mode only to the same page; elsewhere back to the exec loop, which
+ * mode only to the same page; elsewhere through goto_ptr, whose lookup
  * checks the new page's mapping). */
 void riscv_gen_jump(DisasContext *ctx, unsigned slot, uint64_t dest);
 /* Ends the block: pc = this instruction, exit_tb(excp). */
 void riscv_gen_exception(DisasContext *ctx, Excp excp);
-/* Ends the block after an indirect jump (pc already written): goto_ptr in
- * user mode, back to the exec loop in system mode. */
-void riscv_gen_jump_indirect(DisasContext *ctx);
 /* System mode, before an FP instruction: false if FP is off (the caller
  * rejects the instruction); else marks mstatus.FS dirty once per block. */
 bool riscv_fp_enabled(DisasContext *ctx);

@@ -4,7 +4,7 @@
  * the same guest state on the interpreter before and after ir_optimize.
  *
  * The one thing to know: this test links no exec/ code; it provides
- * guest_base/guest_limit, a user-mode exec_config and a tiny exec_tb_lookup
+ * guest_base/guest_limit, a user-mode exec_config and a tiny exec_tb_lookup_cpu
  * of its own, and uses
  * only the bounds-check fault path (no host signals).
  */
@@ -41,13 +41,13 @@ const ExecConfig *exec_config(void)
     return &test_config;
 }
 
-/* The exec_tb_lookup of this test: a few registered TBs. */
+/* The exec_tb_lookup_cpu of this test: a few registered TBs. */
 static TranslationBlock *known_tbs[4];
 
-TranslationBlock *exec_tb_lookup(uint64_t pc)
+TranslationBlock *exec_tb_lookup_cpu(CPUState *cpu)
 {
     for (unsigned i = 0; i < 4; i++) {
-        if (known_tbs[i] && known_tbs[i]->pc == pc) {
+        if (known_tbs[i] && known_tbs[i]->pc == cpu->pc) {
             return known_tbs[i];
         }
     }
