@@ -14,35 +14,50 @@
 
 #include "system/riscv-virt-internal.h"
 
+/* A reboot needs every hart out of translated code: each one that sees
+ * the request parks here; the last to arrive resets the machine and
+ * releases the others (lock held throughout, except while waiting). */
+static void virt_reboot_rendezvous(VirtMachine *m)
+{
+    if (!m->reboot_pending) {
+        m->reboot_pending = true;
+        for (unsigned h = 0; h < m->cfg.nb_harts; h++) {
+            virt_kick(m, h);
+        }
+    }
+    if (++m->parked < m->cfg.nb_harts) {
+        uint64_t gen = m->reboot_generation;
+        while (gen == m->reboot_generation && !m->shutdown) {
+            pthread_cond_wait(&m->wake, &m->lock);
+        }
+        return;
+    }
+    char err[256];
+    if (virt_reset(m, err, sizeof(err)) < 0) {
+        fprintf(stderr, "mimic-system-riscv64: reboot failed: %s\n", err);
+        m->exit_status = 1;
+        m->shutdown = true;
+    }
+    m->reboot_pending = false;
+    m->parked = 0;
+    m->reboot_generation++;
+    pthread_cond_broadcast(&m->wake);
+}
+
 /* Acts on a poweroff or reset request of the test finisher (lock held);
  * true when the machine stops. */
 static bool virt_handle_requests(VirtMachine *m)
 {
-    if (m->shutdown) {
-        return true;
-    }
-    switch (m->test.request) {
-    case SIFIVE_TEST_POWEROFF:
-        m->exit_status = m->test.exit_code;
-        break;
-    case SIFIVE_TEST_RESET:
-        if (!m->cfg.no_reboot) {
-            char err[256];
-            if (virt_reset(m, err, sizeof(err)) == 0) {
-                return false;
-            }
-            fprintf(stderr, "mimic-system-riscv64: reboot failed: %s\n", err);
-            m->exit_status = 1;
+    if (!m->shutdown && m->test.request == SIFIVE_TEST_RESET && !m->cfg.no_reboot) {
+        virt_reboot_rendezvous(m);
+    } else if (!m->shutdown && m->test.request != SIFIVE_TEST_NONE) {
+        m->exit_status = m->test.request == SIFIVE_TEST_POWEROFF ? m->test.exit_code : 0;
+        m->shutdown = true;
+        for (unsigned h = 0; h < m->cfg.nb_harts; h++) {
+            virt_kick(m, h);
         }
-        break;
-    default:
-        return false;
     }
-    m->shutdown = true;
-    for (unsigned h = 0; h < m->cfg.nb_harts; h++) {
-        virt_kick(m, h);
-    }
-    return true;
+    return m->shutdown;
 }
 
 /* The trap for an exit of translated code. */

@@ -35,6 +35,9 @@ struct VirtMachine {
     EventTimer *input_retry; /* console input waiting for FIFO room */
     bool shutdown;           /* every hart leaves virt_run */
     int exit_status;
+    bool reboot_pending;     /* harts are gathering for a reboot */
+    unsigned parked;         /* how many have arrived */
+    uint64_t reboot_generation;
 };
 
 void virt_lock(void *opaque);
@@ -43,7 +46,8 @@ void virt_unlock(void *opaque);
 void virt_kick(VirtMachine *m, unsigned hart);
 /* Brings mip's timer bits up to date and re-arms the timer (lock held). */
 void virt_sync_timers(VirtMachine *m);
-/* Reboot: devices and harts reset, images loaded again (lock held). */
+/* Reboot: devices and harts reset, images loaded again (lock held, every
+ * hart parked). */
 int virt_reset(VirtMachine *m, char *err, size_t errlen);
 
 #endif

@@ -358,7 +358,9 @@ int virt_reset(VirtMachine *m, char *err, size_t errlen)
         virtio_reset(&m->blk[i].vdev);
     }
     m->test.request = SIFIVE_TEST_NONE;
-    virt_reset_harts(m);
+    for (unsigned h = 0; h < m->cfg.nb_harts; h++) {
+        riscv_sys_cpu_reset(m->harts[h], h, RISCV_MROM_BASE);
+    }
     return virt_load(m, err, errlen);
 }
 

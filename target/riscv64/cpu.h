@@ -42,7 +42,6 @@ typedef struct RISCVCPU {
     const RISCVSysOps *sys;
     void *machine;        /* the machine's per-hart data */
     RISCVPrivState priv;
-    bool halted;          /* in wfi */
     SoftTLB tlb;          /* last: large */
 } RISCVCPU;
 

@@ -371,6 +371,15 @@ void riscv_sys_cpu_init(RISCVCPU *cpu, RISCVSysContext *ctx, uint64_t hartid, ui
     cpu->cs.target = riscv_sys_target();
     cpu->sys = &riscv_sys_ops;
     cpu->machine = ctx;
+    riscv_sys_cpu_reset(cpu, hartid, reset_pc);
+}
+
+void riscv_sys_cpu_reset(RISCVCPU *cpu, uint64_t hartid, uint64_t reset_pc)
+{
+    memset(cpu->x, 0, sizeof(cpu->x));
+    memset(cpu->f, 0, sizeof(cpu->f));
+    cpu->fflags = cpu->frm = 0;
+    cpu->res_addr = UINT64_MAX;
     riscv_priv_reset(&cpu->priv, hartid);
     softmmu_tlb_flush(&cpu->tlb);
     cpu->cs.pc = reset_pc;

@@ -29,8 +29,10 @@ typedef struct RISCVSysContext {
 const TargetInfo *riscv_sys_target(void);
 extern const SoftMMUOps riscv_softmmu_ops;
 
-/* Resets cpu as hart `hartid` of a machine (M-mode, pc = reset_pc). */
+/* Sets cpu up as hart `hartid` of a machine (M-mode, pc = reset_pc). */
 void riscv_sys_cpu_init(RISCVCPU *cpu, RISCVSysContext *ctx, uint64_t hartid, uint64_t reset_pc);
+/* A reset of a hart that exists (its exec-core registration is kept). */
+void riscv_sys_cpu_reset(RISCVCPU *cpu, uint64_t hartid, uint64_t reset_pc);
 /* Takes exception or interrupt `cause` at cs.pc: pc becomes the handler. */
 void riscv_sys_take_trap(RISCVCPU *cpu, uint64_t cause, uint64_t tval);
 /* Takes the highest-priority pending, enabled interrupt; true if one. */
