@@ -78,7 +78,7 @@ static void usage(FILE *f)
         "  -serial stdio|null|file:PATH   where the serial port goes (default stdio)\n"
         "  -no-reboot            exit instead of rebooting\n"
         "  -accel tcg[,backend=jit|interp][,tb-size=MiB]\n"
-        "  -d ITEM[,ITEM...]     log (-d help lists them); -D FILE logs to FILE\n"
+        "  -d ITEM[,ITEM...]     log, e.g. -d int,mmu (-d help lists them); -D FILE logs to FILE\n"
         "  -h, -help             this text; -version prints the version\n",
         VIRT_MAX_HARTS);
 }

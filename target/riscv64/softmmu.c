@@ -111,7 +111,13 @@ static bool pte_update(void *opaque, uint64_t pa, uint64_t old_pte, uint64_t new
     return true;
 }
 
-/* Virtual to physical for an access in `mode`: 0 or the exception cause. */
+static const char *access_name(RISCVAccess access)
+{
+    return access == RISCV_ACCESS_FETCH ? "fetch" : access == RISCV_ACCESS_LOAD ? "load" : "store";
+}
+
+/* Virtual to physical for an access in `mode`: 0 or the exception cause.
+ * Only misses get here, so -d mmu logs every walk. */
 static int translate(RISCVCPU *cpu, uint64_t va, RISCVAccess access, unsigned mode,
                      RISCVTranslation *out)
 {
@@ -131,7 +137,19 @@ static int translate(RISCVCPU *cpu, uint64_t va, RISCVAccess access, unsigned mo
         .mxr = (s->mstatus & MSTATUS_MXR) != 0,
     };
     RISCVPageTableMemory mem = { cpu, pte_read, pte_update };
-    return riscv_translate(&req, &mem, out);
+    int cause = riscv_translate(&req, &mem, out);
+    if (log_enabled(LOG_MMU)) {
+        if (cause) {
+            log_printf("mmu: hart %llu: %s of 0x%llx in mode %u: fault %d\n",
+                       (unsigned long long)s->mhartid, access_name(access),
+                       (unsigned long long)va, mode, cause);
+        } else {
+            log_printf("mmu: hart %llu: %s of 0x%llx in mode %u -> 0x%llx prot %d\n",
+                       (unsigned long long)s->mhartid, access_name(access),
+                       (unsigned long long)va, mode, (unsigned long long)out->pa, out->prot);
+        }
+    }
+    return cause;
 }
 
 /* Refills the entry of va's page in `mode` if it is plain RAM with the
