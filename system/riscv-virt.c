@@ -255,6 +255,15 @@ static int virt_build_devices(VirtMachine *m, char *err, size_t errlen)
     return 0;
 }
 
+/* Puts "OPTION " before a loader's message (which names the file). */
+static int option_error(const char *option, char *err, size_t errlen)
+{
+    char msg[512];
+    snprintf(msg, sizeof(msg), "%s %s", option, err);
+    snprintf(err, errlen, "%s", msg);
+    return -1;
+}
+
 /* Loads firmware, kernel, initrd and device tree, and writes the ROM. */
 static int virt_load(VirtMachine *m, char *err, size_t errlen)
 {
@@ -269,14 +278,14 @@ static int virt_load(VirtMachine *m, char *err, size_t errlen)
             return -1;
         }
         if (riscv_load_image(&m->as, bios, VIRT_DRAM_BASE, &fw_entry, &fw_end, err, errlen)) {
-            return -1;
+            return option_error("-bios", err, errlen);
         }
     }
     uint64_t kernel_entry = 0, kernel_end = fw_end;
     if (c->kernel) {
         uint64_t at = have_bios ? riscv_kernel_start(fw_end) : VIRT_DRAM_BASE;
         if (riscv_load_kernel(&m->as, c->kernel, at, &kernel_entry, &kernel_end, err, errlen)) {
-            return -1;
+            return option_error("-kernel", err, errlen);
         }
         if (!have_bios) {
             fw_entry = kernel_entry;
@@ -299,7 +308,7 @@ static int virt_load(VirtMachine *m, char *err, size_t errlen)
         }
         if (riscv_load_initrd(&m->as, c->initrd, VIRT_DRAM_BASE, c->ram_size, kernel_end,
                               &fc.initrd_start, &fc.initrd_end, err, errlen)) {
-            return -1;
+            return option_error("-initrd", err, errlen);
         }
     }
     uint8_t *fdt = calloc(1, FDT_MAX_SIZE);
