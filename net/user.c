@@ -186,6 +186,9 @@ static ssize_t user_receive(NetClient *nc, const struct iovec *iov, int iovcnt)
         return 1;
     }
     slirp_input(s->slirp, s->buf, (int)len);
+    /* slirp may have opened sockets or armed its fast timer: a loop polling
+     * in another thread must rebuild its set (frames come from vCPUs) */
+    event_loop_wakeup(s->el);
     return (ssize_t)len;
 }
 
