@@ -15,6 +15,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <netinet/in.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -434,6 +435,69 @@ static void test_guestfwd_tcp(void **state)
     assert_non_null(strstr(err, "cannot connect"));
 }
 
+static pthread_mutex_t machine = PTHREAD_MUTEX_INITIALIZER;
+
+static void machine_lock(void *opaque)
+{
+    pthread_mutex_lock(opaque);
+}
+
+static void machine_unlock(void *opaque)
+{
+    pthread_mutex_unlock(opaque);
+}
+
+/* As the machine will run it: the loop in its own I/O thread under the
+ * machine lock, the "vCPU" (this thread) sending under the same lock. */
+static void test_udp_hostfwd_io_thread(void **state)
+{
+    uint16_t hp = free_port(SOCK_DGRAM);
+    char opt[128];
+    snprintf(opt, sizeof(opt), "user,id=u9,hostfwd=udp:127.0.0.1:%u-:7777", hp);
+    event_loop_set_lock(el, machine_lock, machine_unlock, &machine);
+    assert_int_equal(event_loop_start_thread(el), 0);
+    pthread_mutex_lock(&machine);
+    start(opt, 0x0a00020f);
+    pthread_mutex_unlock(&machine);
+    uint16_t cport;
+    int fd = udp_socket(0, &cport);
+    struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(hp),
+                              .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    assert_int_equal(sendto(fd, "ping", 4, 0, (struct sockaddr *)&to, sizeof(to)), 4);
+    Match m = { 17, 0x0a00020f, 7777 };
+    int found = -1;
+    uint8_t f[2048];
+    for (int k = 0; k < 500 && found < 0; k++) {
+        usleep(10000);
+        pthread_mutex_lock(&machine);
+        answer_arp();
+        for (int i = 0; i < guest.n && found < 0; i++) {
+            if (is_ip_to(guest.data[i], guest.len[i], &m)) {
+                found = i;
+                memcpy(f, guest.data[i], guest.len[i]);
+            }
+        }
+        pthread_mutex_unlock(&machine);
+    }
+    assert_true(found >= 0);
+    const uint8_t *udp = f + 14 + (f[14] & 15) * 4;
+    uint8_t r[256];
+    size_t len = build_udp(r, f + 6, 0x0a00020f, get32(f + 14 + 12), 7777, get16(udp), "pong", 4);
+    pthread_mutex_lock(&machine);
+    net_send_buf(nic, r, len);
+    pthread_mutex_unlock(&machine);
+    char buf[16];
+    ssize_t n = -1;
+    for (int k = 0; k < 500 && n < 0; k++) {
+        usleep(10000);
+        n = recv(fd, buf, sizeof(buf), 0);
+    }
+    event_loop_stop_thread(el);
+    assert_int_equal(n, 4);
+    assert_memory_equal(buf, "pong", 4);
+    close(fd);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -443,6 +507,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_tcp_hostfwd_syn, setup, teardown),
         cmocka_unit_test_setup_teardown(test_guest_to_host_and_restrict, setup, teardown),
         cmocka_unit_test_setup_teardown(test_guestfwd_tcp, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_udp_hostfwd_io_thread, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
