@@ -247,8 +247,8 @@ static ssize_t virtio_net_receive(NetClient *nc, const struct iovec *iov, int io
             nb_lo = in_byte(e, 10);
             nb_hi = in_byte(e, 11);
         }
-        done += iov_from_buf(e->in, e->in_num, done, n->rx_frame + (off + done - VIRTIO_NET_HDR_LEN),
-                             take - done);
+        const uint8_t *src = n->rx_frame + (off + done - VIRTIO_NET_HDR_LEN);
+        done += iov_from_buf(e->in, e->in_num, done, src, take - done);
         heads[count] = e->head;
         lens[count] = (uint32_t)done;
         count++;

@@ -137,10 +137,14 @@ typedef struct NetNicConfig {
 
 /* Each parses and checks one option string and records it; nothing is
  * opened until net_init_from_options(). 0, or -1 with a message in err. */
-int net_parse_netdev(const char *optarg, char *err, size_t errlen);   /* -netdev */
-int net_parse_nic(const char *optarg, char *err, size_t errlen);      /* -nic */
-int net_parse_device(const char *optarg, char *err, size_t errlen);   /* -device virtio-net-device,... */
-int net_parse_object(const char *optarg, char *err, size_t errlen);   /* -object filter-dump,... */
+/* -netdev TYPE,id=ID,... */
+int net_parse_netdev(const char *optarg, char *err, size_t errlen);
+/* -nic TYPE,...[,model=virtio-net-device][,mac=]: a backend and its NIC */
+int net_parse_nic(const char *optarg, char *err, size_t errlen);
+/* -device virtio-net-device,netdev=ID[,mac=][,id=] (call it only for that driver) */
+int net_parse_device(const char *optarg, char *err, size_t errlen);
+/* -object filter-dump,id=ID,netdev=ID,file=PATH[,maxlen=N] */
+int net_parse_object(const char *optarg, char *err, size_t errlen);
 
 /* Creates every recorded backend and filter on el. 0 or -1 (err). */
 int net_init_from_options(EventLoop *el, char *err, size_t errlen);
@@ -160,8 +164,10 @@ const char *net_opts_get(const NetOpts *o, const char *key);
 const char *net_opts_get_nth(const NetOpts *o, const char *key, int nth);
 /* Forgets every recorded option and NIC (net_cleanup_all() does it too). */
 void net_options_reset(void);
-NetClient *net_user_create(EventLoop *el, const char *id, const NetOpts *o, char *err, size_t errlen);
-NetClient *net_tap_create(EventLoop *el, const char *id, const NetOpts *o, char *err, size_t errlen);
+NetClient *net_user_create(EventLoop *el, const char *id, const NetOpts *o, char *err,
+                           size_t errlen);
+NetClient *net_tap_create(EventLoop *el, const char *id, const NetOpts *o, char *err,
+                          size_t errlen);
 NetClient *net_socket_create(EventLoop *el, const char *id, const NetOpts *o, char *err,
                              size_t errlen);
 /* The local TCP port of a socket backend (listen= with port 0 picks one). */

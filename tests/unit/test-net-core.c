@@ -122,13 +122,15 @@ static void test_parse_bad(void **state)
     expect_error(net_parse_netdev, "bogus,id=z", "-netdev: unknown type 'bogus'");
     expect_error(net_parse_netdev, "", "missing the type");
     expect_error(net_parse_netdev, "user,id=a,net=1.2.3.0,net=5.6.7.0", "'net' given twice");
-    expect_error(net_parse_netdev, "socket,id=b,hubid=1", "-netdev socket: unknown option 'hubid'");
+    expect_error(net_parse_netdev, "socket,id=b,hubid=1",
+                 "-netdev socket: unknown option 'hubid'");
     expect_error(net_parse_nic, "user,model=e1000", "unsupported NIC model 'e1000'");
     expect_error(net_parse_nic, "user,mac=01:00:00:00:00:00", "invalid mac");
     expect_error(net_parse_nic, "user,mac=52:54:00:12:34", "invalid mac");
     expect_error(net_parse_nic, "user,id=n0", "duplicate id 'n0'");
     expect_error(net_parse_device, "virtio-net-device,netdev=nosuch", "no netdev with id 'nosuch'");
-    expect_error(net_parse_device, "virtio-net-device,netdev=n0,speed=10", "unknown option 'speed'");
+    expect_error(net_parse_device, "virtio-net-device,netdev=n0,speed=10",
+                 "unknown option 'speed'");
     expect_error(net_parse_device, "e1000,netdev=n0", "unsupported NIC model");
     expect_ok(net_parse_device, "virtio-net-device,netdev=n0");
     expect_error(net_parse_device, "virtio-net-device,netdev=n0", "already in use");
@@ -196,7 +198,7 @@ static void test_queue_and_flush(void **state)
     assert_int_equal(net_client_set_peer(a, b), 0);
     assert_int_equal(net_client_set_peer(a, b), -EBUSY);
     for (int i = 0; i < 3; i++) {
-        char f[8];
+        char f[24];
         snprintf(f, sizeof(f), "frame%d", i);
         assert_int_equal(net_send_buf(a, f, 6), 6);
     }
@@ -209,7 +211,7 @@ static void test_queue_and_flush(void **state)
     assert_int_equal(net_flush_queue(b), 4);
     assert_int_equal(rb.n, 4);
     for (int i = 0; i < 4; i++) {
-        char f[8];
+        char f[24];
         snprintf(f, sizeof(f), "frame%d", i);
         assert_memory_equal(rb.data[i], f, 6);
     }
@@ -245,7 +247,7 @@ static void test_hub(void **state)
     NetClient *f[3];
     char err[256];
     for (int i = 0; i < 3; i++) {
-        char opt[64], name[8];
+        char opt[64], name[16];
         snprintf(opt, sizeof(opt), "hubport,id=hp%d,hubid=7", i);
         NetClient *port = net_netdev_create(el, opt, err, sizeof(err));
         assert_non_null(port);

@@ -559,7 +559,12 @@ static void test_random(void **state)
         assert_int_equal(vnet->stats.rx_packets - rx0 + vnet->stats.rx_dropped - drop0 +
                              vnet->nc->queue_len,
                          rx_sent);
-        printf("round %d: tx %llu (%llu malformed), rx %llu (%llu delivered, %llu dropped, %u queued)\n", round, (unsigned long long)tx_sent, (unsigned long long)(vnet->stats.tx_malformed - txm0), (unsigned long long)rx_sent, (unsigned long long)(vnet->stats.rx_packets - rx0), (unsigned long long)(vnet->stats.rx_dropped - drop0), vnet->nc->queue_len);
+        printf("round %d: tx %llu (%llu malformed), rx %llu (%llu delivered, %llu dropped, "
+               "%u queued)\n",
+               round, (unsigned long long)tx_sent,
+               (unsigned long long)(vnet->stats.tx_malformed - txm0),
+               (unsigned long long)rx_sent, (unsigned long long)(vnet->stats.rx_packets - rx0),
+               (unsigned long long)(vnet->stats.rx_dropped - drop0), vnet->nc->queue_len);
         assert_true(vnet->stats.rx_packets - rx0 > 100);
         net_purge_queue(vnet->nc);
     }
