@@ -31,6 +31,7 @@ PACKAGES=(
     "qemu-utils:qemu-img, oracle for the block interop tests (never a runtime dependency)"
     "clang-14:builds the libFuzzer target tests/fuzz/fuzz-image"
     "libclang-rt-14-dev:libFuzzer and ASan runtimes for clang (tests/fuzz)"
+    "libslirp-dev:user-mode networking (-netdev user)"
 )
 
 cd "$(dirname "$0")/.."

@@ -317,7 +317,9 @@ int event_loop_run_once(EventLoop *el, int64_t timeout_ns)
     }
     int nb_hooks = el->nb_hooks;
     PollHook *hooks = calloc((size_t)nb_hooks + 1, sizeof(*hooks));
-    memcpy(hooks, el->hooks, (size_t)nb_hooks * sizeof(*hooks));
+    if (nb_hooks) { /* el->hooks is NULL until the first hook: memcpy(x, NULL, 0) is UB */
+        memcpy(hooks, el->hooks, (size_t)nb_hooks * sizeof(*hooks));
+    }
     int64_t deadline = next_deadline(el);
     pthread_mutex_unlock(&el->mu);
 
