@@ -17,6 +17,7 @@
 
 #include "mimic/exec.h"
 #include "mimic/log.h"
+#include "mimic/net.h"
 #include "system/riscv-main.h"
 #include "system/riscv-virt.h"
 
@@ -38,6 +39,12 @@ typedef struct Options {
     VirtConfig cfg;
     DriveOpt drives[VIRT_VIRTIO_COUNT];
     unsigned nb_drives;
+    /* Devices in command-line order: a drive index, or a NIC. */
+    struct {
+        bool is_nic;
+        unsigned index;
+    } order[VIRT_VIRTIO_COUNT];
+    unsigned nb_order;
     bool interp;
     unsigned tb_size_mib;
     bool snapshot;
@@ -73,6 +80,10 @@ static void usage(FILE *f)
         "  -drive file=F[,format=raw|qcow2|...][,if=virtio|none][,id=ID][,snapshot=on]"
         "[,readonly=on]\n"
         "  -device virtio-blk-device,drive=ID\n"
+        "  -netdev user,id=ID[,hostfwd=tcp::HOSTPORT-:GUESTPORT...]   (also tap, socket, hubport)\n"
+        "  -device virtio-net-device,netdev=ID[,mac=MAC]\n"
+        "  -nic user[,hostfwd=...][,mac=MAC]   a NIC and its backend in one option\n"
+        "  -object filter-dump,id=ID,netdev=ID,file=FILE.pcap\n"
         "  -snapshot             every drive gets snapshot=on\n"
         "  -nographic            no display; the serial port on stdio\n"
         "  -serial stdio|null|file:PATH   where the serial port goes (default stdio)\n"
@@ -162,6 +173,16 @@ static void drive_prop(const char *opt, const char *key, const char *val, void *
     }
 }
 
+static void add_slot(Options *o, bool is_nic, unsigned index, const char *what)
+{
+    if (o->nb_order == VIRT_VIRTIO_COUNT) {
+        die("%s: no free virtio-mmio slot (the virt machine has %d)", what, VIRT_VIRTIO_COUNT);
+    }
+    o->order[o->nb_order].is_nic = is_nic;
+    o->order[o->nb_order].index = index;
+    o->nb_order++;
+}
+
 static void add_drive(Options *o, const char *arg)
 {
     if (o->nb_drives == VIRT_VIRTIO_COUNT) {
@@ -181,6 +202,9 @@ static void add_drive(Options *o, const char *arg)
         if (d->id[0] && !strcmp(o->drives[i].id, d->id)) {
             die("-drive: duplicate id '%s'", d->id);
         }
+    }
+    if (d->is_virtio) {
+        add_slot(o, false, o->nb_drives - 1, "-drive");
     }
 }
 
@@ -205,11 +229,27 @@ static void device_prop(const char *opt, const char *key, const char *val, void 
     }
 }
 
+static void add_nic(Options *o, int (*parse)(const char *, char *, size_t), const char *opt,
+                    const char *arg)
+{
+    char err[512];
+    if (parse(arg, err, sizeof(err)) < 0) {
+        die("%s", err);
+    }
+    o->cfg.networking = true;
+    add_slot(o, true, (unsigned)net_nic_count() - 1, opt);
+}
+
 static void add_device(Options *o, const char *arg)
 {
     if (!strcmp(arg, "help")) {
-        printf("Devices:\n  virtio-blk-device (drive=ID)\n");
+        printf("Devices:\n  virtio-blk-device (drive=ID)\n"
+               "  virtio-net-device (netdev=ID, mac=52:54:00:xx:xx:xx)\n");
         exit(0);
+    }
+    if (!strncmp(arg, "virtio-net-device", 17) && (arg[17] == ',' || !arg[17])) {
+        add_nic(o, net_parse_device, "-device", arg);
+        return;
     }
     char *s = strdup(arg);
     DeviceOpt d = { o, NULL, NULL };
@@ -226,6 +266,7 @@ static void add_device(Options *o, const char *arg)
                 die("-device virtio-blk-device: drive '%s' is already in use", d.drive);
             }
             o->drives[i].attached = true;
+            add_slot(o, false, i, "-device");
             free(s);
             return;
         }
@@ -330,6 +371,20 @@ static void parse_args(Options *o, int argc, char **argv)
             add_drive(o, need_arg(argc, argv, &i));
         } else if (!strcmp(a, "-device")) {
             add_device(o, need_arg(argc, argv, &i));
+        } else if (!strcmp(a, "-netdev")) {
+            char err[512];
+            if (net_parse_netdev(need_arg(argc, argv, &i), err, sizeof(err)) < 0) {
+                die("%s", err);
+            }
+            o->cfg.networking = true;
+        } else if (!strcmp(a, "-nic")) {
+            add_nic(o, net_parse_nic, "-nic", need_arg(argc, argv, &i));
+        } else if (!strcmp(a, "-object")) {
+            char err[512];
+            if (net_parse_object(need_arg(argc, argv, &i), err, sizeof(err)) < 0) {
+                die("%s", err);
+            }
+            o->cfg.networking = true;
         } else if (!strcmp(a, "-snapshot")) {
             o->snapshot = true;
         } else if (!strcmp(a, "-nographic")) {
@@ -391,13 +446,17 @@ int riscv_system_main(int argc, char **argv)
     static Options o;
     parse_args(&o, argc, argv);
     setup_serial(&o);
-    for (unsigned i = 0; i < o.nb_drives; i++) {
-        DriveOpt *d = &o.drives[i];
-        if (!d->is_virtio && !d->attached) {
-            continue; /* if=none without a -device: opened by nobody, as in QEMU */
+    /* if=none drives without a -device are opened by nobody, as in QEMU. */
+    for (unsigned i = 0; i < o.nb_order; i++) {
+        VirtDevice *d = &o.cfg.devices[o.cfg.nb_devices++];
+        if (o.order[i].is_nic) {
+            d->kind = VIRT_DEV_NET;
+            d->nic = o.order[i].index;
+        } else {
+            d->kind = VIRT_DEV_BLK;
+            d->drive = o.drives[o.order[i].index].d;
+            d->drive.snapshot |= o.snapshot;
         }
-        d->d.snapshot |= o.snapshot;
-        o.cfg.drives[o.cfg.nb_drives++] = d->d;
     }
 
     static ExecConfig ec;

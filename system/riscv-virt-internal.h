@@ -5,6 +5,7 @@
 #ifndef MIMIC_SYSTEM_RISCV_VIRT_INTERNAL_H
 #define MIMIC_SYSTEM_RISCV_VIRT_INTERNAL_H
 
+#include "hw/virtio/virtio-net.h"
 #include "mimic/block.h"
 #include "system/riscv-virt.h"
 
@@ -25,8 +26,11 @@ struct VirtMachine {
     UART16550 uart;
     SiFiveTest test;
     GoldfishRTC rtc;
+    /* Per slot, indexed like cfg.devices: what is there. */
     BlockDriverState *bs[VIRT_VIRTIO_COUNT];
     VirtIOBlock blk[VIRT_VIRTIO_COUNT];
+    VirtioNet *net[VIRT_VIRTIO_COUNT];
+    VirtIODevice *vdev[VIRT_VIRTIO_COUNT];
     VirtIODevice empty[VIRT_VIRTIO_COUNT];
     VirtSlot slots[VIRT_VIRTIO_COUNT];
     EventLoop *el;

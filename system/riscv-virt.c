@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "mimic/block.h"
+#include "mimic/net.h"
 #include "system/drive.h"
 #include "system/riscv-boot.h"
 #include "system/riscv-virt-internal.h"
@@ -184,19 +185,30 @@ static int add_mmio(VirtMachine *m, const char *name, uint64_t base, uint64_t si
     return r;
 }
 
-static int virt_attach_drives(VirtMachine *m, char *err, size_t errlen)
+/* Creates the device of cfg.devices[i]. */
+static int virt_create_device(VirtMachine *m, unsigned i, char *err, size_t errlen)
 {
-    for (unsigned i = 0; i < m->cfg.nb_drives; i++) {
-        const VirtDrive *d = &m->cfg.drives[i];
-        if (drive_open(d->file, d->format, d->read_only, d->snapshot, &m->bs[i], err,
+    const VirtDevice *d = &m->cfg.devices[i];
+    if (d->kind == VIRT_DEV_BLK) {
+        const VirtDrive *dr = &d->drive;
+        if (drive_open(dr->file, dr->format, dr->read_only, dr->snapshot, &m->bs[i], err,
                        errlen) < 0) {
             return -1;
         }
-        if (virtio_blk_init(&m->blk[i], m->bs[i], d->read_only, &m->as) < 0) {
-            snprintf(err, errlen, "-drive file=%s: cannot create virtio-blk", d->file);
+        if (virtio_blk_init(&m->blk[i], m->bs[i], dr->read_only, &m->as) < 0) {
+            snprintf(err, errlen, "-drive file=%s: cannot create virtio-blk", dr->file);
             return -1;
         }
+        m->vdev[i] = &m->blk[i].vdev;
+        return 0;
     }
+    const NetNicConfig *c = net_nic_get((int)d->nic);
+    m->net[i] = virtio_net_create(&m->as, c->netdev[0] ? net_backend_lookup(c->netdev) : NULL,
+                                  c->mac, d->nic, err, errlen);
+    if (!m->net[i]) {
+        return -1;
+    }
+    m->vdev[i] = virtio_net_vdev(m->net[i]);
     return 0;
 }
 
@@ -214,8 +226,13 @@ static int virt_build_devices(VirtMachine *m, char *err, size_t errlen)
     uart16550_init(&m->uart, (IRQLine){ plic_set_source, &m->plic, VIRT_UART0_IRQ },
                    virt_uart_output, m);
     goldfish_rtc_init(&m->rtc, (IRQLine){ plic_set_source, &m->plic, VIRT_RTC_IRQ }, realtime_ns);
-    if (virt_attach_drives(m, err, errlen) < 0) {
+    if (m->cfg.networking && net_init_from_options(m->el, err, errlen) < 0) {
         return -1;
+    }
+    for (unsigned i = 0; i < m->cfg.nb_devices; i++) {
+        if (virt_create_device(m, i, err, errlen) < 0) {
+            return -1;
+        }
     }
     int r = address_space_add_ram(&m->as, "mrom", RISCV_MROM_BASE, RISCV_MROM_SIZE);
     r = r ? r : address_space_add_ram(&m->as, "ram", VIRT_DRAM_BASE, m->cfg.ram_size);
@@ -236,12 +253,12 @@ static int virt_build_devices(VirtMachine *m, char *err, size_t errlen)
                  err, errlen)) {
         return -1;
     }
-    /* Drives fill the slots from the top, as QEMU's virt does: the first
-     * -drive gets the highest address (Linux's vda). */
+    /* Devices fill the slots from the top, as QEMU's virt does: the first
+     * one gets the highest address (the first disk is Linux's vda). */
     for (unsigned i = 0; i < VIRT_VIRTIO_COUNT; i++) {
         unsigned slot = VIRT_VIRTIO_COUNT - 1 - i;
-        VirtIODevice *vdev = i < m->cfg.nb_drives ? &m->blk[i].vdev : &m->empty[slot];
-        if (i >= m->cfg.nb_drives) {
+        VirtIODevice *vdev = i < m->cfg.nb_devices ? m->vdev[i] : &m->empty[slot];
+        if (i >= m->cfg.nb_devices) {
             vdev->name = "virtio-mmio (empty)";
         }
         m->slots[slot] = (VirtSlot){ m, slot };
@@ -363,8 +380,8 @@ static void virt_reset_harts(VirtMachine *m)
 int virt_reset(VirtMachine *m, char *err, size_t errlen)
 {
     uart16550_reset(&m->uart);
-    for (unsigned i = 0; i < m->cfg.nb_drives; i++) {
-        virtio_reset(&m->blk[i].vdev);
+    for (unsigned i = 0; i < m->cfg.nb_devices; i++) {
+        virtio_reset(m->vdev[i]);
     }
     m->test.request = SIFIVE_TEST_NONE;
     for (unsigned h = 0; h < m->cfg.nb_harts; h++) {
@@ -425,11 +442,17 @@ void virt_destroy(VirtMachine *m)
         event_timer_free(m->input_retry);
         event_loop_free(m->el);
     }
-    for (unsigned i = 0; i < m->cfg.nb_drives; i++) {
+    for (unsigned i = 0; i < m->cfg.nb_devices; i++) {
         if (m->bs[i]) {
             virtio_blk_destroy(&m->blk[i]);
             bdrv_close(m->bs[i], NULL);
         }
+        if (m->net[i]) {
+            virtio_net_destroy(m->net[i]);
+        }
+    }
+    if (m->cfg.networking) {
+        net_cleanup_all();
     }
     for (unsigned h = 0; h < VIRT_MAX_HARTS; h++) {
         free(m->harts[h]);

@@ -37,6 +37,19 @@ typedef struct VirtDrive {
     bool snapshot;       /* writes go to a temporary overlay */
 } VirtDrive;
 
+/* A device in a virtio-mmio slot; slots fill from the top (the first
+ * device gets the highest address, as in QEMU). */
+typedef enum VirtDeviceKind {
+    VIRT_DEV_BLK, /* drive */
+    VIRT_DEV_NET, /* nic: index into the net module's NICs (net_nic_get) */
+} VirtDeviceKind;
+
+typedef struct VirtDevice {
+    VirtDeviceKind kind;
+    VirtDrive drive;
+    unsigned nic;
+} VirtDevice;
+
 typedef struct VirtConfig {
     uint64_t ram_size;
     unsigned nb_harts;
@@ -45,8 +58,9 @@ typedef struct VirtConfig {
     const char *initrd;
     const char *append;
     const char *dtb;     /* NULL: generated */
-    VirtDrive drives[VIRT_VIRTIO_COUNT];
-    unsigned nb_drives;
+    VirtDevice devices[VIRT_VIRTIO_COUNT];
+    unsigned nb_devices;
+    bool networking;     /* -netdev/-nic given: the net module is set up */
     bool no_reboot;
     /* Where the UART's output goes and whether stdin feeds its input. */
     int console_out_fd;
