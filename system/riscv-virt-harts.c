@@ -11,6 +11,7 @@
 #include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "system/riscv-virt-internal.h"
 
@@ -84,6 +85,28 @@ static void virt_trap_for(RISCVCPU *cpu, Excp e)
     }
 }
 
+/* wfi: sleeps until an interrupt is pending in mie or the machine stops.
+ * Interrupt sources wake the hart through m->wake; the wait is also
+ * bounded by the next timer deadline, so a timer interrupt does not
+ * depend on the I/O thread alone. */
+static void virt_wfi_wait(VirtMachine *m, RISCVCPU *cpu)
+{
+    pthread_mutex_lock(&m->lock);
+    virt_sync_timers(m);
+    while (!riscv_sys_wfi_wakeup(cpu) && !m->shutdown && m->test.request == SIFIVE_TEST_NONE) {
+        uint64_t deadline = m->timer_deadline;
+        if (deadline == UINT64_MAX) {
+            pthread_cond_wait(&m->wake, &m->lock);
+        } else {
+            struct timespec ts = { (time_t)(deadline / 1000000000),
+                                   (long)(deadline % 1000000000) };
+            pthread_cond_timedwait(&m->wake, &m->lock, &ts);
+        }
+        virt_sync_timers(m);
+    }
+    pthread_mutex_unlock(&m->lock);
+}
+
 static void virt_hart_loop(VirtMachine *m, RISCVCPU *cpu)
 {
     CPUState *cs = &cpu->cs;
@@ -107,13 +130,7 @@ static void virt_hart_loop(VirtMachine *m, RISCVCPU *cpu)
 
         Excp e = exec_cpu_loop(cs);
         if (e == EXCP_HALT) {
-            pthread_mutex_lock(&m->lock);
-            while (!riscv_sys_wfi_wakeup(cpu) && !m->shutdown &&
-                   m->test.request == SIFIVE_TEST_NONE) {
-                pthread_cond_wait(&m->wake, &m->lock);
-                virt_sync_timers(m);
-            }
-            pthread_mutex_unlock(&m->lock);
+            virt_wfi_wait(m, cpu);
         } else if (e == EXCP_SEGV || e == EXCP_BUS) {
             fprintf(stderr, "mimic-system-riscv64: internal error: user-mode fault exit %d "
                             "at pc 0x%llx\n", (int)e, (unsigned long long)cs->pc);

@@ -404,7 +404,11 @@ VirtMachine *virt_create(const VirtConfig *cfg, char *err, size_t errlen)
     }
     m->cfg = *cfg;
     pthread_mutex_init(&m->lock, NULL);
-    pthread_cond_init(&m->wake, NULL);
+    pthread_condattr_t ca; /* wfi waits against the timers' clock */
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&m->wake, &ca);
+    pthread_condattr_destroy(&ca);
     m->sysctx = (RISCVSysContext){ &m->as, virt_read_time, m, virt_lock, virt_unlock, m };
     for (unsigned h = 0; h < cfg->nb_harts; h++) {
         m->harts[h] = aligned_alloc(64, (sizeof(RISCVCPU) + 63) & ~(size_t)63);
