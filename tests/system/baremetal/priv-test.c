@@ -73,6 +73,7 @@ void trap(Frame *f)
     if (cause >> 63) {
         if ((cause & 63) == 7) {
             MTIMECMP = ~0ull;
+            CSRC(mie, 1 << 7); /* QEMU may still raise a late MTIP after the write */
         } else if ((cause & 63) == 3) {
             MSIP = 0;
         }
