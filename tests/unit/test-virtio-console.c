@@ -266,28 +266,7 @@ static void test_random_rings(void **state)
     for (int round = 0; round < 2000; round++) {
         tv_init(VIRTIO_ID_CONSOLE, f, 2);
         unsigned q = (unsigned)(rand() % 2);
-        uint8_t *desc = tv_ram(TV_DESC(q)), *ind = tv_ram(TV_INDIRECT(q));
-        uint8_t *avail = tv_ram(TV_AVAIL(q));
-        for (int i = 0; i < TV_QNUM + 4; i++) {
-            uint8_t *d = i < TV_QNUM ? desc + 16 * i : ind + 16 * (i - TV_QNUM);
-            for (int b = 0; b < 16; b++) {
-                d[b] = (uint8_t)rand();
-            }
-            if (rand() % 3) {
-                uint64_t addr = TV_RAM_BASE + (uint64_t)(rand() % TV_RAM_SIZE);
-                memcpy(d, &addr, 8);
-            }
-            if (rand() % 2) {
-                uint32_t len = (uint32_t)(rand() % 64);
-                memcpy(d + 8, &len, 4);
-            }
-            uint16_t flags = (uint16_t)(rand() % 8), next = (uint16_t)(rand() % (TV_QNUM + 2));
-            memcpy(d + 12, &flags, 2);
-            memcpy(d + 14, &next, 2);
-        }
-        for (int i = 0; i < 6 + 2 * TV_QNUM; i++) {
-            avail[i] = (uint8_t)(rand() % 3 == 0 ? rand() : rand() % TV_QNUM);
-        }
+        tv_randomize_queue(q, 64);
         if (q == RXQ && round % 8 == 0) {
             input("r");
         }

@@ -175,28 +175,7 @@ static void test_random_rings(void **state)
     uint64_t f = features | (1ull << VIRTIO_RING_F_EVENT_IDX);
     for (int round = 0; round < 3000; round++) {
         tv_init(VIRTIO_ID_RNG, f, 1);
-        uint8_t *desc = tv_ram(TV_DESC(0)), *ind = tv_ram(TV_INDIRECT(0));
-        uint8_t *avail = tv_ram(TV_AVAIL(0));
-        for (int i = 0; i < TV_QNUM + 4; i++) {
-            uint8_t *d = i < TV_QNUM ? desc + 16 * i : ind + 16 * (i - TV_QNUM);
-            for (int b = 0; b < 16; b++) {
-                d[b] = (uint8_t)rand();
-            }
-            if (rand() % 3) {
-                uint64_t addr = TV_RAM_BASE + (uint64_t)(rand() % TV_RAM_SIZE);
-                memcpy(d, &addr, 8);
-            }
-            if (rand() % 2) {
-                uint32_t len = (uint32_t)(rand() % 4096);
-                memcpy(d + 8, &len, 4);
-            }
-            uint16_t flags = (uint16_t)(rand() % 8), next = (uint16_t)(rand() % (TV_QNUM + 2));
-            memcpy(d + 12, &flags, 2);
-            memcpy(d + 14, &next, 2);
-        }
-        for (int i = 0; i < 6 + 2 * TV_QNUM; i++) {
-            avail[i] = (uint8_t)(rand() % 3 == 0 ? rand() : rand() % TV_QNUM);
-        }
+        tv_randomize_queue(0, 4096);
         tv_notify(0);
         tv_notify(0);
     }

@@ -12,6 +12,7 @@
 #define MIMIC_TESTS_VIRTIO_TEST_DRIVER_H
 
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "mimic/virtio.h"
@@ -145,6 +146,35 @@ static void tv_notify(unsigned q)
 static bool tv_needs_reset(void)
 {
     return tv_read(0x070) & VIRTIO_STATUS_NEEDS_RESET;
+}
+
+/* Fills queue q's descriptor table, a few indirect entries and the
+ * available ring with random, often plausible values (addresses inside
+ * RAM, lengths below max_len, small indexes): fuzz input. */
+static void tv_randomize_queue(unsigned q, uint32_t max_len)
+{
+    uint8_t *desc = tv_ram(TV_DESC(q)), *ind = tv_ram(TV_INDIRECT(q));
+    uint8_t *avail = tv_ram(TV_AVAIL(q));
+    for (int i = 0; i < TV_QNUM + 4; i++) {
+        uint8_t *d = i < TV_QNUM ? desc + 16 * i : ind + 16 * (i - TV_QNUM);
+        for (int b = 0; b < 16; b++) {
+            d[b] = (uint8_t)rand();
+        }
+        if (rand() % 3) {
+            uint64_t addr = TV_RAM_BASE + (uint64_t)(rand() % TV_RAM_SIZE);
+            memcpy(d, &addr, 8);
+        }
+        if (rand() % 2) {
+            uint32_t len = (uint32_t)(rand() % max_len);
+            memcpy(d + 8, &len, 4);
+        }
+        uint16_t flags = (uint16_t)(rand() % 8), next = (uint16_t)(rand() % (TV_QNUM + 2));
+        memcpy(d + 12, &flags, 2);
+        memcpy(d + 14, &next, 2);
+    }
+    for (int i = 0; i < 6 + 2 * TV_QNUM; i++) {
+        avail[i] = (uint8_t)(rand() % 3 == 0 ? rand() : rand() % TV_QNUM);
+    }
 }
 
 #endif
