@@ -32,16 +32,7 @@ static VirtIOConsole con;
 static Chardev *chr;
 static EventLoop *el;
 static int in_pipe[2], out_pipe[2];
-static int irq_raises, irq_level;
-
-static const uint64_t features = (1ull << VIRTIO_F_VERSION_1) |
-                                 (1ull << VIRTIO_RING_F_INDIRECT_DESC);
-
-static void set_irq(void *opaque, int level)
-{
-    irq_raises += level && !irq_level;
-    irq_level = level;
-}
+static const uint64_t features = TV_FEATURES;
 
 static int setup(void **state)
 {
@@ -54,8 +45,7 @@ static int setup(void **state)
     el = event_loop_new();
     assert_int_equal(virtio_console_init(&con, chr, el, &tv_as, 80, 25), 0);
     tv_setup(&con.vdev);
-    con.vdev.set_irq = set_irq;
-    irq_raises = irq_level = 0;
+    tv_connect_irq(&con.vdev);
     return 0;
 }
 
@@ -114,7 +104,7 @@ static void test_transmit(void **state)
     assert_string_equal(output(), "hello, world\n");
     assert_int_equal(tv_used_idx(TXQ), 1);
     assert_int_equal(tv_used_len(TXQ, 0, NULL), 0);
-    assert_true(irq_raises >= 1);
+    assert_true(tv_irq_raises >= 1);
     /* Through an indirect table. */
     tv_set_desc(TV_INDIRECT(TXQ), 0, TV_DATA + 100, 6, 0, 0);
     tv_set_desc(TV_DESC(TXQ), 2, TV_INDIRECT(TXQ), 16, TV_F_INDIRECT, 0);
@@ -141,7 +131,7 @@ static void test_receive(void **state)
     assert_memory_equal(tv_ram(RX_BUF), "abcd", 4);
     assert_memory_equal(tv_ram(RX_BUF + 0x100), "efgh", 4);
     assert_memory_equal(tv_ram(RX_BUF + 0x200), "ij", 2);
-    assert_true(irq_raises >= 1);
+    assert_true(tv_irq_raises >= 1);
     /* A buffer posted ahead takes the next input as it comes. */
     tv_set_desc(TV_DESC(RXQ), 3, RX_BUF + 0x300, 64, TV_F_WRITE, 0);
     tv_publish(RXQ, 3);
@@ -183,11 +173,11 @@ static void test_config(void **state)
     assert_int_equal(cols, 80);
     assert_int_equal(rows, 25);
     uint32_t gen = tv_read(0x0fc);
-    int before = irq_raises;
+    int before = tv_irq_raises;
     virtio_console_set_size(&con, 132, 43);
     assert_int_equal(tv_read(0x0fc), gen + 1);
     assert_true(tv_read(0x060) & 2);
-    assert_true(irq_raises > before);
+    assert_true(tv_irq_raises > before);
     assert_int_equal(address_space_read(&tv_as, TV_MMIO_BASE + 0x100, &cols, 2), 0);
     assert_int_equal(cols, 132);
     /* Emergency write. */

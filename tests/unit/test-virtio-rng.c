@@ -19,23 +19,13 @@
 #include "virtio-test-driver.h"
 
 static VirtIORNG rng;
-static int irq_raises, irq_level;
-
-static const uint64_t features = (1ull << VIRTIO_F_VERSION_1) |
-                                 (1ull << VIRTIO_RING_F_INDIRECT_DESC);
-
-static void set_irq(void *opaque, int level)
-{
-    irq_raises += level && !irq_level;
-    irq_level = level;
-}
+static const uint64_t features = TV_FEATURES;
 
 static int setup(void **state)
 {
     assert_int_equal(virtio_rng_init(&rng, &tv_as), 0);
     tv_setup(&rng.vdev);
-    rng.vdev.set_irq = set_irq;
-    irq_raises = irq_level = 0;
+    tv_connect_irq(&rng.vdev);
     return 0;
 }
 
@@ -80,7 +70,7 @@ static void test_fills_buffers(void **state)
     assert_int_equal(submit(0), 64);
     assert_false(all_bytes(data, 64, 0));
     assert_true(all_bytes(data + 64, 64, 0)); /* nothing past the buffer */
-    assert_true(irq_raises >= 1);
+    assert_true(tv_irq_raises >= 1);
 
     /* Two buffers in a chain, then the same through an indirect table. */
     memset(data, 0, 4096);

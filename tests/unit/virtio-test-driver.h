@@ -30,8 +30,24 @@
 
 enum { TV_F_NEXT = 1, TV_F_WRITE = 2, TV_F_INDIRECT = 4 };
 
+/* What most tests negotiate. */
+#define TV_FEATURES ((1ull << VIRTIO_F_VERSION_1) | (1ull << VIRTIO_RING_F_INDIRECT_DESC))
+
 static AddressSpace tv_as;
 static uint16_t tv_avail_idx[VIRTIO_MAX_QUEUES];
+static int tv_irq_raises, tv_irq_level; /* rising edges of the device's line, its level */
+
+static void tv_set_irq(void *opaque, int level)
+{
+    tv_irq_raises += level && !tv_irq_level;
+    tv_irq_level = level;
+}
+
+static void tv_connect_irq(VirtIODevice *vdev)
+{
+    vdev->set_irq = tv_set_irq;
+    tv_irq_raises = tv_irq_level = 0;
+}
 
 static uint32_t tv_read(uint64_t off)
 {
