@@ -215,17 +215,29 @@ out:
     return chr;
 }
 
+void chardev_detach(Chardev *chr)
+{
+    if (!chr || !chr->el) {
+        return;
+    }
+    if (chr->watching) {
+        event_loop_remove_fd(chr->el, chr->in_fd);
+    }
+    event_timer_free(chr->kick);
+    chr->kick = NULL;
+    chr->el = NULL;
+    chr->watching = false;
+    memset(chr->fe, 0, sizeof(chr->fe));
+    chr->focus = 0;
+    chr->got_escape = false;
+}
+
 void chardev_free(Chardev *chr)
 {
     if (!chr) {
         return;
     }
-    if (chr->el) {
-        if (chr->watching) {
-            event_loop_remove_fd(chr->el, chr->in_fd);
-        }
-        event_timer_free(chr->kick);
-    }
+    chardev_detach(chr);
     if (chr->owns_terminal) {
         chardev_release_terminal();
     }

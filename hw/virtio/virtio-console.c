@@ -195,6 +195,7 @@ int virtio_console_init(VirtIOConsole *c, Chardev *chr, EventLoop *el, const Add
     if (chr) {
         int r = chardev_attach(chr, el, &virtio_console_frontend, c);
         if (r < 0) {
+            c->chr = NULL; /* someone else's frontend: leave it attached */
             virtio_console_destroy(c);
             return r;
         }
@@ -222,6 +223,10 @@ void virtio_console_set_size(VirtIOConsole *c, uint16_t cols, uint16_t rows)
 
 void virtio_console_destroy(VirtIOConsole *c)
 {
+    if (c->chr) {
+        chardev_detach(c->chr); /* no calls into a device that is gone */
+        c->chr = NULL;
+    }
     free(c->elem);
     free(c->rx);
     c->elem = c->rx = NULL;

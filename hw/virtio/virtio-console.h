@@ -33,6 +33,8 @@ int virtio_console_init(VirtIOConsole *c, Chardev *chr, EventLoop *el, const Add
                         uint16_t cols, uint16_t rows);
 /* New terminal size (only with F_SIZE): config change interrupt. */
 void virtio_console_set_size(VirtIOConsole *c, uint16_t cols, uint16_t rows);
+/* Detaches from the chardev, which the caller still owns and frees after
+ * this call. */
 void virtio_console_destroy(VirtIOConsole *c);
 
 #endif

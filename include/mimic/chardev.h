@@ -67,6 +67,9 @@ int chardev_get_winsize(const Chardev *chr, uint16_t *cols, uint16_t *rows);
  * A pty prints "char device redirected to /dev/pts/N (label L)" here.
  * 0, or -EBUSY if a frontend is already attached. */
 int chardev_attach(Chardev *chr, EventLoop *el, const ChardevFrontend *ops, void *opaque);
+/* Disconnects the frontends (queued input is dropped) and stops reading;
+ * the chardev can be attached again. A device that goes away calls it. */
+void chardev_detach(Chardev *chr);
 /* Multiplexers: the second frontend, reached with Ctrl-a c (the monitor).
  * 0, -EINVAL (not a multiplexer) or -EBUSY. Without one, Ctrl-a c says that
  * the monitor is not available and input stays with the first frontend. */

@@ -431,6 +431,17 @@ static void test_mux_escapes(void **state)
     assert_int_equal(serial.len, 10);
     assert_int_equal(serial.got[9], 'q');
 
+    /* Detached, the old frontends hear nothing; a new one takes over. */
+    chardev_detach(chr);
+    TestFe again;
+    fe_init(&again, 16);
+    assert_int_equal(chardev_attach(chr, el, &test_frontend, &again), 0);
+    put(in[1], "k", 1);
+    spin(el);
+    assert_int_equal(again.len, 1);
+    assert_int_equal(again.got[0], 'k');
+    assert_int_equal(serial.len, 10);
+
     /* Only a multiplexer has a monitor. */
     Chardev *plain = chardev_parse("null", err, sizeof(err));
     assert_int_equal(chardev_attach_monitor(plain, &test_frontend, &monitor), -EINVAL);

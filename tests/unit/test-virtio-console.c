@@ -51,9 +51,9 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
+    virtio_console_destroy(&con); /* before the chardev it is attached to */
     chardev_free(chr);
     event_loop_free(el);
-    virtio_console_destroy(&con);
     address_space_destroy(&tv_as);
     close(in_pipe[0]);
     close(in_pipe[1]);
@@ -196,6 +196,12 @@ static void test_config(void **state)
     virtio_console_destroy(&plain);
     /* A chardev has one frontend. */
     assert_int_equal(virtio_console_init(&plain, chr, el, &tv_as, 0, 0), -EBUSY);
+    /* ... and the refused device left it with the first one. */
+    post_rx(1, 16);
+    input("still");
+    spin();
+    assert_int_equal(tv_used_idx(RXQ), 1);
+    assert_memory_equal(tv_ram(RX_BUF), "still", 5);
 }
 
 static void test_hostile(void **state)
