@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "mimic/exec.h"
+#include "mimic/chardev.h"
 #include "mimic/log.h"
 #include "mimic/net.h"
 #include "system/riscv-main.h"
@@ -41,8 +42,9 @@ typedef struct Options {
     unsigned nb_drives;
     /* Devices in command-line order: a drive index, or a NIC. */
     struct {
-        bool is_nic;
-        unsigned index;
+        VirtDeviceKind kind;
+        unsigned index;    /* drive or NIC */
+        Chardev *chardev;  /* virtconsole */
     } order[VIRT_VIRTIO_COUNT];
     unsigned nb_order;
     bool interp;
@@ -50,6 +52,9 @@ typedef struct Options {
     bool snapshot;
     bool nographic;
     const char *serial;
+    Chardev *chardevs[8];    /* -chardev, found by their id (label) */
+    unsigned nb_chardevs;
+    int pending_console;     /* a virtio-serial-device waiting for its virtconsole, or -1 */
 } Options;
 
 static _Noreturn void die(const char *fmt, ...)
@@ -86,7 +91,11 @@ static void usage(FILE *f)
         "  -object filter-dump,id=ID,netdev=ID,file=FILE.pcap\n"
         "  -snapshot             every drive gets snapshot=on\n"
         "  -nographic            no display; the serial port on stdio\n"
-        "  -serial stdio|null|file:PATH   where the serial port goes (default stdio)\n"
+        "  -serial SPEC          the UART's host end: stdio, mon:stdio (Ctrl-a h for keys), pty,\n"
+        "                        file:PATH, null, none, chardev:ID (default: mon:stdio with\n"
+        "                        -nographic, else stdio)\n"
+        "  -chardev BACKEND,id=ID[,path=P][,mux=on]   a character device for -serial/virtconsole\n"
+        "  -device virtio-rng-device | virtio-serial-device -device virtconsole,chardev=ID\n"
         "  -no-reboot            exit instead of rebooting\n"
         "  -accel tcg[,backend=jit|interp][,tb-size=MiB]\n"
         "  -d ITEM[,ITEM...]     log, e.g. -d int,mmu (-d help lists them); -D FILE logs to FILE\n"
@@ -173,13 +182,14 @@ static void drive_prop(const char *opt, const char *key, const char *val, void *
     }
 }
 
-static void add_slot(Options *o, bool is_nic, unsigned index, const char *what)
+static void add_slot(Options *o, VirtDeviceKind kind, unsigned index, const char *what)
 {
     if (o->nb_order == VIRT_VIRTIO_COUNT) {
         die("%s: no free virtio-mmio slot (the virt machine has %d)", what, VIRT_VIRTIO_COUNT);
     }
-    o->order[o->nb_order].is_nic = is_nic;
+    o->order[o->nb_order].kind = kind;
     o->order[o->nb_order].index = index;
+    o->order[o->nb_order].chardev = NULL;
     o->nb_order++;
 }
 
@@ -204,7 +214,7 @@ static void add_drive(Options *o, const char *arg)
         }
     }
     if (d->is_virtio) {
-        add_slot(o, false, o->nb_drives - 1, "-drive");
+        add_slot(o, VIRT_DEV_BLK, o->nb_drives - 1, "-drive");
     }
 }
 
@@ -229,6 +239,29 @@ static void device_prop(const char *opt, const char *key, const char *val, void 
     }
 }
 
+static Chardev *find_chardev(Options *o, const char *opt, const char *id)
+{
+    for (unsigned i = 0; i < o->nb_chardevs; i++) {
+        if (!strcmp(chardev_label(o->chardevs[i]), id)) {
+            return o->chardevs[i];
+        }
+    }
+    die("%s: no -chardev with id '%s'", opt, id);
+}
+
+static void add_chardev(Options *o, const char *arg)
+{
+    char err[256];
+    if (o->nb_chardevs == sizeof(o->chardevs) / sizeof(o->chardevs[0])) {
+        die("-chardev %s: too many character devices", arg);
+    }
+    Chardev *c = chardev_parse(arg, err, sizeof(err));
+    if (!c) {
+        die("-chardev %s: %s", arg, err);
+    }
+    o->chardevs[o->nb_chardevs++] = c;
+}
+
 static void add_nic(Options *o, int (*parse)(const char *, char *, size_t), const char *opt,
                     const char *arg)
 {
@@ -237,18 +270,37 @@ static void add_nic(Options *o, int (*parse)(const char *, char *, size_t), cons
         die("%s", err);
     }
     o->cfg.networking = true;
-    add_slot(o, true, (unsigned)net_nic_count() - 1, opt);
+    add_slot(o, VIRT_DEV_NET, (unsigned)net_nic_count() - 1, opt);
 }
 
 static void add_device(Options *o, const char *arg)
 {
     if (!strcmp(arg, "help")) {
         printf("Devices:\n  virtio-blk-device (drive=ID)\n"
-               "  virtio-net-device (netdev=ID, mac=52:54:00:xx:xx:xx)\n");
+               "  virtio-net-device (netdev=ID, mac=52:54:00:xx:xx:xx)\n"
+               "  virtio-rng-device\n"
+               "  virtio-serial-device, then virtconsole (chardev=ID)\n");
         exit(0);
     }
     if (!strncmp(arg, "virtio-net-device", 17) && (arg[17] == ',' || !arg[17])) {
         add_nic(o, net_parse_device, "-device", arg);
+        return;
+    }
+    if (!strcmp(arg, "virtio-rng-device")) {
+        add_slot(o, VIRT_DEV_RNG, 0, "-device");
+        return;
+    }
+    if (!strcmp(arg, "virtio-serial-device")) {
+        add_slot(o, VIRT_DEV_CONSOLE, 0, "-device");
+        o->pending_console = (int)o->nb_order - 1;
+        return;
+    }
+    if (!strncmp(arg, "virtconsole,chardev=", 20)) {
+        if (o->pending_console < 0) {
+            die("-device virtconsole: needs a -device virtio-serial-device before it");
+        }
+        o->order[o->pending_console].chardev = find_chardev(o, "-device virtconsole", arg + 20);
+        o->pending_console = -1;
         return;
     }
     char *s = strdup(arg);
@@ -266,7 +318,7 @@ static void add_device(Options *o, const char *arg)
                 die("-device virtio-blk-device: drive '%s' is already in use", d.drive);
             }
             o->drives[i].attached = true;
-            add_slot(o, false, i, "-device");
+            add_slot(o, VIRT_DEV_BLK, i, "-device");
             free(s);
             return;
         }
@@ -312,8 +364,7 @@ static void parse_args(Options *o, int argc, char **argv)
 {
     o->cfg.ram_size = 128ull << 20;
     o->cfg.nb_harts = 1;
-    o->cfg.console_out_fd = 1;
-    o->cfg.console_in_fd = 0;
+    o->pending_console = -1;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (a[0] == '-' && a[1] == '-') {
@@ -371,6 +422,8 @@ static void parse_args(Options *o, int argc, char **argv)
             add_drive(o, need_arg(argc, argv, &i));
         } else if (!strcmp(a, "-device")) {
             add_device(o, need_arg(argc, argv, &i));
+        } else if (!strcmp(a, "-chardev")) {
+            add_chardev(o, need_arg(argc, argv, &i));
         } else if (!strcmp(a, "-netdev")) {
             char err[512];
             if (net_parse_netdev(need_arg(argc, argv, &i), err, sizeof(err)) < 0) {
@@ -421,23 +474,22 @@ static void parse_args(Options *o, int argc, char **argv)
     }
 }
 
+/* -serial: a chardev spec, "none", or chardev:ID (a -chardev). Default:
+ * mon:stdio with -nographic (Ctrl-a x quits), else stdio. */
 static void setup_serial(Options *o)
 {
-    const char *s = o->serial ? o->serial : "stdio";
-    if (!strcmp(s, "stdio") || !strcmp(s, "mon:stdio")) {
+    const char *s = o->serial ? o->serial : (o->nographic ? "mon:stdio" : "stdio");
+    if (!strcmp(s, "none")) {
         return;
     }
-    if (!strcmp(s, "null") || !strcmp(s, "none")) {
-        o->cfg.console_out_fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
-        o->cfg.console_in_fd = -1;
-    } else if (!strncmp(s, "file:", 5)) {
-        o->cfg.console_out_fd = open(s + 5, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-        if (o->cfg.console_out_fd < 0) {
-            die("-serial %s: %s", s, strerror(errno));
-        }
-        o->cfg.console_in_fd = -1;
-    } else {
-        die("-serial %s: unknown character device (stdio, mon:stdio, null, file:PATH)", s);
+    if (!strncmp(s, "chardev:", 8)) {
+        o->cfg.serial = find_chardev(o, "-serial", s + 8);
+        return;
+    }
+    char err[256];
+    o->cfg.serial = chardev_parse(s, err, sizeof(err));
+    if (!o->cfg.serial) {
+        die("-serial %s: %s", s, err);
     }
 }
 
@@ -447,13 +499,15 @@ int riscv_system_main(int argc, char **argv)
     parse_args(&o, argc, argv);
     setup_serial(&o);
     /* if=none drives without a -device are opened by nobody, as in QEMU. */
+    if (o.pending_console >= 0) {
+        die("-device virtio-serial-device: needs a -device virtconsole,chardev=ID port");
+    }
     for (unsigned i = 0; i < o.nb_order; i++) {
         VirtDevice *d = &o.cfg.devices[o.cfg.nb_devices++];
-        if (o.order[i].is_nic) {
-            d->kind = VIRT_DEV_NET;
-            d->nic = o.order[i].index;
-        } else {
-            d->kind = VIRT_DEV_BLK;
+        d->kind = o.order[i].kind;
+        d->nic = o.order[i].index;
+        d->chardev = o.order[i].chardev;
+        if (d->kind == VIRT_DEV_BLK) {
             d->drive = o.drives[o.order[i].index].d;
             d->drive.snapshot |= o.snapshot;
         }

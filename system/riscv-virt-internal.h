@@ -5,7 +5,9 @@
 #ifndef MIMIC_SYSTEM_RISCV_VIRT_INTERNAL_H
 #define MIMIC_SYSTEM_RISCV_VIRT_INTERNAL_H
 
+#include "hw/virtio/virtio-console.h"
 #include "hw/virtio/virtio-net.h"
+#include "hw/virtio/virtio-rng.h"
 #include "mimic/block.h"
 #include "system/riscv-virt.h"
 
@@ -30,13 +32,15 @@ struct VirtMachine {
     BlockDriverState *bs[VIRT_VIRTIO_COUNT];
     VirtIOBlock blk[VIRT_VIRTIO_COUNT];
     VirtioNet *net[VIRT_VIRTIO_COUNT];
+    VirtIORNG rng[VIRT_VIRTIO_COUNT];
+    VirtIOConsole con[VIRT_VIRTIO_COUNT];
+    bool has_con[VIRT_VIRTIO_COUNT];
     VirtIODevice *vdev[VIRT_VIRTIO_COUNT];
     VirtIODevice empty[VIRT_VIRTIO_COUNT];
     VirtSlot slots[VIRT_VIRTIO_COUNT];
     EventLoop *el;
     EventTimer *timer;       /* the next CLINT / stimecmp / RTC deadline */
     uint64_t timer_deadline; /* what it is armed for (UINT64_MAX: not) */
-    EventTimer *input_retry; /* console input waiting for FIFO room */
     bool shutdown;           /* every hart leaves virt_run */
     int exit_status;
     bool reboot_pending;     /* harts are gathering for a reboot */

@@ -1,7 +1,7 @@
 /*
  * riscv-virt.c — the `virt` board: memory map, devices and their interrupt
  * wiring, loading firmware / kernel / initrd / device tree, the machine
- * lock, timers and console input on the I/O thread.
+ * lock, timers and the serial console's chardev on the I/O thread.
  *
  * The one thing to know: every device callback runs under m->lock (harts
  * take it around MMIO, the event loop around its callbacks). Interrupt
@@ -130,47 +130,59 @@ static void virt_timer_fired(void *opaque)
     virt_sync_timers(m);
 }
 
-/* ---- console ---- */
+/* ---- console: the UART's host end is a chardev (-serial) ---- */
+
+static size_t virt_serial_can_receive(void *opaque)
+{
+    return uart16550_can_receive(&((VirtMachine *)opaque)->uart);
+}
+
+static size_t virt_serial_receive(void *opaque, const uint8_t *buf, size_t len)
+{
+    return uart16550_receive(&((VirtMachine *)opaque)->uart, buf, len);
+}
+
+static const ChardevFrontend virt_serial_frontend = {
+    .can_receive = virt_serial_can_receive,
+    .receive = virt_serial_receive,
+};
+
+/* The UART's registers; a read of RBR makes room in the FIFO, so held-back
+ * input may flow again. */
+static uint64_t virt_uart_read(void *opaque, uint64_t offset, unsigned size)
+{
+    VirtMachine *m = opaque;
+    uint64_t v = uart16550_ops.read(&m->uart, offset, size);
+    if (offset == 0 && m->cfg.serial) {
+        chardev_accept_input(m->cfg.serial);
+    }
+    return v;
+}
+
+static void virt_uart_write(void *opaque, uint64_t offset, uint64_t value, unsigned size)
+{
+    uart16550_ops.write(&((VirtMachine *)opaque)->uart, offset, value, size);
+}
+
+static const MemoryRegionOps virt_uart_ops = { .read = virt_uart_read, .write = virt_uart_write };
 
 static void virt_uart_output(void *opaque, uint8_t byte)
 {
     VirtMachine *m = opaque;
-    ssize_t r;
-    do {
-        r = write(m->cfg.console_out_fd, &byte, 1);
-    } while (r < 0 && errno == EINTR);
-}
-
-static void virt_console_input(void *opaque, int fd, unsigned revents);
-
-/* Reads what the UART's FIFO has room for; with no room, polls again soon. */
-static void virt_console_poll(VirtMachine *m)
-{
-    size_t room = uart16550_can_receive(&m->uart);
-    if (!room) {
-        event_loop_set_fd(m->el, m->cfg.console_in_fd, 0, virt_console_input, m);
-        event_timer_mod(m->input_retry, event_clock_ns() + 2000000);
-        return;
+    if (m->cfg.serial) {
+        chardev_write(m->cfg.serial, &byte, 1);
     }
-    uint8_t buf[UART16550_FIFO_SIZE];
-    ssize_t n = read(m->cfg.console_in_fd, buf, room < sizeof(buf) ? room : sizeof(buf));
-    if (n > 0) {
-        uart16550_receive(&m->uart, buf, (size_t)n);
-    } else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
-        event_loop_remove_fd(m->el, m->cfg.console_in_fd); /* end of input */
-        return;
+}
+
+/* Ctrl-a x (lock held). */
+static void virt_serial_quit(void *opaque)
+{
+    VirtMachine *m = opaque;
+    m->exit_status = 0;
+    m->shutdown = true;
+    for (unsigned h = 0; h < m->cfg.nb_harts; h++) {
+        virt_kick(m, h);
     }
-    event_loop_set_fd(m->el, m->cfg.console_in_fd, POLLIN, virt_console_input, m);
-}
-
-static void virt_console_input(void *opaque, int fd, unsigned revents)
-{
-    virt_console_poll(opaque);
-}
-
-static void virt_input_retry(void *opaque)
-{
-    virt_console_poll(opaque);
 }
 
 /* ---- building the board ---- */
@@ -200,6 +212,23 @@ static int virt_create_device(VirtMachine *m, unsigned i, char *err, size_t errl
             return -1;
         }
         m->vdev[i] = &m->blk[i].vdev;
+        return 0;
+    }
+    if (d->kind == VIRT_DEV_RNG) {
+        if (virtio_rng_init(&m->rng[i], &m->as) < 0) {
+            snprintf(err, errlen, "-device virtio-rng-device: cannot create it");
+            return -1;
+        }
+        m->vdev[i] = &m->rng[i].vdev;
+        return 0;
+    }
+    if (d->kind == VIRT_DEV_CONSOLE) {
+        if (virtio_console_init(&m->con[i], d->chardev, m->el, &m->as, 0, 0) < 0) {
+            snprintf(err, errlen, "-device virtconsole: cannot attach its character device");
+            return -1;
+        }
+        m->has_con[i] = true;
+        m->vdev[i] = &m->con[i].vdev;
         return 0;
     }
     const NetNicConfig *c = net_nic_get((int)d->nic);
@@ -249,8 +278,8 @@ static int virt_build_devices(VirtMachine *m, char *err, size_t errlen)
         add_mmio(m, "clint", VIRT_CLINT_BASE, CLINT_MMIO_SIZE, &clint_ops, &m->clint, err,
                  errlen) ||
         add_mmio(m, "plic", VIRT_PLIC_BASE, PLIC_MMIO_SIZE, &plic_ops, &m->plic, err, errlen) ||
-        add_mmio(m, "uart0", VIRT_UART0_BASE, UART16550_MMIO_SIZE, &uart16550_ops, &m->uart,
-                 err, errlen)) {
+        add_mmio(m, "uart0", VIRT_UART0_BASE, UART16550_MMIO_SIZE, &virt_uart_ops, m, err,
+                 errlen)) {
         return -1;
     }
     /* Devices fill the slots from the top, as QEMU's virt does: the first
@@ -421,16 +450,19 @@ VirtMachine *virt_create(const VirtConfig *cfg, char *err, size_t errlen)
     virt_reset_harts(m);
     m->el = event_loop_new();
     m->timer = event_timer_new(m->el, virt_timer_fired, m);
-    m->input_retry = event_timer_new(m->el, virt_input_retry, m);
     m->timer_deadline = UINT64_MAX;
     event_loop_set_lock(m->el, virt_lock, virt_unlock, m);
     if (virt_build_devices(m, err, errlen) < 0 || virt_load(m, err, errlen) < 0) {
         virt_destroy(m);
         return NULL;
     }
-    if (cfg->console_in_fd >= 0) {
-        fcntl(cfg->console_in_fd, F_SETFL, fcntl(cfg->console_in_fd, F_GETFL) | O_NONBLOCK);
-        event_loop_set_fd(m->el, cfg->console_in_fd, POLLIN, virt_console_input, m);
+    if (cfg->serial) {
+        chardev_set_quit_handler(cfg->serial, virt_serial_quit, m);
+        if (chardev_attach(cfg->serial, m->el, &virt_serial_frontend, m) < 0) {
+            snprintf(err, errlen, "-serial: the character device is already in use");
+            virt_destroy(m);
+            return NULL;
+        }
     }
     return m;
 }
@@ -443,7 +475,6 @@ void virt_destroy(VirtMachine *m)
     if (m->el) {
         event_loop_stop_thread(m->el);
         event_timer_free(m->timer);
-        event_timer_free(m->input_retry);
         event_loop_free(m->el);
     }
     for (unsigned i = 0; i < m->cfg.nb_devices; i++) {
@@ -453,6 +484,12 @@ void virt_destroy(VirtMachine *m)
         }
         if (m->net[i]) {
             virtio_net_destroy(m->net[i]);
+        }
+        if (m->has_con[i]) {
+            virtio_console_destroy(&m->con[i]);
+        }
+        if (m->cfg.devices[i].kind == VIRT_DEV_RNG && m->vdev[i]) {
+            virtio_rng_destroy(&m->rng[i]);
         }
     }
     if (m->cfg.networking) {

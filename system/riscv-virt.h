@@ -23,6 +23,7 @@
 #include "hw/misc/goldfish-rtc.h"
 #include "hw/misc/sifive-test.h"
 #include "hw/virtio/virtio-blk.h"
+#include "mimic/chardev.h"
 #include "mimic/event-loop.h"
 #include "mimic/memory.h"
 #include "system/riscv-virt-fdt.h"
@@ -40,14 +41,17 @@ typedef struct VirtDrive {
 /* A device in a virtio-mmio slot; slots fill from the top (the first
  * device gets the highest address, as in QEMU). */
 typedef enum VirtDeviceKind {
-    VIRT_DEV_BLK, /* drive */
-    VIRT_DEV_NET, /* nic: index into the net module's NICs (net_nic_get) */
+    VIRT_DEV_BLK,     /* drive */
+    VIRT_DEV_NET,     /* nic: index into the net module's NICs (net_nic_get) */
+    VIRT_DEV_RNG,     /* virtio-rng-device */
+    VIRT_DEV_CONSOLE, /* virtconsole on chardev */
 } VirtDeviceKind;
 
 typedef struct VirtDevice {
     VirtDeviceKind kind;
     VirtDrive drive;
     unsigned nic;
+    Chardev *chardev;
 } VirtDevice;
 
 typedef struct VirtConfig {
@@ -62,9 +66,7 @@ typedef struct VirtConfig {
     unsigned nb_devices;
     bool networking;     /* -netdev/-nic given: the net module is set up */
     bool no_reboot;
-    /* Where the UART's output goes and whether stdin feeds its input. */
-    int console_out_fd;
-    int console_in_fd;   /* -1: no input */
+    Chardev *serial;     /* the UART's host end (-serial); NULL: none */
 } VirtConfig;
 
 typedef struct VirtMachine VirtMachine;
