@@ -5,11 +5,13 @@
 # copies of Debian's OpenSBI (fw_dynamic.bin, fw_jump.bin) and U-Boot
 # (u-boot.bin, qemu-riscv64_smode). See docs/guest-images.md.
 #
-# The one thing to know: outputs live in a content-addressed cache,
-# ${MIMIC_CACHE:-$HOME/.cache/mimic}/guest-<hash>/, where the hash covers this
-# script, everything in tests/system/guest/ and the versions of the Debian
-# packages used. A cache hit costs well under a second; OUTDIR (default
-# build/guest) becomes a symlink to the cache directory.
+# The one thing to know: everything lives in a content-addressed cache,
+# ${MIMIC_CACHE:-$HOME/.cache/mimic}/. linux-<hash>/ and busybox-<hash>/ are
+# keyed by the text of the shell functions that build them, their config
+# fragment and the Debian package versions, so editing a test script never
+# rebuilds the kernel; guest-<hash>/ (the outputs) is keyed by those two plus
+# this script and tests/system/guest/. A cache hit costs well under a second;
+# OUTDIR (default build/guest) becomes a symlink to guest-<hash>/.
 # Usage: scripts/build-guest.sh [OUTDIR]     env: MIMIC_CACHE, JOBS (default 2)
 set -euo pipefail
 
@@ -27,67 +29,26 @@ cross=riscv64-linux-gnu-
 say() { echo "build-guest: $*"; }
 die() { echo "build-guest: error: $*" >&2; exit 1; }
 
-# --- stage 0: inputs present? ---------------------------------------------
-missing=()
-for f in "$kernel_tar" "$opensbi_dir/fw_dynamic.bin" "$opensbi_dir/fw_jump.bin" "$uboot_bin"; do
-    [ -f "$f" ] || missing+=("$f")
-done
-for c in ${cross}gcc make flex bison bc cpio gzip xz dpkg-source apt-get; do
-    command -v "$c" >/dev/null || missing+=("$c")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-    die "missing: ${missing[*]} — run scripts/setup.sh (as root) first"
-fi
-
-# --- the cache key ---------------------------------------------------------
-pkgs=$(dpkg-query -W -f='${Package}=${Version}\n' linux-source-6.1 opensbi \
-       u-boot-qemu gcc-riscv64-linux-gnu libc6-dev-riscv64-cross 2>/dev/null)
-hash=$( { sha256sum scripts/build-guest.sh;
-          (cd "$guestdir" && find . -type f ! -name '*.md' ! -name 'check-with-qemu.sh' \
-              -print0 | sort -z | xargs -0 sha256sum);
-          echo "$pkgs"; } | sha256sum | cut -c1-16)
-final=$cache/guest-$hash
-
-link_outputs() {
-    mkdir -p "$(dirname "$outlink")"
-    ln -sfn "$final" "$outlink"
-    say "outputs in $final (linked from $outlink):"
-    (cd "$final" && ls -l Image initramfs.cpio.gz fw_dynamic.bin fw_jump.bin u-boot.bin \
-        | awk '{printf "build-guest:   %-18s %9d bytes\n", $NF, $5}')
-}
-
-if [ -f "$final/manifest.txt" ]; then
-    say "cached (guest-$hash)"
-    link_outputs
-    exit 0
-fi
-
-# --- a fresh build, in a scratch directory renamed into place at the end --
-mkdir -p "$cache"
-work=$cache/work-$hash.$$
-stage_dir=$cache/guest-$hash.tmp.$$
-logs=$stage_dir/logs
-rm -rf "$work" "$stage_dir"
-mkdir -p "$work" "$logs"
-trap 'rm -rf "$work"' EXIT
-start_all=$(date +%s)
-say "building guest-$hash in $work (logs: $logs)"
-
-# run STAGE LOG CMD...: one line per stage, the log named on failure
+# run STAGE LOG CMD...: one line per stage, the stage and its log named on
+# failure. The command runs in a subshell with set -e outside any `if`
+# (inside one, bash would ignore set -e in the stage's functions).
 run() {
-    local stage=$1 log=$logs/$2.log t0 t1
+    local stage=$1 log=$2 t0 rc
     shift 2
     t0=$(date +%s)
     say "[$stage] ..."
-    if ! "$@" >>"$log" 2>&1; then
+    set +e
+    ( set -e; "$@" ) >>"$log" 2>&1
+    rc=$?
+    set -e
+    if [ $rc -ne 0 ]; then
         echo "build-guest: error: stage '$stage' failed; last lines of $log:" >&2
         tail -n 20 "$log" >&2
         echo "build-guest: full log: $log" >&2
         exit 1
     fi
-    t1=$(date +%s)
-    say "[$stage] done in $((t1 - t0)) s"
-    echo "$stage: $((t1 - t0)) s" >> "$stage_dir/times.txt"
+    say "[$stage] done in $(( $(date +%s) - t0 )) s"
+    echo "$stage: $(( $(date +%s) - t0 )) s" >> "$(dirname "$log")/../times.txt"
 }
 
 # check_config FRAGMENT CONFIG: every "=" line of the fragment must be in the
@@ -114,7 +75,8 @@ check_config() {
     return $bad
 }
 
-# --- stage 1: kernel --------------------------------------------------------
+# --- kernel: tinyconfig + linux.config, Image; also the kernel's own
+# usr/gen_init_cpio, which writes the initramfs (device nodes without root)
 kmake() { nice make -C "$work/linux" O="$work/kbuild" ARCH=riscv CROSS_COMPILE=$cross "$@"; }
 kernel_unpack() {
     mkdir -p "$work/linux" "$work/kbuild"
@@ -127,17 +89,20 @@ kernel_config() {
     kmake olddefconfig
     check_config "$guestdir/linux.config" "$work/kbuild/.config"
 }
-run "kernel: unpack $(basename $kernel_tar)" kernel-unpack kernel_unpack
-run "kernel: tinyconfig + tests/system/guest/linux.config" kernel-config kernel_config
-run "kernel: make -j$jobs Image" kernel-build kmake -j"$jobs" Image
-cp "$work/kbuild/arch/riscv/boot/Image" "$stage_dir/Image"
-cp "$work/kbuild/.config" "$stage_dir/linux.config.full"
+kernel_build() {
+    kmake -j"$jobs" Image
+    cp "$work/kbuild/arch/riscv/boot/Image" "$work/kbuild/.config" "$1/"
+    gcc -O2 -o "$1/gen_init_cpio" "$work/linux/usr/gen_init_cpio.c"
+}
 
-# --- stage 2: busybox --------------------------------------------------------
+# --- busybox: Debian's static config + busybox.config, static riscv64 ------
 busybox_fetch() {
     # apt-get source needs a deb-src entry; setup.sh adds one if there is none
     "$repo/scripts/setup.sh" --deb-src
-    (cd "$work" && apt-get source --download-only busybox && dpkg-source -x busybox_*.dsc busybox)
+    cd "$work"
+    apt-get source --download-only busybox
+    dpkg-source -x busybox_*.dsc busybox
+    ls busybox_*.dsc > "$1/source.txt"
 }
 busybox_config() {
     local bb=$work/busybox line sym
@@ -151,18 +116,18 @@ busybox_config() {
         sed -i -e "/^$sym=/d" -e "/^# $sym is not set/d" "$bb/.config"
         echo "$line" >> "$bb/.config"
     done < "$guestdir/busybox.config"
-    yes "" | make -C "$bb" oldconfig
+    # new symbols take their defaults (yes "" answers each question)
+    make -C "$bb" oldconfig < <(yes "")
     check_config "$guestdir/busybox.config" "$bb/.config"
 }
-run "busybox: apt-get source busybox" busybox-fetch busybox_fetch
-run "busybox: debian static config + tests/system/guest/busybox.config" busybox-config busybox_config
-run "busybox: make -j$jobs (static, riscv64)" busybox-build \
+busybox_build() {
     nice make -C "$work/busybox" -j"$jobs" busybox busybox.links
+    cp "$work/busybox/busybox" "$work/busybox/busybox.links" "$work/busybox/.config" "$1/"
+}
 
-# --- stage 3: initramfs -----------------------------------------------------
+# --- initramfs and firmware, into the guest directory $1 -------------------
 initramfs_build() {
-    local list=$work/initramfs.list bb=$work/busybox link dir
-    gcc -O2 -o "$work/gen_init_cpio" "$work/linux/usr/gen_init_cpio.c"
+    local out=$1 list=$1/initramfs.list link dir t
     {
         echo "dir /dev 755 0 0"
         echo "nod /dev/console 600 0 0 c 5 1"
@@ -170,7 +135,7 @@ initramfs_build() {
         for dir in /bin /sbin /usr /usr/bin /usr/sbin /proc /sys /tmp /mnt /etc /tests /root; do
             echo "dir $dir 755 0 0"
         done
-        echo "file /bin/busybox $bb/busybox 755 0 0"
+        echo "file /bin/busybox $bbdir/busybox 755 0 0"
         echo "file /init $guestdir/init 755 0 0"
         echo "file /etc/udhcpc.script $guestdir/udhcpc.script 755 0 0"
         for t in "$guestdir"/tests/*.sh; do
@@ -178,29 +143,100 @@ initramfs_build() {
         done
         while IFS= read -r link; do
             [ "$link" = /bin/busybox ] || echo "slink $link /bin/busybox 777 0 0"
-        done < "$bb/busybox.links"
+        done < "$bbdir/busybox.links"
     } > "$list"
-    "$work/gen_init_cpio" "$list" | gzip -9 -n > "$stage_dir/initramfs.cpio.gz"
-    cp "$list" "$stage_dir/initramfs.list"
+    "$kdir/gen_init_cpio" "$list" | gzip -9 -n > "$out/initramfs.cpio.gz"
 }
-run "initramfs: busybox + init + tests" initramfs initramfs_build
-
-# --- stage 4: firmware from Debian packages --------------------------------
 firmware_copy() {
-    cp "$opensbi_dir/fw_dynamic.bin" "$opensbi_dir/fw_jump.bin" "$stage_dir/"
-    cp "$uboot_bin" "$stage_dir/u-boot.bin"
+    cp "$opensbi_dir/fw_dynamic.bin" "$opensbi_dir/fw_jump.bin" "$1/"
+    cp "$uboot_bin" "$1/u-boot.bin"
 }
-run "firmware: opensbi + u-boot-qemu" firmware firmware_copy
 
-# --- done: record what went in, then publish atomically ------------------
+# --- inputs present? ---------------------------------------------------------
+missing=()
+for f in "$kernel_tar" "$opensbi_dir/fw_dynamic.bin" "$opensbi_dir/fw_jump.bin" "$uboot_bin"; do
+    [ -f "$f" ] || missing+=("$f")
+done
+for c in ${cross}gcc gcc make flex bison bc gzip xz dpkg-source apt-get; do
+    command -v "$c" >/dev/null || missing+=("$c")
+done
+[ ${#missing[@]} -eq 0 ] || die "missing: ${missing[*]} — run scripts/setup.sh (as root) first"
+
+# --- cache keys -----------------------------------------------------------
+versions() { dpkg-query -W -f='${Package}=${Version}\n' "$@" 2>/dev/null; }
+key() { sha256sum | cut -c1-16; }
+khash=$( { declare -f kmake kernel_unpack kernel_config kernel_build check_config;
+           cat "$guestdir/linux.config"; echo "$cross";
+           versions linux-source-6.1 gcc-riscv64-linux-gnu binutils-riscv64-linux-gnu gcc; } | key)
+bhash=$( { declare -f busybox_fetch busybox_config busybox_build check_config;
+           cat "$guestdir/busybox.config"; echo "$cross";
+           versions gcc-riscv64-linux-gnu libc6-dev-riscv64-cross; } | key)
+ghash=$( { echo "$khash $bhash"; cat scripts/build-guest.sh;
+           (cd "$guestdir" && find . -type f ! -name '*.md' ! -name 'check-with-qemu.sh' \
+               -print0 | sort -z | xargs -0 sha256sum);
+           versions opensbi u-boot-qemu; } | key)
+kdir=$cache/linux-$khash
+bbdir=$cache/busybox-$bhash
+final=$cache/guest-$ghash
+
+link_outputs() {
+    mkdir -p "$(dirname "$outlink")"
+    ln -sfn "$final" "$outlink"
+    say "outputs in $final (linked from $outlink):"
+    (cd "$final" && ls -l Image initramfs.cpio.gz fw_dynamic.bin fw_jump.bin u-boot.bin \
+        | awk '{printf "build-guest:   %-18s %9d bytes\n", $NF, $5}')
+}
+
+if [ -f "$final/manifest.txt" ]; then
+    say "cached (guest-$ghash)"
+    link_outputs
+    exit 0
+fi
+
+# --- build what is missing; each component is built in NAME.tmp.PID and
+# renamed into place only when complete (a failed one keeps its logs/) ------
+mkdir -p "$cache"
+work=$cache/work.$$
+trap 'rm -rf "$work"' EXIT
+start_all=$(date +%s)
+
+if [ ! -f "$bbdir/busybox" ]; then
+    tmp=$bbdir.tmp.$$
+    rm -rf "$work" "$tmp"; mkdir -p "$work" "$tmp/logs"
+    say "building busybox-$bhash (logs: $tmp/logs)"
+    run "busybox: apt-get source busybox" "$tmp/logs/fetch.log" busybox_fetch "$tmp"
+    run "busybox: debian static config + busybox.config" "$tmp/logs/config.log" busybox_config
+    run "busybox: make -j$jobs (static, riscv64)" "$tmp/logs/build.log" busybox_build "$tmp"
+    rm -rf "$bbdir"; mv "$tmp" "$bbdir"
+else
+    say "busybox: cached (busybox-$bhash)"
+fi
+
+if [ ! -f "$kdir/Image" ]; then
+    tmp=$kdir.tmp.$$
+    rm -rf "$work" "$tmp"; mkdir -p "$work" "$tmp/logs"
+    say "building linux-$khash (logs: $tmp/logs)"
+    run "kernel: unpack $(basename $kernel_tar)" "$tmp/logs/unpack.log" kernel_unpack
+    run "kernel: tinyconfig + linux.config" "$tmp/logs/config.log" kernel_config
+    run "kernel: make -j$jobs Image" "$tmp/logs/build.log" kernel_build "$tmp"
+    rm -rf "$kdir"; mv "$tmp" "$kdir"
+    rm -rf "$work"
+else
+    say "kernel: cached (linux-$khash)"
+fi
+
+tmp=$final.tmp.$$
+rm -rf "$tmp"; mkdir -p "$tmp/logs"
+run "initramfs: busybox + init + tests" "$tmp/logs/initramfs.log" initramfs_build "$tmp"
+run "firmware: opensbi + u-boot-qemu" "$tmp/logs/firmware.log" firmware_copy "$tmp"
+cp "$kdir/Image" "$tmp/Image"
+cp "$kdir/.config" "$tmp/linux.config.full"
 {
-    echo "guest-$hash built $(date -u +%Y-%m-%dT%H:%M:%SZ) in $(( $(date +%s) - start_all )) s on $(nproc) cores (-j$jobs)"
-    echo "$pkgs"
-    echo "busybox source: $(cd "$work" && ls busybox_*.dsc)"
-    echo "kernel: $(file -b "$stage_dir/Image" 2>/dev/null || echo Image)"
-    cat "$stage_dir/times.txt"
-} > "$stage_dir/manifest.txt"
-rm -rf "$final"
-mv "$stage_dir" "$final"
-say "built in $(( $(date +%s) - start_all )) s"
+    echo "guest-$ghash assembled $(date -u +%Y-%m-%dT%H:%M:%SZ) in $(( $(date +%s) - start_all )) s, $(nproc) cores, -j$jobs"
+    echo "kernel: $kdir"; cat "$kdir/times.txt" 2>/dev/null
+    echo "busybox: $bbdir ($(cat "$bbdir/source.txt"))"; cat "$bbdir/times.txt" 2>/dev/null
+    versions linux-source-6.1 opensbi u-boot-qemu gcc-riscv64-linux-gnu libc6-dev-riscv64-cross
+} > "$tmp/manifest.txt"
+rm -rf "$final"; mv "$tmp" "$final"
+say "done in $(( $(date +%s) - start_all )) s"
 link_outputs
