@@ -82,7 +82,7 @@ check_disk() {
     local img=$tmp/disk.img
     mkdir -p "$tmp/diskroot"
     echo "written by the host" > "$tmp/diskroot/host.txt"
-    mkfs.ext4 -q -F -d "$tmp/diskroot" "$img" 16M || return 1
+    mkfs.ext4 -q -F -d "$tmp/diskroot" "$img" 16M >/dev/null || return 1
     boot disk "^mimic-guest: disk ok" "${common[@]}" -bios "$guest/fw_dynamic.bin" \
         -kernel "$guest/Image" -initrd "$guest/initramfs.cpio.gz" \
         -append "$append_base mimic.test=disk" \
