@@ -26,8 +26,8 @@ void tb_lock(void);
 void tb_unlock(void);
 /* In a fork child, instead of tb_unlock(). */
 void tb_lock_after_fork_child(void);
-/* Looks pc up in the hash table only (tb_lock held). */
-TranslationBlock *tb_hash_lookup(uint64_t pc);
+/* Looks key up in the hash table only (tb_lock held). */
+TranslationBlock *tb_hash_lookup(const TBKey *key);
 /* Frees every TB and restarts the code buffer (world stopped). */
 void tb_flush_locked(void);
 void tb_cache_insert(TranslationBlock *tb);

@@ -85,8 +85,9 @@ static int count_insns(const IRBlock *b)
 
 /* Translates the block at pc (tb_lock held); NULL if the code buffer is
  * full and everything must be flushed first. */
-static TranslationBlock *tb_translate(CPUState *cpu, uint64_t pc)
+static TranslationBlock *tb_translate(CPUState *cpu, const TBKey *key)
 {
+    uint64_t pc = key->pc;
     uint64_t t0 = now_ns();
     unsigned max_insns = config.max_insns;
     for (;;) {
@@ -124,6 +125,8 @@ static TranslationBlock *tb_translate(CPUState *cpu, uint64_t pc)
             abort();
         }
         tb->pc = pc;
+        tb->phys = key->phys;
+        tb->flags = key->flags;
         tb->size = size;
         tb->nb_insns = (uint32_t)count_insns(&ir_block);
         tb->jmp_patch[0] = tb->jmp_patch[1] = TB_NO_OFFSET;
@@ -156,10 +159,10 @@ static TranslationBlock *tb_translate(CPUState *cpu, uint64_t pc)
 
 /* Finds or translates the block at cpu->pc and chains last's exit slot to
  * it; NULL if a flush is needed first. */
-static TranslationBlock *tb_find(CPUState *cpu, TranslationBlock *last, unsigned last_slot,
-                                 uint64_t generation)
+static TranslationBlock *tb_find(CPUState *cpu, const TBKey *key, TranslationBlock *last,
+                                 unsigned last_slot, uint64_t generation)
 {
-    TranslationBlock *tb = exec_tb_lookup(cpu->pc);
+    TranslationBlock *tb = exec_tb_lookup_key(key);
     bool translate = !tb;
     if (translate || (last && !config.no_chain)) {
         if (translate && config.memory_lock) {
@@ -168,9 +171,9 @@ static TranslationBlock *tb_find(CPUState *cpu, TranslationBlock *last, unsigned
         tb_lock();
         if (!tb) {
             /* Another thread may have translated it meanwhile. */
-            tb = tb_hash_lookup(cpu->pc);
+            tb = tb_hash_lookup(key);
             if (!tb) {
-                tb = tb_translate(cpu, cpu->pc);
+                tb = tb_translate(cpu, key);
             }
         }
         if (tb && last && generation == exec_flush_generation && !config.no_chain) {
@@ -210,8 +213,13 @@ Excp exec_cpu_loop(CPUState *cpu)
             exec_cpu_end(cpu);
             return EXCP_INTERRUPT;
         }
+        TBKey key = { cpu->pc, cpu->pc, 0 };
+        if (config.target->tb_key && !config.target->tb_key(cpu, &key)) {
+            last = NULL; /* a guest exception moved pc */
+            continue;
+        }
         uint64_t generation = __atomic_load_n(&exec_flush_generation, __ATOMIC_ACQUIRE);
-        TranslationBlock *tb = tb_find(cpu, last, last_slot, generation);
+        TranslationBlock *tb = tb_find(cpu, &key, last, last_slot, generation);
         if (!tb) {
             exec_flush_from_loop(cpu, generation);
             last = NULL;

@@ -50,30 +50,51 @@ static inline uint32_t tb_hash_pc(uint64_t pc)
     return (uint32_t)(h >> (64 - TB_HASH_BITS));
 }
 
-TranslationBlock *tb_hash_lookup(uint64_t pc)
+static inline bool tb_matches(const TranslationBlock *tb, const TBKey *key)
 {
-    for (TranslationBlock *tb = tb_hash[tb_hash_pc(pc)]; tb; tb = tb->hash_next) {
-        if (tb->pc == pc) {
+    return tb->pc == key->pc && tb->phys == key->phys && tb->flags == key->flags;
+}
+
+TranslationBlock *tb_hash_lookup(const TBKey *key)
+{
+    for (TranslationBlock *tb = tb_hash[tb_hash_pc(key->pc)]; tb; tb = tb->hash_next) {
+        if (tb_matches(tb, key)) {
             return tb;
         }
     }
     return NULL;
 }
 
-TranslationBlock *exec_tb_lookup(uint64_t pc)
+TranslationBlock *exec_tb_lookup_key(const TBKey *key)
 {
-    uint32_t j = exec_jmp_cache_index(pc);
+    uint32_t j = exec_jmp_cache_index(key->pc);
     TranslationBlock *tb = __atomic_load_n(&exec_jmp_cache[j], __ATOMIC_ACQUIRE);
-    if (tb && tb->pc == pc) {
+    if (tb && tb_matches(tb, key)) {
         return tb;
     }
     tb_lock();
-    tb = tb_hash_lookup(pc);
+    tb = tb_hash_lookup(key);
     if (tb) {
         __atomic_store_n(&exec_jmp_cache[j], tb, __ATOMIC_RELEASE);
     }
     tb_unlock();
     return tb;
+}
+
+TranslationBlock *exec_tb_lookup(uint64_t pc)
+{
+    TBKey key = { pc, pc, 0 };
+    return exec_tb_lookup_key(&key);
+}
+
+TranslationBlock *exec_tb_lookup_cpu(CPUState *cpu)
+{
+    const TargetInfo *t = exec_config()->target;
+    TBKey key = { cpu->pc, cpu->pc, 0 };
+    if (t->tb_key && !t->tb_key(cpu, &key)) {
+        return NULL;
+    }
+    return exec_tb_lookup_key(&key);
 }
 
 void tb_cache_insert(TranslationBlock *tb)

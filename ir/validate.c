@@ -78,7 +78,7 @@ static int validate_consts(ValidateState *s, uint32_t idx, const IROp *op)
         return 0;
     case IR_ld:
     case IR_st:
-        if (op->c[0] & ~(uint64_t)(IR_MO_SIZE_MASK | IR_MO_SIGN)) {
+        if (op->c[0] & ~(uint64_t)(IR_MO_SIZE_MASK | IR_MO_SIGN | IR_MO_MMU_MASK)) {
             return validate_fail(s, idx, "bad memop 0x%llx", (unsigned long long)op->c[0]);
         }
         return 0;

@@ -91,6 +91,7 @@ static void riscv_handle_excp(LinuxTask *t, RISCVCPU *cpu, Excp e)
     case EXCP_NONE:
     case EXCP_FLUSH:
     case EXCP_INTERRUPT:
+    case EXCP_HALT: /* system mode only */
         /* Only a delivery point: signal_deliver() follows. */
         break;
     }

@@ -45,6 +45,7 @@ PACKAGES=(
     "xz-utils:unpacks linux-source-6.1.tar.xz"
     "dpkg-dev:dpkg-source, unpacks the busybox source package (apt-get source)"
     "e2fsprogs:mkfs.ext4 -d and debugfs for the guest disk test images"
+    "libslirp-dev:user-mode networking (-netdev user)"
 )
 
 # setup_deb_src: `apt-get source` (scripts/build-guest.sh fetches Debian's

@@ -107,6 +107,15 @@ static unsigned mmio_piece(uint64_t addr, uint64_t len)
     return size;
 }
 
+void address_space_set_readonly(AddressSpace *as, uint64_t base)
+{
+    for (int i = 0; i < as->nb_regions; i++) {
+        if (as->regions[i].base == base && as->regions[i].ram) {
+            as->regions[i].readonly = true;
+        }
+    }
+}
+
 static int address_space_rw(const AddressSpace *as, uint64_t addr, uint8_t *buf, uint64_t len,
                             bool write)
 {

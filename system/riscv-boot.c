@@ -180,9 +180,7 @@ int riscv_load_kernel(const AddressSpace *as, const char *path, uint64_t load_ad
             memcpy(&magic2, buf + 56, 4);
         }
         if (magic2 != IMAGE_MAGIC2) {
-            free(buf);
-            return boot_error(err, errlen, path,
-                              "neither an ELF nor a RISC-V Linux Image (no \"RSC\\x05\" magic)");
+            text_offset = 0; /* a raw binary (U-Boot's u-boot.bin), as QEMU loads it */
         }
         uint64_t at = load_addr + text_offset;
         if (text_offset > KERNEL_ALIGN * 512 || copy_to_ram(as, at, buf, size, 0) < 0) {

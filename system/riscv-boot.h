@@ -33,8 +33,9 @@ int riscv_load_image(const AddressSpace *as, const char *path, uint64_t load_add
 /* Where a kernel goes after firmware ending at fw_end: the next 2 MiB
  * boundary (RISC-V Linux needs 2 MiB alignment on RV64). */
 uint64_t riscv_kernel_start(uint64_t fw_end);
-/* Loads a Linux kernel: an ELF, or a RISC-V "Image" (the header's magic is
- * checked, the image goes at load_addr + text_offset). */
+/* Loads a Linux kernel: an ELF, a RISC-V "Image" (recognised by its
+ * header's magic; it goes at load_addr + text_offset), or else a raw
+ * binary at load_addr (U-Boot). */
 int riscv_load_kernel(const AddressSpace *as, const char *path, uint64_t load_addr,
                       uint64_t *entry, uint64_t *end, char *err, size_t errlen);
 /* Loads the initrd at its usual place; sets its [*start, *end). */

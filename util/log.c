@@ -35,6 +35,7 @@ static const LogCategory log_categories[] = {
     { "strace", LOG_STRACE, "log system calls (same as -strace)" },
     { "unimp", LOG_UNIMP, "log unimplemented features used by the guest" },
     { "int", LOG_INT, "show exceptions and signals" },
+    { "mmu", LOG_MMU, "show soft-TLB refills and translation faults (system mode)" },
 };
 
 #define LOG_NB_CATEGORIES (sizeof(log_categories) / sizeof(log_categories[0]))

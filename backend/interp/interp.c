@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "mimic/exec.h"
+#include "mimic/softmmu.h"
 
 /* Private per-TB data: a deep copy of the block and where each label is. */
 typedef struct InterpCode {
@@ -187,6 +188,9 @@ static InterpNext interp_run_block(CPUState *cpu, TranslationBlock **tbp, uintpt
     const InterpCode *ic = tb->code;
     const IRBlock *b = &ic->b;
     interp_reserve_vals(b->nb_temps);
+    /* System mode: every access goes through the soft MMU's slow path
+     * (globals and pc are always exact in env here, so it needs no unwind). */
+    const SoftMMUOps *softmmu = exec_config()->softmmu;
 
     for (uint32_t i = 0; i < b->nb_ops;) {
         const IROp *op = &b->ops[i++];
@@ -197,6 +201,10 @@ static InterpNext interp_run_block(CPUState *cpu, TranslationBlock **tbp, uintpt
         case IR_ld: {
             unsigned mo = (unsigned)op->c[0];
             uint64_t addr = interp_read(b, cpu, op->in[0]);
+            if (softmmu) {
+                interp_write(b, cpu, op->out[0], softmmu->load(cpu, addr, mo, 0));
+                break;
+            }
             if (!interp_check_addr(cpu, addr, 1u << (mo & IR_MO_SIZE_MASK))) {
                 *ret = TB_EXIT_NOCHAIN;
                 return INTERP_RETURN;
@@ -207,6 +215,10 @@ static InterpNext interp_run_block(CPUState *cpu, TranslationBlock **tbp, uintpt
         case IR_st: {
             unsigned mo = (unsigned)op->c[0];
             uint64_t addr = interp_read(b, cpu, op->in[1]);
+            if (softmmu) {
+                softmmu->store(cpu, addr, interp_read(b, cpu, op->in[0]), mo, 0);
+                break;
+            }
             if (!interp_check_addr(cpu, addr, 1u << (mo & IR_MO_SIZE_MASK))) {
                 *ret = TB_EXIT_NOCHAIN;
                 return INTERP_RETURN;
@@ -252,7 +264,7 @@ static InterpNext interp_run_block(CPUState *cpu, TranslationBlock **tbp, uintpt
             return INTERP_RETURN;
         }
         case IR_goto_ptr: {
-            TranslationBlock *dest = exec_tb_lookup(cpu->pc);
+            TranslationBlock *dest = exec_tb_lookup_cpu(cpu);
             if (dest && !dest->invalid) {
                 *tbp = dest;
                 return INTERP_NEXT;

@@ -80,6 +80,9 @@ static void jit_gen_stubs(void)
         pop_reg(&e, saved_regs[i]);
     }
     emit8(&e, 0xc3); /* ret */
+    if (exec_config()->softmmu) {
+        jit_softmmu_gen_thunk(&e);
+    }
     code_buffer.used = ((size_t)(e.p - e.start) + 63) & ~(size_t)63;
 }
 
@@ -117,12 +120,12 @@ static void jit_chain(TranslationBlock *tb, unsigned slot, TranslationBlock *des
 
 const void *jit_lookup_code(CPUState *cpu)
 {
-    TranslationBlock *tb = exec_tb_lookup(cpu->pc);
+    TranslationBlock *tb = exec_tb_lookup_cpu(cpu);
     return tb ? tb->code : (const void *)jit_stubs.return_nochain;
 }
 
 /* Index of each x86 register in ucontext's gregs. */
-static const int ucontext_index[16] = {
+const int jit_ucontext_index[16] = {
     [RAX] = REG_RAX, [RCX] = REG_RCX, [RDX] = REG_RDX, [RBX] = REG_RBX,
     [RSP] = REG_RSP, [RBP] = REG_RBP, [RSI] = REG_RSI, [RDI] = REG_RDI,
     [R8] = REG_R8,   [R9] = REG_R9,   [R10] = REG_R10, [R11] = REG_R11,
@@ -144,7 +147,7 @@ static bool jit_restore_state(CPUState *cpu, TranslationBlock *tb, uintptr_t hos
         const greg_t *gregs = ((const ucontext_t *)uc)->uc_mcontext.gregs;
         const IRGlobalDef *globals = exec_config()->target->globals;
         for (unsigned k = 0; k < s->nb_regs; k++) {
-            uint64_t v = (uint64_t)gregs[ucontext_index[s->reg[k]]];
+            uint64_t v = (uint64_t)gregs[jit_ucontext_index[s->reg[k]]];
             *(uint64_t *)((uint8_t *)cpu + globals[s->global[k]].env_offset) = v;
         }
         cpu->pc = s->guest_pc;
@@ -174,4 +177,5 @@ const Backend backend_x86_64 = {
     .restore_state = jit_restore_state,
     .free_tb = jit_free_tb,
     .reset = jit_reset,
+    .unwind_softmmu = jit_unwind_softmmu,
 };

@@ -713,8 +713,35 @@ static void gen_movcond(Gen *g, const IROp *op)
     emit_cmov(&g->e, cond_to_cc[op->c[0]], ro, rc);
 }
 
+/* System mode: the soft-TLB probe and slow path (codegen-softmmu.c); the
+ * fault site covers both, so the slow path can unwind through it. */
+static void gen_ld_softmmu(Gen *g, const IROp *op)
+{
+    int ra = temp_load(g, op->in[0], 0);
+    record_site(g, code_offset(g));
+    temps_free_dead(g, op);
+    int ro = temp_out(g, op->out[0], -1, 0);
+    g->sites[g->nb_sites - 1].host_start = code_offset(g);
+    jit_softmmu_emit(&g->e, ra, ro, op->c[0], false);
+    g->sites[g->nb_sites - 1].host_end = code_offset(g);
+}
+
+static void gen_st_softmmu(Gen *g, const IROp *op)
+{
+    int rv = temp_load(g, op->in[0], 0);
+    int ra = temp_load(g, op->in[1], 0);
+    record_site(g, code_offset(g));
+    jit_softmmu_emit(&g->e, ra, rv, op->c[0], true);
+    g->sites[g->nb_sites - 1].host_end = code_offset(g);
+    temps_free_dead(g, op);
+}
+
 static void gen_ld(Gen *g, const IROp *op)
 {
+    if (exec_config()->softmmu) {
+        gen_ld_softmmu(g, op);
+        return;
+    }
     int ra = temp_load(g, op->in[0], 0);
     gen_bounds_check(g, ra);
     record_site(g, code_offset(g));
@@ -728,6 +755,10 @@ static void gen_ld(Gen *g, const IROp *op)
 
 static void gen_st(Gen *g, const IROp *op)
 {
+    if (exec_config()->softmmu) {
+        gen_st_softmmu(g, op);
+        return;
+    }
     int rv = temp_load(g, op->in[0], 0);
     int ra = temp_load(g, op->in[1], 0);
     gen_bounds_check(g, ra);
@@ -965,6 +996,14 @@ static void gen_goto_ptr(Gen *g)
 {
     Emitter *e = &g->e;
     globals_sync_all(g);
+    if (exec_config()->softmmu) {
+        /* System mode: the key needs the TLB and the flags; C does it. */
+        emit_mov_rr(e, RDI, REG_ENV);
+        emit_call_abs(e, (const void *)jit_lookup_code);
+        emit_jmp_reg(e, RAX);
+        regs_forget_all(g);
+        return;
+    }
     emit_load_env(e, RAX, REG_ENV, offsetof(CPUState, pc));
     emit_mov_rr(e, RCX, RAX);
     emit_shift_ri(e, SHIFT_SHL, RCX, 2);

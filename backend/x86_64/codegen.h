@@ -66,6 +66,16 @@ void jit_fp_emit_fast(Emitter *e, const int *in, int ro, int tmp, FpSlowPath *sp
 /* The slow path, after the block's code: call the fallback, jump back. */
 void jit_fp_emit_slow(Emitter *e, const FpSlowPath *sp);
 
+/* System mode (codegen-softmmu.c): the shared slow-path thunk, written
+ * with the stubs; the inline probe of one load (rv = result) or store
+ * (rv = value) at the address in ra; unwinding for a raising slow path. */
+void jit_softmmu_gen_thunk(Emitter *e);
+void jit_softmmu_emit(Emitter *e, int ra, int rv, uint64_t memop, bool store);
+void jit_unwind_softmmu(CPUState *cpu, uintptr_t retaddr);
+
+/* Index of each x86 register in ucontext_t's gregs (backend.c). */
+extern const int jit_ucontext_index[16];
+
 /* Shared code at the start of the code buffer (backend.c). */
 typedef struct JitStubs {
     uintptr_t prologue;       /* uintptr_t fn(CPUState *env, const void *code) */

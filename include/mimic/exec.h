@@ -28,6 +28,7 @@ typedef enum Excp {
     EXCP_BUS,          /* misaligned atomic: fault_addr */
     EXCP_FETCH_FAULT,  /* could not read the instruction at env->pc */
     EXCP_INTERRUPT,    /* exit_request was set */
+    EXCP_HALT,         /* system mode: wfi, wait for an interrupt */
 } Excp;
 
 struct TranslationBlock;
@@ -68,6 +69,15 @@ typedef struct TranslateRequest {
     unsigned max_insns;   /* stop after this many (1 for single-step) */
 } TranslateRequest;
 
+/* What a translation is looked up by. In user mode phys = pc and flags = 0;
+ * in system mode phys is the physical address of pc and flags the CPU state
+ * the code was translated for (privilege, MMU mode...). */
+typedef struct TBKey {
+    uint64_t pc;
+    uint64_t phys;
+    uint32_t flags;
+} TBKey;
+
 typedef struct TargetInfo {
     const char *name;                 /* "riscv64" */
     const IRGlobalDef *globals;       /* global temps, registered in every IRBlock */
@@ -80,6 +90,10 @@ typedef struct TargetInfo {
     /* Disassembles the instruction at pc into buf; returns its length in
      * bytes, or 0 if it cannot be read. */
     unsigned (*disas)(uint64_t pc, char *buf, size_t buflen);
+    /* System mode (NULL in user mode): fills the lookup key for cpu->pc.
+     * Returns false after raising a guest exception instead (pc changed:
+     * the exec loop just looks again). */
+    bool (*tb_key)(CPUState *cpu, TBKey *key);
 } TargetInfo;
 
 /* Reads len bytes of guest code; false if any byte is not mapped readable
@@ -90,6 +104,8 @@ bool exec_read_code(uint64_t addr, void *dst, size_t len);
 #define TB_NO_OFFSET UINT32_MAX
 typedef struct TranslationBlock {
     uint64_t pc;
+    uint64_t phys;                 /* TBKey.phys and .flags */
+    uint32_t flags;
     uint32_t size;                 /* guest bytes */
     uint32_t nb_insns;
     void *code;                    /* JIT: executable entry; interp: IRBlock * */
@@ -142,6 +158,11 @@ typedef struct Backend {
     void (*free_tb)(TranslationBlock *tb);
     /* Drops all generated code (full flush). */
     void (*reset)(void);
+    /* System mode: a soft-MMU slow path called from translated code at
+     * host return address retaddr is about to raise a guest exception;
+     * writes the guest pc and registers back into cpu (NULL: the backend
+     * keeps them exact in env, as the interpreter does). */
+    void (*unwind_softmmu)(CPUState *cpu, uintptr_t retaddr);
 } Backend;
 
 extern const Backend backend_x86_64;
@@ -159,6 +180,9 @@ typedef struct ExecConfig {
      * translator. */
     void (*memory_lock)(void);
     void (*memory_unlock)(void);
+    /* System mode: guest loads and stores go through this soft MMU
+     * (mimic/softmmu.h) instead of the guest_base window. */
+    const struct SoftMMUOps *softmmu;
 } ExecConfig;
 
 void exec_init(const ExecConfig *cfg);
@@ -187,8 +211,14 @@ void exec_end_exclusive(void);
 void exec_fork_prepare(void);
 void exec_fork_finish(CPUState *self, bool child);
 
-/* Looks up an existing translation of pc (no translating); NULL if none. */
+/* Looks up an existing translation of pc (no translating); NULL if none.
+ * exec_tb_lookup is for user mode (phys = pc, flags 0). */
 TranslationBlock *exec_tb_lookup(uint64_t pc);
+TranslationBlock *exec_tb_lookup_key(const TBKey *key);
+/* The translation to run next for cpu->pc (goto_ptr): in system mode the
+ * key comes from TargetInfo.tb_key, and NULL is returned when that raised
+ * an exception (pc now names the handler) or nothing is translated yet. */
+TranslationBlock *exec_tb_lookup_cpu(CPUState *cpu);
 
 /* The jump cache: a direct-mapped table of recently used TBs in front of
  * the hash table. The JIT reads it inline for indirect jumps, so its index

@@ -59,6 +59,9 @@ typedef enum IRMemOp {
     IR_MO_64 = 3,
     IR_MO_SIZE_MASK = 3,
     IR_MO_SIGN = 4,
+    /* System mode: the soft-MMU mode (TLB) the access uses, 0..3. */
+    IR_MO_MMU_SHIFT = 3,
+    IR_MO_MMU_MASK = 3 << 3,
 } IRMemOp;
 
 typedef enum IRTempKind {

@@ -20,6 +20,7 @@ enum {
     LOG_STRACE = 1 << 5,  /* system calls */
     LOG_UNIMP = 1 << 6,   /* unimplemented features used by the guest */
     LOG_INT = 1 << 7,     /* exceptions and signals */
+    LOG_MMU = 1 << 8,     /* system mode: soft-TLB refills and translation faults */
 };
 
 extern unsigned log_mask;

@@ -28,6 +28,7 @@ typedef struct MemoryRegion {
     uint64_t base;
     uint64_t size;
     uint8_t *ram;               /* RAM: host memory; MMIO: NULL */
+    bool readonly;              /* RAM that guests read but cannot write (a ROM) */
     const MemoryRegionOps *ops; /* MMIO */
     void *opaque;
 } MemoryRegion;
@@ -42,6 +43,9 @@ typedef struct AddressSpace {
 /* Adds zeroed RAM at [base, base + size) (host mmap, MAP_NORESERVE);
  * 0 or -errno (-EINVAL for an overlap or an empty or wrapping range). */
 int address_space_add_ram(AddressSpace *as, const char *name, uint64_t base, uint64_t size);
+/* Marks the RAM region at base read-only for guests (a ROM: their writes
+ * are ignored); loaders still fill it through address_space_map(). */
+void address_space_set_readonly(AddressSpace *as, uint64_t base);
 int address_space_add_mmio(AddressSpace *as, const char *name, uint64_t base, uint64_t size,
                            const MemoryRegionOps *ops, void *opaque);
 /* Unmaps the RAM regions. */

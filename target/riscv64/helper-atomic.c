@@ -2,7 +2,8 @@
  * helper-atomic.c — LR/SC and AMO helpers on host atomics.
  *
  * The one thing to know: the guest address is checked (alignment, inside the
- * guest window) before any host access, and the access itself is bracketed
+ * guest window; in system mode, the soft MMU's translation) before any host
+ * access, and the access itself is bracketed
  * by cs.in_helper_access so that a host fault on an unmapped guest page is
  * turned into a guest SIGSEGV at the instruction's pc.
  */
@@ -36,6 +37,16 @@ static void riscv_check_atomic(RISCVCPU *cpu, uint64_t addr, unsigned size_log2)
     }
 }
 
+/* Host address of an atomic access (checked, or the exception raised). */
+static void *riscv_atomic_ptr(RISCVCPU *cpu, uint64_t addr, unsigned size_log2, bool store)
+{
+    if (cpu->sys) {
+        return cpu->sys->atomic_ptr(cpu, addr, 1u << size_log2, store);
+    }
+    riscv_check_atomic(cpu, addr, size_log2);
+    return g2h(addr);
+}
+
 static uint64_t riscv_sext_result(uint64_t v, unsigned size_log2)
 {
     return size_log2 == 2 ? (uint64_t)(int64_t)(int32_t)v : v;
@@ -46,12 +57,12 @@ static uint64_t riscv_do_lr(void *env, uint64_t addr, uint64_t size_log2, uint64
     RISCVCPU *cpu = env;
     unsigned sz = size_log2 == 2 ? 2 : 3;
     uint64_t v;
-    riscv_check_atomic(cpu, addr, sz);
+    void *p = riscv_atomic_ptr(cpu, addr, sz, false);
     cpu->cs.in_helper_access = 1;
     if (sz == 2) {
-        v = __atomic_load_n((uint32_t *)g2h(addr), __ATOMIC_ACQUIRE);
+        v = __atomic_load_n((uint32_t *)p, __ATOMIC_ACQUIRE);
     } else {
-        v = __atomic_load_n((uint64_t *)g2h(addr), __ATOMIC_ACQUIRE);
+        v = __atomic_load_n((uint64_t *)p, __ATOMIC_ACQUIRE);
     }
     cpu->cs.in_helper_access = 0;
     cpu->res_addr = addr;
@@ -64,7 +75,7 @@ static uint64_t riscv_do_sc(void *env, uint64_t addr, uint64_t val, uint64_t siz
     RISCVCPU *cpu = env;
     unsigned sz = size_log2 == 2 ? 2 : 3;
     bool ok;
-    riscv_check_atomic(cpu, addr, sz);
+    void *p = riscv_atomic_ptr(cpu, addr, sz, true);
     if (cpu->res_addr != addr) {
         cpu->res_addr = UINT64_MAX;
         return 1;
@@ -73,11 +84,11 @@ static uint64_t riscv_do_sc(void *env, uint64_t addr, uint64_t val, uint64_t siz
     cpu->cs.in_helper_access = 1;
     if (sz == 2) {
         uint32_t expected = (uint32_t)cpu->res_val;
-        ok = __atomic_compare_exchange_n((uint32_t *)g2h(addr), &expected, (uint32_t)val, false,
+        ok = __atomic_compare_exchange_n((uint32_t *)p, &expected, (uint32_t)val, false,
                                          __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
     } else {
         uint64_t expected = cpu->res_val;
-        ok = __atomic_compare_exchange_n((uint64_t *)g2h(addr), &expected, val, false,
+        ok = __atomic_compare_exchange_n((uint64_t *)p, &expected, val, false,
                                          __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
     }
     cpu->cs.in_helper_access = 0;
@@ -160,12 +171,12 @@ static uint64_t riscv_do_amo(void *env, uint64_t addr, uint64_t val, uint64_t de
     RVAmoOp op = (RVAmoOp)(desc & 0xff);
     unsigned sz = (desc >> 8) == 2 ? 2 : 3;
     uint64_t old;
-    riscv_check_atomic(cpu, addr, sz);
+    void *p = riscv_atomic_ptr(cpu, addr, sz, true);
     cpu->cs.in_helper_access = 1;
     if (sz == 2) {
-        old = riscv_amo32(op, (uint32_t *)g2h(addr), (uint32_t)val);
+        old = riscv_amo32(op, (uint32_t *)p, (uint32_t)val);
     } else {
-        old = riscv_amo64(op, (uint64_t *)g2h(addr), val);
+        old = riscv_amo64(op, (uint64_t *)p, val);
     }
     cpu->cs.in_helper_access = 0;
     return riscv_sext_result(old, sz);

@@ -78,6 +78,15 @@ extern const IRHelper riscv_helper_lr;   /* (addr, log2 size) -> value */
 extern const IRHelper riscv_helper_sc;   /* (addr, value, log2 size) -> 0 ok / 1 fail */
 extern const IRHelper riscv_helper_amo;  /* (addr, value, op | size << 8) -> old */
 extern const IRHelper riscv_helper_csr;  /* (csr, value, RVCsrOp) -> old */
+
+/* System mode (helper-priv.c). Each may raise a guest exception, so the
+ * pc global holds the instruction's pc at the call. */
+extern const IRHelper riscv_helper_csr_sys;      /* (csr, value, RVCsrOp) -> old */
+extern const IRHelper riscv_helper_sret;         /* () -> next pc */
+extern const IRHelper riscv_helper_mret;         /* () -> next pc */
+extern const IRHelper riscv_helper_wfi;          /* () */
+extern const IRHelper riscv_helper_sfence_vma;   /* () */
+extern const IRHelper riscv_helper_fs_dirty;     /* () leaf: mstatus.FS = Dirty */
 /* F/D helpers accumulate fflags in env; the ones with a rounding mode leave
  * through cs.fault_jmp with EXCP_ILLEGAL when it is dynamic and frm is
  * reserved, so the translator sets the pc global first in that case. */

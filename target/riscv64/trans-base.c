@@ -133,14 +133,14 @@ static IRTempId riscv_gen_address(DisasContext *ctx, const RVArgs *a)
 static bool riscv_gen_load(DisasContext *ctx, const RVArgs *a, IRMemOp mo)
 {
     IRTempId addr = riscv_gen_address(ctx, a);
-    ir_gen_ld(ctx->b, riscv_dest(ctx, a->rd), addr, mo);
+    ir_gen_ld(ctx->b, riscv_dest(ctx, a->rd), addr, riscv_memop(ctx, mo));
     return true;
 }
 
 static bool riscv_gen_store(DisasContext *ctx, const RVArgs *a, IRMemOp mo)
 {
     IRTempId addr = riscv_gen_address(ctx, a);
-    ir_gen_st(ctx->b, riscv_reg(ctx, a->rs2), addr, mo);
+    ir_gen_st(ctx->b, riscv_reg(ctx, a->rs2), addr, riscv_memop(ctx, mo));
     return true;
 }
 

@@ -23,26 +23,26 @@ static IRTempId riscv_fp_address(DisasContext *ctx, const RVArgs *a)
 bool trans_flw(DisasContext *ctx, const RVArgs *a)
 {
     IRTempId v = ir_new_local(ctx->b);
-    ir_gen_ld(ctx->b, v, riscv_fp_address(ctx, a), IR_MO_32);
+    ir_gen_ld(ctx->b, v, riscv_fp_address(ctx, a), riscv_memop(ctx, IR_MO_32));
     ir_gen_binary(ctx->b, IR_or, riscv_freg(a->rd), v, riscv_imm(ctx, (int64_t)RV_BOX32));
     return true;
 }
 
 bool trans_fld(DisasContext *ctx, const RVArgs *a)
 {
-    ir_gen_ld(ctx->b, riscv_freg(a->rd), riscv_fp_address(ctx, a), IR_MO_64);
+    ir_gen_ld(ctx->b, riscv_freg(a->rd), riscv_fp_address(ctx, a), riscv_memop(ctx, IR_MO_64));
     return true;
 }
 
 bool trans_fsw(DisasContext *ctx, const RVArgs *a)
 {
-    ir_gen_st(ctx->b, riscv_freg(a->rs2), riscv_fp_address(ctx, a), IR_MO_32);
+    ir_gen_st(ctx->b, riscv_freg(a->rs2), riscv_fp_address(ctx, a), riscv_memop(ctx, IR_MO_32));
     return true;
 }
 
 bool trans_fsd(DisasContext *ctx, const RVArgs *a)
 {
-    ir_gen_st(ctx->b, riscv_freg(a->rs2), riscv_fp_address(ctx, a), IR_MO_64);
+    ir_gen_st(ctx->b, riscv_freg(a->rs2), riscv_fp_address(ctx, a), riscv_memop(ctx, IR_MO_64));
     return true;
 }
 

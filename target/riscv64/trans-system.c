@@ -49,6 +49,23 @@ static bool riscv_csr_is_fp(int64_t csr)
 static bool riscv_gen_csr(DisasContext *ctx, const RVArgs *a, RVCsrOp op, IRTempId src,
                           bool writes)
 {
+    if (ctx->system) {
+        /* Any CSR: the helper decides legality at run time; a write ends
+         * the block, since it may change the TB flags or unmask an
+         * interrupt. */
+        IRTempId out = ir_new_local(ctx->b);
+        ir_gen_mov(ctx->b, riscv_pc_global(), riscv_imm(ctx, (int64_t)ctx->pc));
+        ir_gen_call(ctx->b, out, &riscv_helper_csr_sys, riscv_imm(ctx, a->imm), src,
+                    riscv_imm(ctx, writes ? op : RV_CSR_READ));
+        ir_gen_mov(ctx->b, riscv_dest(ctx, a->rd), out);
+        if (writes) {
+            /* Not chained: the next block's flags must be looked up anew. */
+            ir_gen_mov(ctx->b, riscv_pc_global(), riscv_imm(ctx, (int64_t)ctx->next_pc));
+            ir_gen_exit_tb(ctx->b, EXCP_NONE);
+            ctx->end = true;
+        }
+        return true;
+    }
     if (!riscv_csr_is_fp(a->imm) && !(riscv_csr_is_counter(a->imm) && !writes)) {
         return false;
     }

@@ -18,9 +18,14 @@
 void riscv_gen_jump(DisasContext *ctx, unsigned slot, uint64_t dest)
 {
     ir_gen_mov(ctx->b, riscv_pc_global(), riscv_imm(ctx, (int64_t)dest));
-    ir_gen_goto_tb(ctx->b, slot);
+    if (ctx->system && (dest & SOFTMMU_PAGE_MASK) != ctx->page) {
+        ir_gen_goto_ptr(ctx->b); /* looked up with the new page's mapping */
+    } else {
+        ir_gen_goto_tb(ctx->b, slot);
+    }
     ctx->end = true;
 }
+
 
 void riscv_gen_exception(DisasContext *ctx, Excp excp)
 {
@@ -50,21 +55,47 @@ static unsigned riscv_fetch(uint64_t pc, uint32_t *insn)
     return 2;
 }
 
+/* F and D instructions (loads, stores and moves included), by mnemonic:
+ * the decode table has no other record of the extension. */
+static bool riscv_insn_is_fp(const RVInsnDesc *d)
+{
+    const char *n = d->name;
+    if (n[0] == 'c' && n[1] == '.') {
+        n += 2;
+    }
+    return n[0] == 'f' && strncmp(n, "fence", 5) != 0;
+}
+
 static void riscv_translate_insn(DisasContext *ctx, uint32_t insn, unsigned len)
 {
     RVArgs args;
     const RVInsnDesc *d = riscv_decode(insn, len, &args);
+    if (d && ctx->system && riscv_insn_is_fp(d) && !riscv_fp_enabled(ctx)) {
+        d = NULL;
+    }
     if (!d || !riscv_trans_table[d->handler](ctx, &args)) {
         riscv_gen_exception(ctx, EXCP_ILLEGAL);
     }
 }
 
-static uint32_t riscv_translate(const TranslateRequest *req)
+static uint32_t riscv_translate_block(const TranslateRequest *req)
 {
     DisasContext ctx = { .b = req->b };
     uint64_t pc = req->pc;
     unsigned n = 0;
+    const RISCVCPU *cpu = (const RISCVCPU *)req->cpu;
+    if (cpu->sys) {
+        uint32_t flags = riscv_tb_flags(cpu);
+        ctx.system = true;
+        ctx.priv = (flags >> RISCV_TBFLAG_PRIV_SHIFT) & 3;
+        ctx.mem_mode = (flags >> RISCV_TBFLAG_MODE_SHIFT) & 3;
+        ctx.fs = (flags >> RISCV_TBFLAG_FS_SHIFT) & 3;
+        ctx.page = pc & SOFTMMU_PAGE_MASK;
+    }
     for (;;) {
+        if (ctx.system && n > 0 && (pc & SOFTMMU_PAGE_MASK) != ctx.page) {
+            break; /* a block covers one guest page (its TB key's) */
+        }
         uint32_t insn = 0;
         unsigned len = riscv_fetch(pc, &insn);
         if (len == 0) {
@@ -158,7 +189,7 @@ const TargetInfo target_riscv64 = {
     .name = "riscv64",
     .globals = riscv_globals,
     .nb_globals = RISCV_NB_GLOBALS,
-    .translate = riscv_translate,
+    .translate = riscv_translate_block,
     .dump_state = riscv_dump_state,
     .disas = riscv_disas,
 };

@@ -32,7 +32,20 @@ typedef struct DisasContext {
      * calls; fp_may_fault: the current instruction's helper may. */
     bool frm_valid;
     bool fp_may_fault;
+    /* System mode: the state this block is translated for (TB flags). */
+    bool system;
+    unsigned priv;      /* PRV_U, PRV_S or PRV_M */
+    unsigned mem_mode;  /* soft-MMU mode of loads and stores */
+    unsigned fs;        /* mstatus.FS: 0 = FP off (FP instructions illegal) */
+    bool fs_dirty_done; /* FS already set to Dirty in this block */
+    uint64_t page;      /* guest page of the block's first instruction */
 } DisasContext;
+
+/* The IRMemOp of a load or store of this block (the soft-MMU mode added). */
+static inline IRMemOp riscv_memop(const DisasContext *ctx, IRMemOp mo)
+{
+    return (IRMemOp)(mo | ctx->mem_mode << IR_MO_MMU_SHIFT);
+}
 
 typedef bool (*RVTransFn)(DisasContext *ctx, const RVArgs *a);
 
@@ -64,10 +77,15 @@ static inline IRTempId riscv_pc_global(void)
     return RISCV_GLOBAL_PC;
 }
 
-/* Ends the block: pc = dest, leave through chain slot `slot`. */
+/* Ends the block: pc = dest, leave through chain slot `slot` (in system
+ * mode only to the same page; elsewhere through goto_ptr, whose lookup
+ * checks the new page's mapping). */
 void riscv_gen_jump(DisasContext *ctx, unsigned slot, uint64_t dest);
 /* Ends the block: pc = this instruction, exit_tb(excp). */
 void riscv_gen_exception(DisasContext *ctx, Excp excp);
+/* System mode, before an FP instruction: false if FP is off (the caller
+ * rejects the instruction); else marks mstatus.FS dirty once per block. */
+bool riscv_fp_enabled(DisasContext *ctx);
 /* rd = op(rs1, rs2) and rd = op(rs1, imm) for one IR op. */
 void riscv_gen_arith(DisasContext *ctx, const RVArgs *a, IROpcode opc);
 void riscv_gen_arith_imm(DisasContext *ctx, const RVArgs *a, IROpcode opc);

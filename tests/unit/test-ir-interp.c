@@ -4,7 +4,8 @@
  * the same guest state on the interpreter before and after ir_optimize.
  *
  * The one thing to know: this test links no exec/ code; it provides
- * guest_base/guest_limit and a tiny exec_tb_lookup of its own, and uses
+ * guest_base/guest_limit, a user-mode exec_config and a tiny exec_tb_lookup_cpu
+ * of its own, and uses
  * only the bounds-check fault path (no host signals).
  */
 #include <setjmp.h>
@@ -33,13 +34,20 @@ uint64_t guest_limit;
 static IRGlobalDef globals[NB_REGS + 1];
 static uint8_t guest_mem[MEM_SIZE];
 
-/* The exec_tb_lookup of this test: a few registered TBs. */
+/* User mode: no soft MMU. */
+static const ExecConfig test_config;
+const ExecConfig *exec_config(void)
+{
+    return &test_config;
+}
+
+/* The exec_tb_lookup_cpu of this test: a few registered TBs. */
 static TranslationBlock *known_tbs[4];
 
-TranslationBlock *exec_tb_lookup(uint64_t pc)
+TranslationBlock *exec_tb_lookup_cpu(CPUState *cpu)
 {
     for (unsigned i = 0; i < 4; i++) {
-        if (known_tbs[i] && known_tbs[i]->pc == pc) {
+        if (known_tbs[i] && known_tbs[i]->pc == cpu->pc) {
             return known_tbs[i];
         }
     }

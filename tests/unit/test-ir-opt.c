@@ -338,7 +338,7 @@ static void test_validate_rejects(void **state)
     ir_gen_setcond(b, (IRCond)IR_NB_CONDS, X1, X2, X3);
     expect_invalid(b, "bad condition");
 
-    ir_gen_ld(b, X1, X2, (IRMemOp)8);
+    ir_gen_ld(b, X1, X2, (IRMemOp)0x40);
     expect_invalid(b, "bad memop");
 
     ir_gen_call(b, X1, NULL, X1, X1, X1);

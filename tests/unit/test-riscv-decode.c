@@ -79,6 +79,10 @@ static const DecodeCase decode_cases[] = {
     { 0xc8, 0x0000100f, 4, "fence.i" },
     { 0xcc, 0x00000073, 4, "ecall" },
     { 0xd0, 0x00100073, 4, "ebreak" },
+    { 0xd4, 0x10200073, 4, "sret" },
+    { 0xd8, 0x30200073, 4, "mret" },
+    { 0xdc, 0x10500073, 4, "wfi" },
+    { 0xe0, 0x12b50073, 4, "sfence.vma a0, a1" },
     { 0xd4, 0x00359573, 4, "csrrw a0, fcsr, a1" },
     { 0xd8, 0xc0002573, 4, "csrrs a0, cycle, zero" },
     { 0xdc, 0x0015b573, 4, "csrrc a0, fflags, a1" },
@@ -287,8 +291,8 @@ static const struct {
     { 0xc045f553, 4 }, /* fcvt with rs2 = 4 */
     { 0xe005a553, 4 }, /* fclass.s with funct3 010 */
     { 0xa0c5b553, 4 }, /* feq.s with funct3 011 */
-    { 0x30200073, 4 }, /* mret */
-    { 0x10500073, 4 }, /* wfi */
+    { 0x30200073 | (1 << 7), 4 }, /* mret with rd != 0 */
+    { 0x12000073 | (1 << 7), 4 }, /* sfence.vma with rd != 0 */
     { 0x0000007f, 4 }, /* 48-bit encoding space */
     { 0xffffffff, 4 },
 };

@@ -1,0 +1,70 @@
+/*
+ * softmmu.h — the software TLB that translated code consults inline for
+ * every guest load and store in system mode, and the slow path behind it.
+ *
+ * The one thing to know: an entry matches an access when the page of the
+ * access's LAST byte, with the low bits clear, equals addr_read (or
+ * addr_write / addr_code); the host address is then guest address +
+ * addend. Anything that must not take the fast path (MMIO, a page the
+ * access may not touch, an invalid entry) is an entry whose compare value
+ * has low bits set, so it never matches and the access goes to the slow
+ * path (SoftMMUOps), which walks the page tables, refills the entry,
+ * reaches devices and raises guest exceptions. Accesses that cross a page
+ * also go there.
+ */
+#ifndef MIMIC_SOFTMMU_H
+#define MIMIC_SOFTMMU_H
+
+#include <stdint.h>
+
+#include "mimic/exec.h"
+
+#define SOFTMMU_PAGE_BITS 12
+#define SOFTMMU_PAGE_SIZE (1ull << SOFTMMU_PAGE_BITS)
+#define SOFTMMU_PAGE_MASK (~(SOFTMMU_PAGE_SIZE - 1))
+#define SOFTMMU_TLB_BITS 8
+#define SOFTMMU_TLB_SIZE (1u << SOFTMMU_TLB_BITS)
+#define SOFTMMU_NB_MODES 4
+
+/* A compare value that never matches. */
+#define SOFTMMU_INVALID UINT64_MAX
+
+typedef struct SoftTLBEntry {
+    uint64_t addr_read;
+    uint64_t addr_write;
+    uint64_t addr_code;
+    uintptr_t addend;
+} SoftTLBEntry;
+
+_Static_assert(sizeof(SoftTLBEntry) == 32, "the JIT indexes entries by << 5");
+
+typedef struct SoftTLB {
+    SoftTLBEntry e[SOFTMMU_NB_MODES][SOFTMMU_TLB_SIZE];
+    /* Physical page of each entry (for the code of the TB key). */
+    uint64_t phys[SOFTMMU_NB_MODES][SOFTMMU_TLB_SIZE];
+} SoftTLB;
+
+static inline SoftTLBEntry *softmmu_entry(SoftTLB *tlb, unsigned mode, uint64_t addr)
+{
+    return &tlb->e[mode][(addr >> SOFTMMU_PAGE_BITS) & (SOFTMMU_TLB_SIZE - 1)];
+}
+
+/* Every entry of every mode invalid. */
+void softmmu_tlb_flush(SoftTLB *tlb);
+
+/* The slow path, provided by the system-mode target. memop is the ld/st
+ * op's IRMemOp (size, sign, mode); retaddr the host return address inside
+ * translated code (0 from the interpreter), for exec_softmmu_unwind. A
+ * guest exception does not return: it leaves through cpu->fault_jmp. */
+typedef struct SoftMMUOps {
+    uint64_t (*load)(CPUState *cpu, uint64_t addr, unsigned memop, uintptr_t retaddr);
+    void (*store)(CPUState *cpu, uint64_t addr, uint64_t value, unsigned memop,
+                  uintptr_t retaddr);
+    int32_t tlb_offset; /* offset of the SoftTLB from env */
+} SoftMMUOps;
+
+/* Makes the guest state in cpu exact for an exception raised by a slow
+ * path called from translated code at retaddr (0: already exact). */
+void exec_softmmu_unwind(CPUState *cpu, uintptr_t retaddr);
+
+#endif

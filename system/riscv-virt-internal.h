@@ -1,0 +1,61 @@
+/*
+ * riscv-virt-internal.h — the virt machine's state, shared by the board
+ * (riscv-virt.c) and the hart loop (riscv-virt-harts.c) only.
+ */
+#ifndef MIMIC_SYSTEM_RISCV_VIRT_INTERNAL_H
+#define MIMIC_SYSTEM_RISCV_VIRT_INTERNAL_H
+
+#include "hw/virtio/virtio-console.h"
+#include "hw/virtio/virtio-net.h"
+#include "hw/virtio/virtio-rng.h"
+#include "mimic/block.h"
+#include "system/riscv-virt.h"
+
+typedef struct VirtSlot {
+    VirtMachine *m;
+    unsigned index;
+} VirtSlot;
+
+struct VirtMachine {
+    VirtConfig cfg;
+    AddressSpace as;
+    pthread_mutex_t lock;   /* the machine lock */
+    pthread_cond_t wake;    /* harts in wfi wait here (with the lock) */
+    RISCVSysContext sysctx;
+    RISCVCPU *harts[VIRT_MAX_HARTS];
+    CLINT clint;
+    PLIC plic;
+    UART16550 uart;
+    SiFiveTest test;
+    GoldfishRTC rtc;
+    /* Per slot, indexed like cfg.devices: what is there. */
+    BlockDriverState *bs[VIRT_VIRTIO_COUNT];
+    VirtIOBlock blk[VIRT_VIRTIO_COUNT];
+    VirtioNet *net[VIRT_VIRTIO_COUNT];
+    VirtIORNG rng[VIRT_VIRTIO_COUNT];
+    VirtIOConsole con[VIRT_VIRTIO_COUNT];
+    bool has_con[VIRT_VIRTIO_COUNT];
+    VirtIODevice *vdev[VIRT_VIRTIO_COUNT];
+    VirtIODevice empty[VIRT_VIRTIO_COUNT];
+    VirtSlot slots[VIRT_VIRTIO_COUNT];
+    EventLoop *el;
+    EventTimer *timer;       /* the next CLINT / stimecmp / RTC deadline */
+    uint64_t timer_deadline; /* what it is armed for (UINT64_MAX: not) */
+    bool shutdown;           /* every hart leaves virt_run */
+    int exit_status;
+    bool reboot_pending;     /* harts are gathering for a reboot */
+    unsigned parked;         /* how many have arrived */
+    uint64_t reboot_generation;
+};
+
+void virt_lock(void *opaque);
+void virt_unlock(void *opaque);
+/* Makes hart leave translated code and wake from wfi (lock held). */
+void virt_kick(VirtMachine *m, unsigned hart);
+/* Brings mip's timer bits up to date and re-arms the timer (lock held). */
+void virt_sync_timers(VirtMachine *m);
+/* Reboot: devices and harts reset, images loaded again (lock held, every
+ * hart parked). */
+int virt_reset(VirtMachine *m, char *err, size_t errlen);
+
+#endif

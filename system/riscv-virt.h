@@ -1,0 +1,85 @@
+/*
+ * riscv-virt.h — the RISC-V `virt` machine: RAM, the mask ROM, CLINT,
+ * PLIC, the NS16550A UART, the SiFive test finisher, the Goldfish RTC and
+ * eight virtio-mmio slots, laid out as QEMU's virt so the same firmware
+ * and kernels boot; and its harts, run by virt_run().
+ *
+ * The one thing to know: one lock (the machine lock) serialises every
+ * device access — from the harts' MMIO slow path and from the I/O thread
+ * (the event loop: console input, timers) — and every change of a hart's
+ * interrupt lines; a hart that must notice something (an interrupt, a
+ * shutdown request) gets exit_request set and its wfi wait signalled.
+ */
+#ifndef MIMIC_SYSTEM_RISCV_VIRT_H
+#define MIMIC_SYSTEM_RISCV_VIRT_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "hw/char/uart16550.h"
+#include "hw/intc/clint.h"
+#include "hw/intc/plic.h"
+#include "hw/misc/goldfish-rtc.h"
+#include "hw/misc/sifive-test.h"
+#include "hw/virtio/virtio-blk.h"
+#include "mimic/chardev.h"
+#include "mimic/event-loop.h"
+#include "mimic/memory.h"
+#include "system/riscv-virt-fdt.h"
+#include "target/riscv64/softmmu.h"
+
+#define VIRT_MAX_HARTS 8
+
+typedef struct VirtDrive {
+    const char *file;
+    const char *format;  /* NULL: probe */
+    bool read_only;
+    bool snapshot;       /* writes go to a temporary overlay */
+} VirtDrive;
+
+/* A device in a virtio-mmio slot; slots fill from the top (the first
+ * device gets the highest address, as in QEMU). */
+typedef enum VirtDeviceKind {
+    VIRT_DEV_BLK,     /* drive */
+    VIRT_DEV_NET,     /* nic: index into the net module's NICs (net_nic_get) */
+    VIRT_DEV_RNG,     /* virtio-rng-device */
+    VIRT_DEV_CONSOLE, /* virtconsole on chardev */
+} VirtDeviceKind;
+
+typedef struct VirtDevice {
+    VirtDeviceKind kind;
+    VirtDrive drive;
+    unsigned nic;
+    Chardev *chardev;
+} VirtDevice;
+
+typedef struct VirtConfig {
+    uint64_t ram_size;
+    unsigned nb_harts;
+    const char *bios;    /* path, "none", or NULL for Debian's OpenSBI fw_dynamic */
+    const char *kernel;
+    const char *initrd;
+    const char *append;
+    const char *dtb;     /* NULL: generated */
+    VirtDevice devices[VIRT_VIRTIO_COUNT];
+    unsigned nb_devices;
+    bool networking;     /* -netdev/-nic given: the net module is set up */
+    bool no_reboot;
+    Chardev *serial;     /* the UART's host end (-serial); NULL: none */
+} VirtConfig;
+
+typedef struct VirtMachine VirtMachine;
+
+/* Builds and loads the machine; NULL with a message naming the option or
+ * file at fault in err. */
+VirtMachine *virt_create(const VirtConfig *cfg, char *err, size_t errlen);
+/* Runs the harts until poweroff; returns the exit status mimic should
+ * exit with (0 for a plain poweroff, the test finisher's code otherwise). */
+int virt_run(VirtMachine *m);
+void virt_destroy(VirtMachine *m);
+
+/* Debian's OpenSBI fw_dynamic.bin for the generic platform. */
+#define VIRT_DEFAULT_BIOS "/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin"
+
+#endif

@@ -1,0 +1,71 @@
+#!/usr/bin/env python3
+"""cmdline.py — mimic-system-riscv64's command line: every bad option or
+file is refused with exit status 1 and a message that names it, and the
+informational options (-help, -version, -M help, -d help) succeed.
+
+Usage: cmdline.py EMULATOR KERNEL   (KERNEL: any loadable program, for the cases that need one)
+"""
+import subprocess
+import sys
+
+BAD = [
+    (["-M", "pc"], "-M pc"),
+    (["-m", "12Q"], "-m"),
+    (["-m", "1M"], "-m"),
+    (["-smp", "0"], "-smp"),
+    (["-smp", "99"], "-smp"),
+    (["-cpu", "cortex-a53"], "-cpu"),
+    (["-drive", "format=raw"], "file="),
+    (["-drive", "file=/nonexistent.img,if=scsi"], "if=scsi"),
+    (["-drive", "file=/nonexistent.img,bogus=1"], "bogus"),
+    (["-drive", "file=/nonexistent.img"], "/nonexistent.img"),
+    (["-drive", "file=/dev/null,id=a,if=none", "-drive", "file=/dev/null,id=a,if=none"],
+     "duplicate id"),
+    (["-device", "virtio-blk-device,drive=nope"], "nope"),
+    (["-device", "e1000"], "e1000"),
+    (["-bios", "/nonexistent/fw.bin"], "-bios '/nonexistent/fw.bin'"),
+    (["-bios", "none"], "-bios none"),
+    (["-kernel", "/nonexistent/Image"], "-kernel '/nonexistent/Image'"),
+    (["-kernel", "@PRIV@", "-initrd", "/nonexistent/rd"], "-initrd '/nonexistent/rd'"),
+    (["-dtb", "/nonexistent.dtb", "-bios", "none", "-kernel", "@PRIV@"], "-dtb"),
+    (["-serial", "tcp:1234"], "-serial"),
+    (["-accel", "tcg,backend=fast"], "-accel"),
+    (["-d", "nonsense"], "-d"),
+    (["-frobnicate"], "-frobnicate"),
+    (["-kernel"], "-kernel"),
+]
+
+GOOD = [
+    (["-help"], "-bios"),
+    (["-version"], "version"),
+    (["-M", "help"], "virt"),
+    (["-d", "help"], "int"),
+]
+
+
+def run(emu, args):
+    p = subprocess.run([emu] + args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, timeout=30)
+    return p.returncode, p.stdout.decode(errors="replace")
+
+
+def main():
+    emu, kernel = sys.argv[1], sys.argv[2]
+    failures = 0
+    for args, want in BAD:
+        args = [kernel if a == "@PRIV@" else a for a in args]
+        rc, out = run(emu, ["-nographic"] + args)
+        ok = rc == 1 and want in out and "mimic-system-riscv64:" in out
+        print("%s %s -> %d: %s" % ("ok  " if ok else "FAIL", " ".join(args), rc, out.strip()))
+        failures += not ok
+    for args, want in GOOD:
+        rc, out = run(emu, args)
+        ok = rc == 0 and want in out
+        print("%s %s -> %d" % ("ok  " if ok else "FAIL", " ".join(args), rc))
+        failures += not ok
+    print("%d failures" % failures)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
