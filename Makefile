@@ -4,6 +4,8 @@
 #   make check-asan     the same in build-asan/ with ASan + UBSan
 #   make demo           build, run a RISC-V program under mimic and explain it
 #   make bench          build, time bench/programs under native, qemu-riscv64, mimic
+#   make guest          build (or reuse from the cache) the RISC-V guest kernel,
+#                       initramfs and firmware for system-mode tests (build/guest)
 #   make clean          remove both build directories
 # The one thing to know: meson owns the real build; this file only decides
 # when to run `meson setup` (once per build directory) and in what order.
@@ -13,7 +15,7 @@ ASAN_BUILD ?= build-asan
 JOBS ?= 2
 NINJA = nice ninja -j $(JOBS)
 
-.PHONY: all build check check-asan demo bench clean
+.PHONY: all build check check-asan demo bench guest clean
 
 all: build
 
@@ -37,6 +39,10 @@ demo: build
 
 bench: build
 	@python3 bench/run.py --build $(BUILD)
+
+guest:
+	@scripts/setup.sh $(BUILD)
+	@JOBS=$(JOBS) scripts/build-guest.sh $(BUILD)/guest
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)

@@ -7,6 +7,7 @@
 # repeated runs quiet. Not root and something missing: it says what to run
 # and exits 1.
 # Usage: scripts/setup.sh [BUILD_DIR]   (where the stamp goes; default build)
+#        scripts/setup.sh --deb-src      (only adds a deb-src entry if missing)
 set -euo pipefail
 
 # package: why it is needed
@@ -31,8 +32,58 @@ PACKAGES=(
     "qemu-utils:qemu-img, oracle for the block interop tests (never a runtime dependency)"
     "clang-14:builds the libFuzzer target tests/fuzz/fuzz-image"
     "libclang-rt-14-dev:libFuzzer and ASan runtimes for clang (tests/fuzz)"
+    "opensbi:fw_dynamic.bin/fw_jump.bin, RISC-V M-mode firmware for system-mode guests (scripts/build-guest.sh)"
+    "u-boot-qemu:u-boot.bin for qemu-riscv64_smode, a second boot path for system-mode guests"
+    "linux-source-6.1:kernel source for the riscv64 guest Image (scripts/build-guest.sh)"
+    "make:runs the kernel and busybox builds"
+    "flex:kernel build (kconfig, dtc)"
+    "bison:kernel build (kconfig, dtc)"
+    "bc:kernel build (timeconst)"
+    "libssl-dev:kernel build host tools"
+    "libelf-dev:kernel build host tools"
+    "cpio:kernel build; initramfs handling"
+    "xz-utils:unpacks linux-source-6.1.tar.xz"
+    "dpkg-dev:dpkg-source, unpacks the busybox source package (apt-get source)"
+    "e2fsprogs:mkfs.ext4 -d and debugfs for the guest disk test images"
     "libslirp-dev:user-mode networking (-netdev user)"
 )
+
+# setup_deb_src: `apt-get source` (scripts/build-guest.sh fetches Debian's
+# busybox source package) needs a deb-src entry, which Debian 12's default
+# sources do not have. Only when asked (`setup.sh --deb-src`) and only when
+# missing, this adds one mirroring debian.sources, then runs apt-get update.
+setup_deb_src() {
+    local src=/etc/apt/sources.list.d/mimic-deb-src.sources
+    if apt-cache showsrc busybox 2>/dev/null | grep -q '^Package:'; then
+        return 0
+    fi
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "setup: no deb-src entry for apt-get source; as root, run: $0 --deb-src" >&2
+        exit 1
+    fi
+    if ! grep -rqsE '^(deb-src|Types:.*deb-src)' /etc/apt/sources.list /etc/apt/sources.list.d/; then
+        echo "setup: adding $src (deb-src for apt-get source)"
+        cat > "$src" <<'SRC'
+# Added by mimic's scripts/setup.sh: source packages for scripts/build-guest.sh
+Types: deb-src
+URIs: http://deb.debian.org/debian
+Suites: bookworm bookworm-updates
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+
+Types: deb-src
+URIs: http://deb.debian.org/debian-security
+Suites: bookworm-security
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+SRC
+    fi
+    apt-get update -qq
+}
+if [ "${1:-}" = "--deb-src" ]; then
+    setup_deb_src
+    exit 0
+fi
 
 cd "$(dirname "$0")/.."
 stamp_dir=${1:-build}        # the build directory the stamp lives in

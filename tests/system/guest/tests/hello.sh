@@ -1,0 +1,3 @@
+# hello.sh — smallest guest test: the kernel booted and userspace runs.
+uname -a
+echo "mimic-guest: hello ok"
