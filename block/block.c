@@ -75,6 +75,7 @@ static void bdrv_free(BlockDriverState *bs)
         close(bs->fd);
     }
     pthread_mutex_destroy(&bs->lock);
+    pthread_cond_destroy(&bs->tracked_cond);
     free(bs->opaque);
     free(bs->filename);
     free(bs->backing_file);
@@ -100,6 +101,7 @@ static int open_one(BlockDriverState **pbs, const char *filename, const char *fo
         return error_setg(errp, -ENOMEM, "'%s': out of memory", filename);
     }
     pthread_mutex_init(&bs->lock, NULL);
+    pthread_cond_init(&bs->tracked_cond, NULL);
     bs->flags = flags;
     bs->filename = strdup(filename);
     bs->fd = open(filename, ((flags & BDRV_O_RDWR) ? O_RDWR : O_RDONLY) | O_CLOEXEC);
@@ -211,6 +213,81 @@ int bdrv_close(BlockDriverState *bs, Error **errp)
     return ret;
 }
 
+/* ---- overlapping requests ----------------------------------------------
+ * A driver that sets bs->serial_align may drop bs->lock around its data
+ * I/O (bdrv_io_unlock). The entry points then keep conflicting requests
+ * apart: a request waits while another one in flight overlaps it (rounded
+ * out to serial_align) and either of them writes. Whole-image operations
+ * (flush, truncate, snapshots, check, amend, info) conflict with all. */
+
+typedef struct BdrvTrackedReq {
+    uint64_t start, end; /* [start, end), rounded out */
+    bool write;
+    struct BdrvTrackedReq *next;
+} BdrvTrackedReq;
+
+static bool tracked_conflict(const BlockDriverState *bs, const BdrvTrackedReq *r)
+{
+    for (const BdrvTrackedReq *t = bs->tracked; t; t = t->next) {
+        if (t->start < r->end && r->start < t->end && (t->write || r->write)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Takes bs->lock and registers [offset, offset + len) (len UINT64_MAX:
+ * the whole image, as a writer). */
+static void req_begin(BlockDriverState *bs, BdrvTrackedReq *r, uint64_t offset,
+                      uint64_t len, bool write)
+{
+    uint64_t a = bs->serial_align;
+
+    pthread_mutex_lock(&bs->lock);
+    if (!a) {
+        return; /* the driver never drops the lock: nothing can overlap */
+    }
+    if (len == UINT64_MAX) {
+        r->start = 0;
+        r->end = UINT64_MAX;
+        r->write = true;
+    } else {
+        r->start = offset & ~(a - 1);
+        r->end = offset + len > UINT64_MAX - a ? UINT64_MAX
+                                                : (offset + len + a - 1) & ~(a - 1);
+        r->write = write;
+    }
+    while (tracked_conflict(bs, r)) {
+        pthread_cond_wait(&bs->tracked_cond, &bs->lock);
+    }
+    r->next = bs->tracked;
+    bs->tracked = r;
+}
+
+static void req_end(BlockDriverState *bs, BdrvTrackedReq *r)
+{
+    if (bs->serial_align) {
+        for (BdrvTrackedReq **pp = &bs->tracked; *pp; pp = &(*pp)->next) {
+            if (*pp == r) {
+                *pp = r->next;
+                break;
+            }
+        }
+        pthread_cond_broadcast(&bs->tracked_cond);
+    }
+    pthread_mutex_unlock(&bs->lock);
+}
+
+void bdrv_io_unlock(BlockDriverState *bs)
+{
+    pthread_mutex_unlock(&bs->lock);
+}
+
+void bdrv_io_relock(BlockDriverState *bs)
+{
+    pthread_mutex_lock(&bs->lock);
+}
+
 static int check_request(BlockDriverState *bs, uint64_t offset, uint64_t len, bool write,
                          Error **errp)
 {
@@ -234,9 +311,11 @@ int bdrv_pread(BlockDriverState *bs, uint64_t offset, void *buf, size_t len, Err
     if (ret < 0 || len == 0) {
         return ret;
     }
-    pthread_mutex_lock(&bs->lock);
+    BdrvTrackedReq req;
+
+    req_begin(bs, &req, offset, len, false);
     ret = bs->drv->read(bs, offset, buf, len, errp);
-    pthread_mutex_unlock(&bs->lock);
+    req_end(bs, &req);
     return ret;
 }
 
@@ -248,9 +327,11 @@ int bdrv_pwrite(BlockDriverState *bs, uint64_t offset, const void *buf, size_t l
     if (ret < 0 || len == 0) {
         return ret;
     }
-    pthread_mutex_lock(&bs->lock);
+    BdrvTrackedReq req;
+
+    req_begin(bs, &req, offset, len, true);
     ret = bs->drv->write(bs, offset, buf, len, errp);
-    pthread_mutex_unlock(&bs->lock);
+    req_end(bs, &req);
     return ret;
 }
 
@@ -272,9 +353,11 @@ int bdrv_pwrite_compressed(BlockDriverState *bs, uint64_t offset, const void *bu
         return error_setg(errp, -EINVAL, "'%s': compressed write at unaligned offset %llu",
                           bs->filename, (unsigned long long)offset);
     }
-    pthread_mutex_lock(&bs->lock);
+    BdrvTrackedReq req;
+
+    req_begin(bs, &req, offset, cluster_size, true);
     ret = bs->drv->write_compressed(bs, offset, buf, errp);
-    pthread_mutex_unlock(&bs->lock);
+    req_end(bs, &req);
     return ret;
 }
 
@@ -285,9 +368,11 @@ int bdrv_flush(BlockDriverState *bs, Error **errp)
     if (!(bs->flags & BDRV_O_RDWR)) {
         return 0;
     }
-    pthread_mutex_lock(&bs->lock);
+    BdrvTrackedReq req;
+
+    req_begin(bs, &req, 0, UINT64_MAX, true);
     ret = bs->drv->flush(bs, errp);
-    pthread_mutex_unlock(&bs->lock);
+    req_end(bs, &req);
     return ret;
 }
 
@@ -298,9 +383,11 @@ int bdrv_discard(BlockDriverState *bs, uint64_t offset, uint64_t len, Error **er
     if (ret < 0 || len == 0) {
         return ret;
     }
-    pthread_mutex_lock(&bs->lock);
+    BdrvTrackedReq req;
+
+    req_begin(bs, &req, offset, len, true);
     ret = bs->drv->discard(bs, offset, len, errp);
-    pthread_mutex_unlock(&bs->lock);
+    req_end(bs, &req);
     return ret;
 }
 
@@ -311,9 +398,11 @@ int bdrv_truncate(BlockDriverState *bs, uint64_t size, Error **errp)
     if (!(bs->flags & BDRV_O_RDWR)) {
         return error_setg(errp, -EACCES, "'%s': image is opened read-only", bs->filename);
     }
-    pthread_mutex_lock(&bs->lock);
+    BdrvTrackedReq req;
+
+    req_begin(bs, &req, 0, UINT64_MAX, true);
     ret = bs->drv->truncate(bs, size, errp);
-    pthread_mutex_unlock(&bs->lock);
+    req_end(bs, &req);
     return ret;
 }
 
@@ -322,9 +411,11 @@ int bdrv_get_info(BlockDriverState *bs, BlockInfo *info, Error **errp)
     int ret;
 
     memset(info, 0, sizeof(*info));
-    pthread_mutex_lock(&bs->lock);
+    BdrvTrackedReq req;
+
+    req_begin(bs, &req, 0, UINT64_MAX, true);
     ret = bs->drv->get_info(bs, info, errp);
-    pthread_mutex_unlock(&bs->lock);
+    req_end(bs, &req);
     return ret;
 }
 
@@ -336,9 +427,11 @@ int bdrv_check(BlockDriverState *bs, BlockCheckResult *res, int fix, Error **err
     if (!bs->drv->check) {
         return error_setg(errp, -ENOTSUP, "This image format does not support checks");
     }
-    pthread_mutex_lock(&bs->lock);
+    BdrvTrackedReq req;
+
+    req_begin(bs, &req, 0, UINT64_MAX, true);
     ret = bs->drv->check(bs, res, fix, errp);
-    pthread_mutex_unlock(&bs->lock);
+    req_end(bs, &req);
     return ret;
 }
 
@@ -352,9 +445,11 @@ int bdrv_block_status(BlockDriverState *bs, uint64_t offset, uint64_t *pnum, Err
     if (!bs->drv->block_status) {
         return BDRV_STATUS_DATA | BDRV_STATUS_ALLOCATED;
     }
-    pthread_mutex_lock(&bs->lock);
+    BdrvTrackedReq req;
+
+    req_begin(bs, &req, offset, *pnum, false);
     ret = bs->drv->block_status(bs, offset, pnum, errp);
-    pthread_mutex_unlock(&bs->lock);
+    req_end(bs, &req);
     return ret;
 }
 
@@ -372,9 +467,11 @@ static int snapshot_call(BlockDriverState *bs,
     if (!(bs->flags & BDRV_O_RDWR)) {
         return error_setg(errp, -EACCES, "'%s': image is read-only", bs->filename);
     }
-    pthread_mutex_lock(&bs->lock);
+    BdrvTrackedReq req;
+
+    req_begin(bs, &req, 0, UINT64_MAX, true);
     ret = op(bs, name, errp);
-    pthread_mutex_unlock(&bs->lock);
+    req_end(bs, &req);
     return ret;
 }
 
@@ -404,9 +501,11 @@ int bdrv_amend(BlockDriverState *bs, int version, int lazy_refcounts, Error **er
     if (!(bs->flags & BDRV_O_RDWR)) {
         return error_setg(errp, -EACCES, "'%s': image is read-only", bs->filename);
     }
-    pthread_mutex_lock(&bs->lock);
+    BdrvTrackedReq req;
+
+    req_begin(bs, &req, 0, UINT64_MAX, true);
     ret = bs->drv->amend(bs, version, lazy_refcounts, errp);
-    pthread_mutex_unlock(&bs->lock);
+    req_end(bs, &req);
     return ret;
 }
 

@@ -103,6 +103,9 @@ static int qcow2_open(BlockDriverState *bs, int flags, Error **errp)
         return error_setg(errp, -ENOMEM, "'%s': out of memory for the metadata caches",
                           s->filename);
     }
+    /* Data I/O runs without bs->lock (qcow2-io.c); requests on the same
+     * cluster wait for each other in the generic layer. */
+    bs->serial_align = s->cluster_size;
     if (flags & BDRV_O_RDWR) {
         s->writable = true;
         ret = open_writable(s, flags, errp);
@@ -113,27 +116,7 @@ static int qcow2_open(BlockDriverState *bs, int flags, Error **errp)
 static int qcow2_read(BlockDriverState *bs, uint64_t offset, void *buf, size_t len,
                       Error **errp)
 {
-    Qcow2State *s = bs->opaque;
-    uint8_t *p = buf;
-
-    while (len > 0) {
-        uint64_t in = offset & (s->subcluster_size - 1);
-        size_t n = s->subcluster_size - in < len ? (size_t)(s->subcluster_size - in) : len;
-        Qcow2ClusterType type;
-        uint64_t entry;
-        int ret = qcow2_get_cluster(s, offset, &type, &entry, errp);
-
-        if (ret == 0) {
-            ret = qcow2_read_cluster_data(s, offset, type, entry, p, n, errp);
-        }
-        if (ret < 0) {
-            return ret;
-        }
-        p += n;
-        offset += n;
-        len -= n;
-    }
-    return 0;
+    return qcow2_read_data(bs->opaque, offset, buf, len, true, errp);
 }
 
 static int qcow2_write(BlockDriverState *bs, uint64_t offset, const void *buf, size_t len,
@@ -148,7 +131,16 @@ static int qcow2_write(BlockDriverState *bs, uint64_t offset, const void *buf, s
     while (len > 0) {
         uint64_t in = offset & (s->cluster_size - 1);
         size_t n = s->cluster_size - in < len ? (size_t)(s->cluster_size - in) : len;
-        int ret = qcow2_write_cluster(s, offset, p, n, errp);
+        uint64_t done = 0;
+        int ret = 0;
+
+        if (in == 0 && len >= s->cluster_size) {
+            ret = qcow2_write_run(s, offset, p, len >> s->cluster_bits, true, &done, errp);
+            n = done ? (size_t)done : n;
+        }
+        if (ret == 0 && !done) {
+            ret = qcow2_write_cluster(s, offset, p, n, errp);
+        }
 
         if (ret < 0) {
             return ret;

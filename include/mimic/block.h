@@ -146,8 +146,20 @@ struct BlockDriverState {
     char *backing_file;   /* name stored in the image, or NULL */
     char *backing_format; /* format stored in the image, or NULL */
     BlockDriverState *backing;
-    pthread_mutex_t lock; /* serialises driver calls on this image */
+    pthread_mutex_t lock; /* held by the entry points around driver calls */
+    /* Set by a driver's open when it may drop bs->lock around data I/O
+     * (bdrv_io_unlock); the entry points then keep overlapping requests
+     * apart at this granularity (a power of two, e.g. the cluster size). */
+    uint64_t serial_align;
+    struct BdrvTrackedReq *tracked; /* requests in flight (under lock) */
+    pthread_cond_t tracked_cond;    /* one of them ended */
 };
+
+/* For drivers that set bs->serial_align, inside a read/write op: drop and
+ * retake bs->lock around I/O that touches only the request's own range
+ * (other requests may then change the driver's state; re-read it). */
+void bdrv_io_unlock(BlockDriverState *bs);
+void bdrv_io_relock(BlockDriverState *bs);
 
 /* ---- using images ------------------------------------------------------ */
 
