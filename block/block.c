@@ -335,29 +335,90 @@ int bdrv_pwrite(BlockDriverState *bs, uint64_t offset, const void *buf, size_t l
     return ret;
 }
 
-int bdrv_pwrite_compressed(BlockDriverState *bs, uint64_t offset, const void *buf,
-                           uint64_t cluster_size, Error **errp)
+static int check_compressed(BlockDriverState *bs, uint64_t offset, uint64_t cluster_size,
+                            Error **errp)
 {
-    uint64_t len = bs->total_size - offset < cluster_size ? bs->total_size - offset
-                                                          : cluster_size;
-    int ret = check_request(bs, offset, len, true, errp);
+    uint64_t len;
+    int ret;
+
+    if (!cluster_size || offset % cluster_size || offset >= bs->total_size) {
+        return error_setg(errp, -EINVAL, "'%s': compressed write at unaligned offset %llu",
+                          bs->filename, (unsigned long long)offset);
+    }
+    len = bs->total_size - offset < cluster_size ? bs->total_size - offset : cluster_size;
+    ret = check_request(bs, offset, len, true, errp);
+    if (ret == 0 && (!bs->drv->write_compressed || !bs->drv->compress)) {
+        ret = error_setg(errp, -ENOTSUP, "'%s': the %s format does not support compression",
+                         bs->filename, bs->drv->format_name);
+    }
+    return ret;
+}
+
+ssize_t bdrv_compress_cluster(BlockDriverState *bs, const void *buf, uint64_t cluster_size,
+                              void *out, Error **errp)
+{
+    ssize_t n;
+
+    if (!bs->drv->compress) {
+        return error_setg(errp, -ENOTSUP, "'%s': the %s format does not support compression",
+                          bs->filename, bs->drv->format_name);
+    }
+    /* Keep at least one sector of gain, else the cluster is stored plainly. */
+    n = cluster_size > 512 ? bs->drv->compress(bs, buf, out, cluster_size - 512) : -ENOSPC;
+    if (n == -ENOSPC) {
+        return 0;
+    }
+    if (n <= 0) {
+        return error_setg(errp, n < 0 ? (int)n : -EIO, "'%s': could not compress a cluster",
+                          bs->filename);
+    }
+    return n;
+}
+
+int bdrv_pwrite_compressed_data(BlockDriverState *bs, uint64_t offset, const void *data,
+                                size_t len, uint64_t cluster_size, Error **errp)
+{
+    int ret = check_compressed(bs, offset, cluster_size, errp);
 
     if (ret < 0) {
         return ret;
     }
-    if (!bs->drv->write_compressed) {
-        return error_setg(errp, -ENOTSUP, "'%s': the %s format does not support compression",
-                          bs->filename, bs->drv->format_name);
-    }
-    if (!cluster_size || offset % cluster_size) {
-        return error_setg(errp, -EINVAL, "'%s': compressed write at unaligned offset %llu",
-                          bs->filename, (unsigned long long)offset);
+    if (!len || len >= cluster_size) {
+        return error_setg(errp, -EINVAL, "'%s': compressed data of %zu bytes for a cluster "
+                          "of %llu", bs->filename, len, (unsigned long long)cluster_size);
     }
     BdrvTrackedReq req;
 
     req_begin(bs, &req, offset, cluster_size, true);
-    ret = bs->drv->write_compressed(bs, offset, buf, errp);
+    ret = bs->drv->write_compressed(bs, offset, data, len, errp);
     req_end(bs, &req);
+    return ret;
+}
+
+int bdrv_pwrite_compressed(BlockDriverState *bs, uint64_t offset, const void *buf,
+                           uint64_t cluster_size, Error **errp)
+{
+    int ret = check_compressed(bs, offset, cluster_size, errp);
+    uint8_t *out;
+    ssize_t n;
+
+    if (ret < 0) {
+        return ret;
+    }
+    out = malloc(cluster_size);
+    if (!out) {
+        return error_setg(errp, -ENOMEM, "'%s': out of memory", bs->filename);
+    }
+    n = bdrv_compress_cluster(bs, buf, cluster_size, out, errp);
+    if (n > 0) {
+        ret = bdrv_pwrite_compressed_data(bs, offset, out, (size_t)n, cluster_size, errp);
+    } else if (n == 0) {
+        uint64_t len = bs->total_size - offset;
+        ret = bdrv_pwrite(bs, offset, buf, len < cluster_size ? len : cluster_size, errp);
+    } else {
+        ret = (int)n;
+    }
+    free(out);
     return ret;
 }
 

@@ -152,15 +152,23 @@ static int qcow2_write(BlockDriverState *bs, uint64_t offset, const void *buf, s
     return 0;
 }
 
+static ssize_t qcow2_compress_cluster(BlockDriverState *bs, const void *src, void *dst,
+                                      size_t dst_len)
+{
+    const Qcow2State *s = bs->opaque; /* cluster size and type never change */
+
+    return qcow2_compress(s->compression_type, src, s->cluster_size, dst, dst_len);
+}
+
 static int qcow2_write_compressed_cluster(BlockDriverState *bs, uint64_t offset,
-                                          const void *buf, Error **errp)
+                                          const void *data, size_t len, Error **errp)
 {
     Qcow2State *s = bs->opaque;
 
     if (!s->writable) {
         return error_setg(errp, -EACCES, "'%s': image is not writable", s->filename);
     }
-    return qcow2_write_compressed(s, offset, buf, errp);
+    return qcow2_write_compressed(s, offset, data, len, errp);
 }
 
 static int qcow2_flush(BlockDriverState *bs, Error **errp)
@@ -297,6 +305,7 @@ const BlockDriver bdrv_qcow2 = {
     .truncate = qcow2_truncate,
     .get_info = qcow2_get_info,
     .create = qcow2_create,
+    .compress = qcow2_compress_cluster,
     .write_compressed = qcow2_write_compressed_cluster,
     .check = qcow2_check,
     .block_status = qcow2_block_status,

@@ -200,10 +200,11 @@ int qcow2_read_cluster_data(Qcow2State *s, uint64_t guest_offset, Qcow2ClusterTy
 int qcow2_write_cluster(Qcow2State *s, uint64_t guest_offset, const uint8_t *buf,
                         size_t len, Error **errp);
 int qcow2_discard_clusters(Qcow2State *s, uint64_t offset, uint64_t len, Error **errp);
-/* Stores one whole guest cluster compressed (or plainly when it does not
- * shrink); the cluster must be unallocated. */
-int qcow2_write_compressed(Qcow2State *s, uint64_t guest_offset, const uint8_t *buf,
-                           Error **errp);
+/* Stores len bytes of compressed data as one guest cluster, packed
+ * behind the previous compressed cluster; the cluster must be
+ * unallocated. */
+int qcow2_write_compressed(Qcow2State *s, uint64_t guest_offset, const uint8_t *data,
+                           size_t len, Error **errp);
 /* Host byte range of a compressed cluster's data. */
 void qcow2_compressed_range(const Qcow2State *s, uint64_t entry, uint64_t *offset,
                             uint64_t *len);

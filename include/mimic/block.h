@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 /* ---- errors ------------------------------------------------------------ */
 
@@ -118,10 +119,15 @@ typedef struct BlockDriver {
     int (*truncate)(BlockDriverState *bs, uint64_t size, Error **errp);
     int (*get_info)(BlockDriverState *bs, BlockInfo *info, Error **errp);
     int (*create)(const char *filename, const BlockCreateOptions *opts, Error **errp);
-    /* Optional. One whole cluster at a cluster-aligned offset (the last
-     * cluster is padded with zeros past the virtual size). */
-    int (*write_compressed)(BlockDriverState *bs, uint64_t offset, const void *buf,
-                            Error **errp);
+    /* Optional, both or neither. compress: one whole cluster (the last
+     * one padded with zeros past the virtual size) into dst; returns the
+     * compressed length, or -ENOSPC when it does not fit in dst_len. Called
+     * WITHOUT bs->lock, from any thread: it may only read what open set.
+     * write_compressed: stores such data as the cluster at the
+     * cluster-aligned offset. */
+    ssize_t (*compress)(BlockDriverState *bs, const void *src, void *dst, size_t dst_len);
+    int (*write_compressed)(BlockDriverState *bs, uint64_t offset, const void *data,
+                            size_t len, Error **errp);
     /* Optional. */
     int (*check)(BlockDriverState *bs, BlockCheckResult *res, int fix, Error **errp);
     /* Returns BDRV_STATUS_* for [offset, offset + *pnum); shortens *pnum
@@ -177,6 +183,16 @@ int bdrv_pwrite(BlockDriverState *bs, uint64_t offset, const void *buf, size_t l
  * offset cluster-aligned); -ENOTSUP if the format cannot. */
 int bdrv_pwrite_compressed(BlockDriverState *bs, uint64_t offset, const void *buf,
                            uint64_t cluster_size, Error **errp);
+/* The two halves of bdrv_pwrite_compressed, so that callers can compress
+ * on many threads and write in order. bdrv_compress_cluster takes no lock:
+ * it compresses one cluster (cluster_size bytes, zero-padded) into out
+ * (cluster_size bytes) and returns the length, or 0 when compression would
+ * not save a 512-byte sector (write the cluster plainly then); -ENOTSUP if
+ * the format cannot. */
+ssize_t bdrv_compress_cluster(BlockDriverState *bs, const void *buf, uint64_t cluster_size,
+                              void *out, Error **errp);
+int bdrv_pwrite_compressed_data(BlockDriverState *bs, uint64_t offset, const void *data,
+                                size_t len, uint64_t cluster_size, Error **errp);
 int bdrv_flush(BlockDriverState *bs, Error **errp);
 int bdrv_discard(BlockDriverState *bs, uint64_t offset, uint64_t len, Error **errp);
 int bdrv_truncate(BlockDriverState *bs, uint64_t size, Error **errp);
