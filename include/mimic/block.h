@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 
 /* ---- errors ------------------------------------------------------------ */
 
@@ -207,6 +208,51 @@ int bdrv_snapshot_delete(BlockDriverState *bs, const char *name, Error **errp);
 int bdrv_amend(BlockDriverState *bs, int version, int lazy_refcounts, Error **errp);
 int bdrv_create(const char *format, const char *filename, const BlockCreateOptions *opts,
                 Error **errp);
+
+/* ---- asynchronous requests (block/aio-pool.c) ----------------------------
+ * A BlockAioContext is a pool of worker threads that run requests on any
+ * images, many at once, and queue their completions for the thread that
+ * owns the context: it polls bdrv_aio_fd() (an eventfd, readable when a
+ * completion is queued) in its event loop and calls bdrv_aio_poll(), or
+ * blocks in bdrv_aio_wait()/bdrv_aio_drain(). Callbacks run only inside
+ * those three calls, on the calling thread; they may submit more requests.
+ * The buffers belong to the caller until the callback runs. Requests in
+ * flight are unordered: a caller that needs write-after-write order on the
+ * same range waits for the first callback (as with a real disk). */
+
+typedef struct BlockAioContext BlockAioContext;
+
+enum { BDRV_AIO_READ, BDRV_AIO_WRITE, BDRV_AIO_FLUSH, BDRV_AIO_DISCARD };
+
+/* ret is 0 or a negative errno; err (NULL on success) is the callback's
+ * to free. */
+typedef void BlockAioCallback(void *opaque, int ret, Error *err);
+
+typedef struct BlockAioRequest {
+    int op;                   /* BDRV_AIO_* */
+    BlockDriverState *bs;
+    uint64_t offset;          /* read, write, discard */
+    uint64_t len;             /* discard only (read/write: the iovec's length) */
+    const struct iovec *iov;  /* read, write: at least one buffer; the array is copied */
+    int niov;
+    BlockAioCallback *cb;
+    void *opaque;
+} BlockAioRequest;
+
+int bdrv_aio_context_new(BlockAioContext **pctx, int threads, Error **errp);
+/* Drains (running the remaining callbacks), stops the threads, frees. */
+void bdrv_aio_context_free(BlockAioContext *ctx);
+int bdrv_aio_submit(BlockAioContext *ctx, const BlockAioRequest *req, Error **errp);
+int bdrv_aio_fd(const BlockAioContext *ctx);
+/* Runs the callbacks of the requests finished so far; returns how many. */
+int bdrv_aio_poll(BlockAioContext *ctx);
+/* Waits until at least one request has finished (unless none is pending)
+ * and runs the callbacks; returns how many ran. */
+int bdrv_aio_wait(BlockAioContext *ctx);
+/* Waits for every request (also those submitted by callbacks meanwhile). */
+void bdrv_aio_drain(BlockAioContext *ctx);
+/* Requests whose callback has not run yet. */
+uint64_t bdrv_aio_pending(BlockAioContext *ctx);
 
 /* For drivers: reads what lies under bs (the backing chain, zeros past
  * its end or without one). */
