@@ -570,6 +570,65 @@ int bdrv_amend(BlockDriverState *bs, int version, int lazy_refcounts, Error **er
     return ret;
 }
 
+int bdrv_host_offset(BlockDriverState *bs, uint64_t offset, uint64_t *pnum, uint64_t *host,
+                     bool *has, Error **errp)
+{
+    int ret = check_request(bs, offset, *pnum, false, errp);
+
+    *has = false;
+    *host = 0;
+    if (ret < 0 || !bs->drv->host_offset) {
+        return ret;
+    }
+    BdrvTrackedReq req;
+
+    req_begin(bs, &req, offset, *pnum, false);
+    ret = bs->drv->host_offset(bs, offset, pnum, host, has, errp);
+    req_end(bs, &req);
+    return ret;
+}
+
+int bdrv_change_backing(BlockDriverState *bs, const char *name, const char *fmt,
+                        Error **errp)
+{
+    int ret;
+
+    if (!bs->drv->change_backing) {
+        return error_setg(errp, -ENOTSUP,
+                          "Could not change the backing file to '%s': Operation not supported "
+                          "(the %s format has no backing file)",
+                          name ? name : "", bs->drv->format_name);
+    }
+    if (!(bs->flags & BDRV_O_RDWR)) {
+        return error_setg(errp, -EACCES, "'%s': image is read-only", bs->filename);
+    }
+    BdrvTrackedReq req;
+
+    req_begin(bs, &req, 0, UINT64_MAX, true);
+    ret = bs->drv->change_backing(bs, name, fmt, errp);
+    req_end(bs, &req);
+    return ret;
+}
+
+int bdrv_make_empty(BlockDriverState *bs, Error **errp)
+{
+    int ret;
+
+    if (!bs->drv->make_empty) {
+        return error_setg(errp, -ENOTSUP, "'%s': the %s format cannot be emptied",
+                          bs->filename, bs->drv->format_name);
+    }
+    if (!(bs->flags & BDRV_O_RDWR)) {
+        return error_setg(errp, -EACCES, "'%s': image is read-only", bs->filename);
+    }
+    BdrvTrackedReq req;
+
+    req_begin(bs, &req, 0, UINT64_MAX, true);
+    ret = bs->drv->make_empty(bs, errp);
+    req_end(bs, &req);
+    return ret;
+}
+
 int bdrv_create(const char *format, const char *filename, const BlockCreateOptions *opts,
                 Error **errp)
 {

@@ -168,6 +168,14 @@ static int raw_block_status(BlockDriverState *bs, uint64_t offset, uint64_t *pnu
     return BDRV_STATUS_DATA | BDRV_STATUS_ALLOCATED;
 }
 
+static int raw_host_offset(BlockDriverState *bs, uint64_t offset, uint64_t *pnum,
+                           uint64_t *host, bool *has, Error **errp)
+{
+    *has = true;
+    *host = offset;
+    return 0;
+}
+
 const BlockDriver bdrv_raw = {
     .format_name = "raw",
     .probe = raw_probe,
@@ -181,4 +189,5 @@ const BlockDriver bdrv_raw = {
     .get_info = raw_get_info,
     .create = raw_create,
     .block_status = raw_block_status,
+    .host_offset = raw_host_offset,
 };

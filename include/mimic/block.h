@@ -141,6 +141,19 @@ typedef struct BlockDriver {
     int (*snapshot_apply)(BlockDriverState *bs, const char *name, Error **errp);
     int (*snapshot_delete)(BlockDriverState *bs, const char *name, Error **errp);
     int (*amend)(BlockDriverState *bs, int version, int lazy_refcounts, Error **errp);
+    /* Optional. Host offset of offset in the image's own file (*has false
+     * if none: compressed, zero without a host cluster, unallocated);
+     * shortens *pnum to the part that is contiguous in the file. */
+    int (*host_offset)(BlockDriverState *bs, uint64_t offset, uint64_t *pnum, uint64_t *host,
+                       bool *has, Error **errp);
+    /* Optional: the format names a backing file in its header. Rewrites
+     * name and format (name NULL: none) and sets bs->backing_file and
+     * bs->backing_format; does not open or close backing images. */
+    int (*change_backing)(BlockDriverState *bs, const char *name, const char *fmt,
+                          Error **errp);
+    /* Optional. Drops every cluster so that the backing file shows through
+     * again, then flushes. */
+    int (*make_empty)(BlockDriverState *bs, Error **errp);
 } BlockDriver;
 
 struct BlockDriverState {
@@ -206,6 +219,13 @@ int bdrv_snapshot_create(BlockDriverState *bs, const char *name, Error **errp);
 int bdrv_snapshot_apply(BlockDriverState *bs, const char *name, Error **errp);
 int bdrv_snapshot_delete(BlockDriverState *bs, const char *name, Error **errp);
 int bdrv_amend(BlockDriverState *bs, int version, int lazy_refcounts, Error **errp);
+/* See the host_offset, change_backing and make_empty ops. Without the op:
+ * host_offset reports no host offset; the others fail with -ENOTSUP. */
+int bdrv_host_offset(BlockDriverState *bs, uint64_t offset, uint64_t *pnum, uint64_t *host,
+                     bool *has, Error **errp);
+int bdrv_change_backing(BlockDriverState *bs, const char *name, const char *fmt,
+                        Error **errp);
+int bdrv_make_empty(BlockDriverState *bs, Error **errp);
 int bdrv_create(const char *format, const char *filename, const BlockCreateOptions *opts,
                 Error **errp);
 
