@@ -20,7 +20,6 @@
 #include "tools/img/img.h"
 
 #define MAX_WORKERS 16  /* threads of the AIO context */
-#define MAX_BUFFERS 16  /* requests in flight share these (same pattern) */
 
 typedef struct Bench {
     BlockDriverState *bs;
@@ -33,7 +32,16 @@ typedef struct Bench {
     uint64_t issued, done;  /* requests submitted, requests completed */
     uint64_t in_flight;
     Error *err;             /* the first failure; stops the run */
+    int *free_slots;        /* indexes of the BenchReqs not in flight */
+    int n_free;
 } Bench;
+
+/* One request in flight, slot number `slot`: reads each use the buffer of
+ * their slot; writes all share buffer 0, which the workers only read. */
+typedef struct BenchReq {
+    Bench *b;
+    int slot;
+} BenchReq;
 
 /* Takes the next request; false when all are issued or one failed. */
 static bool bench_take(Bench *b, uint64_t count, uint64_t *offset)
@@ -51,8 +59,10 @@ static bool bench_take(Bench *b, uint64_t count, uint64_t *offset)
  * context): the first failure is kept and stops the run. */
 static void bench_done(void *opaque, int ret, Error *err)
 {
-    Bench *b = opaque;
+    BenchReq *r = opaque;
+    Bench *b = r->b;
 
+    b->free_slots[b->n_free++] = r->slot;
     b->in_flight--;
     b->done++;
     if (ret < 0 && !b->err) {
@@ -67,14 +77,28 @@ static void bench_done(void *opaque, int ret, Error *err)
  * completion (buffers are set up before, the final flush after). */
 static int run(Bench *b, uint64_t count, int depth, double *seconds)
 {
-    int nbuf = depth < MAX_BUFFERS ? depth : MAX_BUFFERS, ret = 0;
+    if ((uint64_t)depth > count) {
+        depth = count ? (int)count : 1; /* no more in flight than there are requests */
+    }
+    int nbuf = b->write ? 1 : depth, ret = 0;
     int threads = depth < MAX_WORKERS ? depth : MAX_WORKERS;
-    uint8_t *bufs[MAX_BUFFERS] = { 0 };
+    uint8_t **bufs = calloc((size_t)nbuf, sizeof(*bufs));
+    BenchReq *reqs = calloc((size_t)depth, sizeof(*reqs));
     BlockAioContext *ctx = NULL;
     struct timespec t0, t1;
     uint64_t next_flush = b->flush_every, offset;
     Error *err = NULL;
 
+    b->free_slots = calloc((size_t)depth, sizeof(int));
+    b->n_free = depth;
+    for (int i = 0; b->free_slots && reqs && i < depth; i++) {
+        b->free_slots[i] = i;
+        reqs[i] = (BenchReq){ .b = b, .slot = i };
+    }
+    if (!bufs || !reqs || !b->free_slots) {
+        img_error("out of memory for %d requests", depth);
+        ret = -1;
+    }
     for (int i = 0; i < nbuf && ret == 0; i++) {
         bufs[i] = malloc(b->size ? b->size : 1);
         if (!bufs[i]) {
@@ -94,11 +118,13 @@ static int run(Bench *b, uint64_t count, int depth, double *seconds)
         /* Keep `depth` requests in flight, except while a flush is due. */
         while (b->in_flight < (uint64_t)depth && !(next_flush && b->issued >= next_flush) &&
                bench_take(b, count, &offset)) {
-            struct iovec iov = { bufs[b->issued % nbuf], b->size };
+            BenchReq *q = &reqs[b->free_slots[--b->n_free]];
+            struct iovec iov = { bufs[b->write ? 0 : q->slot], b->size };
             BlockAioRequest r = { .op = b->write ? BDRV_AIO_WRITE : BDRV_AIO_READ,
                                   .bs = b->bs, .offset = offset, .iov = &iov, .niov = 1,
-                                  .cb = bench_done, .opaque = b };
+                                  .cb = bench_done, .opaque = q };
             if (bdrv_aio_submit(ctx, &r, &err) < 0) {
+                b->free_slots[b->n_free++] = q->slot;
                 b->err = err;
                 err = NULL;
                 break;
@@ -126,9 +152,12 @@ static int run(Bench *b, uint64_t count, int depth, double *seconds)
     clock_gettime(CLOCK_MONOTONIC, &t1);
     bdrv_aio_context_free(ctx);
     *seconds = (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
-    for (int i = 0; i < nbuf; i++) {
+    for (int i = 0; bufs && i < nbuf; i++) {
         free(bufs[i]);
     }
+    free(bufs);
+    free(reqs);
+    free(b->free_slots);
     return ret;
 }
 
