@@ -147,10 +147,12 @@ static void *pipe_reader(void *opaque)
         }
 
         pthread_mutex_lock(&p->lock);
-        if (ret < 0) {
-            img_report(err);
-            p->failed = true;
+        if (ret < 0 && !p->failed) {
+            img_report(err); /* the first failure only: the others follow from it */
+            err = NULL;
         }
+        error_free(err);
+        p->failed |= ret < 0;
         it->ready = true;
         pthread_cond_broadcast(&p->cond);
     }
