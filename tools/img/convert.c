@@ -18,6 +18,7 @@
 #include "tools/img/img.h"
 
 #define CHUNK (1u << 20)
+#define COMPRESS_ITEM 2        /* clusters per item with -c */
 #define ZERO_SPAN (1ULL << 30) /* zero ranges are skipped this much at once */
 #define MAX_READERS 16         /* qemu-img's limit for -m */
 #define READER_THREADS 2       /* reads of one image are serialised by its lock */
@@ -81,7 +82,10 @@ static bool pipe_claim(Pipe *p, uint64_t *seq, uint64_t *off, uint64_t *len, boo
         n = end > *off ? end - *off : size - *off < p->block ? size - *off : p->block;
     }
     if (!*zero || p->existing) {
-        uint64_t max = CHUNK > p->block ? CHUNK : p->block;
+        /* Compressing: small items, so that a reader that is slow to
+         * finish one holds up the in-order writer for less. */
+        uint64_t max = p->compress ? COMPRESS_ITEM * p->block
+                                   : CHUNK > p->block ? CHUNK : p->block;
         n = n < max ? n : max;
     }
     *len = n;
@@ -257,7 +261,7 @@ static int copy(BlockDriverState *src, BlockDriverState *dst, bool existing, boo
 
     pthread_mutex_init(&p.lock, NULL);
     pthread_cond_init(&p.cond, NULL);
-    p.n_slots = 2 * (uint64_t)readers;
+    p.n_slots = (compress ? 8 : 2) * (uint64_t)readers;
     p.slots = calloc(p.n_slots, sizeof(*p.slots));
     bool ok = p.slots != NULL;
     for (uint64_t i = 0; ok && i < p.n_slots; i++) {
