@@ -7,8 +7,10 @@ hand, not by `make check`. On a busy machine the CPU ratio is the steadier one.
 Cases: `bench -w` sequential 64 KiB writes and scattered 4 KiB writes (a step
 coprime with the image size, so offsets wrap over the whole image in a
 shuffled order; qemu-img bench has no random mode) to a fresh qcow2 image;
-`convert` of a sparse raw image with some GiB of data to qcow2; `convert -c`
-of the same image to a compressed qcow2.
+`convert` of a sparse raw image with some GiB of data to qcow2 (also with
+-W -m 16), of the same data from qcow2 to raw, and `convert -c` to a
+compressed qcow2 with zlib and with zstd. Both tools run each case in turn
+in the same run, so a busy machine slows both.
 
 The one thing to know: a case only counts when both tools produced the same
 content (qemu-img compare), so a fast wrong answer shows as FAIL. Files live
@@ -17,6 +19,7 @@ tools' own cost; pass a disk directory to include it). --markdown prints
 the table for bench/IMG-RESULTS.md.
 Usage: bench/img-bench.py [--build build] [--runs 3] [--size-gb 8]
                           [--data-gb 2] [--dir DIR] [--only NAME,...] [--markdown]
+(sizes may be fractions: --size-gb 1 --data-gb 0.5)
 """
 import argparse
 import datetime
@@ -37,7 +40,7 @@ CHUNK = 64 << 20  # data is written in runs of this size, evenly spread
 def make_source(path, size_gb, data_gb):
     """A sparse raw image of size_gb with data_gb of data: alternating 64 KiB
     blocks of random bytes and of text, so that compression has work to do."""
-    size, data = size_gb << 30, data_gb << 30
+    size, data = int(size_gb * (1 << 30)), int(data_gb * (1 << 30))
     if os.path.exists(path) and os.path.getsize(path) == size:
         return
     runs = max(1, data // CHUNK)
@@ -82,11 +85,19 @@ def case_bench(tool, qemu, d, args, size):
     return timed([tool, "bench", "-w", *args, out]), out
 
 
-def case_convert(tool, qemu, d, src, extra):
-    out = os.path.join(d, "conv-%s.qcow2" % os.path.basename(tool))
+def case_convert(tool, qemu, d, src, extra, src_fmt="raw", out_fmt="qcow2"):
+    out = os.path.join(d, "conv-%s.%s" % (os.path.basename(tool), out_fmt))
     if os.path.exists(out):
         os.unlink(out)
-    return timed([tool, "convert", *extra, "-f", "raw", "-O", "qcow2", src, out]), out
+    return timed([tool, "convert", *extra, "-f", src_fmt, "-O", out_fmt, src, out]), out
+
+
+def qcow2_source(qemu, src):
+    """The raw source as a qcow2 image written by qemu-img (for qcow2 -> raw)."""
+    out = src[:-4] + ".qcow2"
+    if not os.path.exists(out) or os.path.getmtime(out) < os.path.getmtime(src):
+        subprocess.run([qemu, "convert", "-f", "raw", "-O", "qcow2", src, out], check=True)
+    return out
 
 
 def main():
@@ -94,8 +105,8 @@ def main():
     ap.add_argument("--build", default=os.path.join(HERE, "..", "build"))
     ap.add_argument("--qemu-img", default=shutil.which("qemu-img"))
     ap.add_argument("--runs", type=int, default=3)
-    ap.add_argument("--size-gb", type=int, default=8)
-    ap.add_argument("--data-gb", type=int, default=2)
+    ap.add_argument("--size-gb", type=float, default=8)
+    ap.add_argument("--data-gb", type=float, default=2)
     ap.add_argument("--dir", default="/dev/shm/mimic-img-bench")
     ap.add_argument("--only", default="")
     ap.add_argument("--markdown", action="store_true")
@@ -106,6 +117,7 @@ def main():
     os.makedirs(args.dir, exist_ok=True)
     src = os.path.join(args.dir, "src.raw")
     make_source(src, args.size_gb, args.data_gb)
+    qsrc = qcow2_source(args.qemu_img, src)
 
     step = str(4096 * 104729)  # a prime number of 4 KiB blocks: coprime with 1 GiB
     cases = [
@@ -115,11 +127,18 @@ def main():
         ("bench-4k", "bench -w: 65536 x 4 KiB scattered writes, depth 16, fresh 1 GiB qcow2",
          lambda t: case_bench(t, args.qemu_img, args.dir,
                               ["-c", "65536", "-s", "4k", "-S", step, "-d", "16"], "1G")),
-        ("convert", "convert raw -> qcow2: %d GiB sparse, %d GiB data"
+        ("convert", "convert raw -> qcow2: %g GiB sparse, %g GiB data"
          % (args.size_gb, args.data_gb),
          lambda t: case_convert(t, args.qemu_img, args.dir, src, [])),
+        ("convert-W", "convert -W -m 16 raw -> qcow2, same source",
+         lambda t: case_convert(t, args.qemu_img, args.dir, src, ["-W", "-m", "16"])),
+        ("conv-raw", "convert qcow2 -> raw: the same data, as a qcow2 image from qemu-img",
+         lambda t: case_convert(t, args.qemu_img, args.dir, qsrc, [], "qcow2", "raw")),
         ("convert-c", "convert -c raw -> compressed qcow2 (zlib), same source",
          lambda t: case_convert(t, args.qemu_img, args.dir, src, ["-c"])),
+        ("conv-zstd", "convert -c -o compression_type=zstd raw -> compressed qcow2",
+         lambda t: case_convert(t, args.qemu_img, args.dir, src,
+                                ["-c", "-o", "compression_type=zstd"])),
     ]
     only = set(filter(None, args.only.split(",")))
     rows = []

@@ -75,6 +75,7 @@ static void bdrv_free(BlockDriverState *bs)
         close(bs->fd);
     }
     pthread_mutex_destroy(&bs->lock);
+    pthread_cond_destroy(&bs->tracked_cond);
     free(bs->opaque);
     free(bs->filename);
     free(bs->backing_file);
@@ -100,6 +101,7 @@ static int open_one(BlockDriverState **pbs, const char *filename, const char *fo
         return error_setg(errp, -ENOMEM, "'%s': out of memory", filename);
     }
     pthread_mutex_init(&bs->lock, NULL);
+    pthread_cond_init(&bs->tracked_cond, NULL);
     bs->flags = flags;
     bs->filename = strdup(filename);
     bs->fd = open(filename, ((flags & BDRV_O_RDWR) ? O_RDWR : O_RDONLY) | O_CLOEXEC);
@@ -211,6 +213,81 @@ int bdrv_close(BlockDriverState *bs, Error **errp)
     return ret;
 }
 
+/* ---- overlapping requests ----------------------------------------------
+ * A driver that sets bs->serial_align may drop bs->lock around its data
+ * I/O (bdrv_io_unlock). The entry points then keep conflicting requests
+ * apart: a request waits while another one in flight overlaps it (rounded
+ * out to serial_align) and either of them writes. Whole-image operations
+ * (flush, truncate, snapshots, check, amend, info) conflict with all. */
+
+typedef struct BdrvTrackedReq {
+    uint64_t start, end; /* [start, end), rounded out */
+    bool write;
+    struct BdrvTrackedReq *next;
+} BdrvTrackedReq;
+
+static bool tracked_conflict(const BlockDriverState *bs, const BdrvTrackedReq *r)
+{
+    for (const BdrvTrackedReq *t = bs->tracked; t; t = t->next) {
+        if (t->start < r->end && r->start < t->end && (t->write || r->write)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Takes bs->lock and registers [offset, offset + len) (len UINT64_MAX:
+ * the whole image, as a writer). */
+static void req_begin(BlockDriverState *bs, BdrvTrackedReq *r, uint64_t offset,
+                      uint64_t len, bool write)
+{
+    uint64_t a = bs->serial_align;
+
+    pthread_mutex_lock(&bs->lock);
+    if (!a) {
+        return; /* the driver never drops the lock: nothing can overlap */
+    }
+    if (len == UINT64_MAX) {
+        r->start = 0;
+        r->end = UINT64_MAX;
+        r->write = true;
+    } else {
+        r->start = offset & ~(a - 1);
+        r->end = offset + len > UINT64_MAX - a ? UINT64_MAX
+                                                : (offset + len + a - 1) & ~(a - 1);
+        r->write = write;
+    }
+    while (tracked_conflict(bs, r)) {
+        pthread_cond_wait(&bs->tracked_cond, &bs->lock);
+    }
+    r->next = bs->tracked;
+    bs->tracked = r;
+}
+
+static void req_end(BlockDriverState *bs, BdrvTrackedReq *r)
+{
+    if (bs->serial_align) {
+        for (BdrvTrackedReq **pp = &bs->tracked; *pp; pp = &(*pp)->next) {
+            if (*pp == r) {
+                *pp = r->next;
+                break;
+            }
+        }
+        pthread_cond_broadcast(&bs->tracked_cond);
+    }
+    pthread_mutex_unlock(&bs->lock);
+}
+
+void bdrv_io_unlock(BlockDriverState *bs)
+{
+    pthread_mutex_unlock(&bs->lock);
+}
+
+void bdrv_io_relock(BlockDriverState *bs)
+{
+    pthread_mutex_lock(&bs->lock);
+}
+
 static int check_request(BlockDriverState *bs, uint64_t offset, uint64_t len, bool write,
                          Error **errp)
 {
@@ -234,9 +311,11 @@ int bdrv_pread(BlockDriverState *bs, uint64_t offset, void *buf, size_t len, Err
     if (ret < 0 || len == 0) {
         return ret;
     }
-    pthread_mutex_lock(&bs->lock);
+    BdrvTrackedReq req;
+
+    req_begin(bs, &req, offset, len, false);
     ret = bs->drv->read(bs, offset, buf, len, errp);
-    pthread_mutex_unlock(&bs->lock);
+    req_end(bs, &req);
     return ret;
 }
 
@@ -248,33 +327,98 @@ int bdrv_pwrite(BlockDriverState *bs, uint64_t offset, const void *buf, size_t l
     if (ret < 0 || len == 0) {
         return ret;
     }
-    pthread_mutex_lock(&bs->lock);
+    BdrvTrackedReq req;
+
+    req_begin(bs, &req, offset, len, true);
     ret = bs->drv->write(bs, offset, buf, len, errp);
-    pthread_mutex_unlock(&bs->lock);
+    req_end(bs, &req);
+    return ret;
+}
+
+static int check_compressed(BlockDriverState *bs, uint64_t offset, uint64_t cluster_size,
+                            Error **errp)
+{
+    uint64_t len;
+    int ret;
+
+    if (!cluster_size || offset % cluster_size || offset >= bs->total_size) {
+        return error_setg(errp, -EINVAL, "'%s': compressed write at unaligned offset %llu",
+                          bs->filename, (unsigned long long)offset);
+    }
+    len = bs->total_size - offset < cluster_size ? bs->total_size - offset : cluster_size;
+    ret = check_request(bs, offset, len, true, errp);
+    if (ret == 0 && (!bs->drv->write_compressed || !bs->drv->compress)) {
+        ret = error_setg(errp, -ENOTSUP, "'%s': the %s format does not support compression",
+                         bs->filename, bs->drv->format_name);
+    }
+    return ret;
+}
+
+ssize_t bdrv_compress_cluster(BlockDriverState *bs, const void *buf, uint64_t cluster_size,
+                              void *out, Error **errp)
+{
+    ssize_t n;
+
+    if (!bs->drv->compress) {
+        return error_setg(errp, -ENOTSUP, "'%s': the %s format does not support compression",
+                          bs->filename, bs->drv->format_name);
+    }
+    /* Keep at least one sector of gain, else the cluster is stored plainly. */
+    n = cluster_size > 512 ? bs->drv->compress(bs, buf, out, cluster_size - 512) : -ENOSPC;
+    if (n == -ENOSPC) {
+        return 0;
+    }
+    if (n <= 0) {
+        return error_setg(errp, n < 0 ? (int)n : -EIO, "'%s': could not compress a cluster",
+                          bs->filename);
+    }
+    return n;
+}
+
+int bdrv_pwrite_compressed_data(BlockDriverState *bs, uint64_t offset, const void *data,
+                                size_t len, uint64_t cluster_size, Error **errp)
+{
+    int ret = check_compressed(bs, offset, cluster_size, errp);
+
+    if (ret < 0) {
+        return ret;
+    }
+    if (!len || len >= cluster_size) {
+        return error_setg(errp, -EINVAL, "'%s': compressed data of %zu bytes for a cluster "
+                          "of %llu", bs->filename, len, (unsigned long long)cluster_size);
+    }
+    BdrvTrackedReq req;
+
+    req_begin(bs, &req, offset, cluster_size, true);
+    ret = bs->drv->write_compressed(bs, offset, data, len, errp);
+    req_end(bs, &req);
     return ret;
 }
 
 int bdrv_pwrite_compressed(BlockDriverState *bs, uint64_t offset, const void *buf,
                            uint64_t cluster_size, Error **errp)
 {
-    uint64_t len = bs->total_size - offset < cluster_size ? bs->total_size - offset
-                                                          : cluster_size;
-    int ret = check_request(bs, offset, len, true, errp);
+    int ret = check_compressed(bs, offset, cluster_size, errp);
+    uint8_t *out;
+    ssize_t n;
 
     if (ret < 0) {
         return ret;
     }
-    if (!bs->drv->write_compressed) {
-        return error_setg(errp, -ENOTSUP, "'%s': the %s format does not support compression",
-                          bs->filename, bs->drv->format_name);
+    out = malloc(cluster_size);
+    if (!out) {
+        return error_setg(errp, -ENOMEM, "'%s': out of memory", bs->filename);
     }
-    if (!cluster_size || offset % cluster_size) {
-        return error_setg(errp, -EINVAL, "'%s': compressed write at unaligned offset %llu",
-                          bs->filename, (unsigned long long)offset);
+    n = bdrv_compress_cluster(bs, buf, cluster_size, out, errp);
+    if (n > 0) {
+        ret = bdrv_pwrite_compressed_data(bs, offset, out, (size_t)n, cluster_size, errp);
+    } else if (n == 0) {
+        uint64_t len = bs->total_size - offset;
+        ret = bdrv_pwrite(bs, offset, buf, len < cluster_size ? len : cluster_size, errp);
+    } else {
+        ret = (int)n;
     }
-    pthread_mutex_lock(&bs->lock);
-    ret = bs->drv->write_compressed(bs, offset, buf, errp);
-    pthread_mutex_unlock(&bs->lock);
+    free(out);
     return ret;
 }
 
@@ -285,9 +429,11 @@ int bdrv_flush(BlockDriverState *bs, Error **errp)
     if (!(bs->flags & BDRV_O_RDWR)) {
         return 0;
     }
-    pthread_mutex_lock(&bs->lock);
+    BdrvTrackedReq req;
+
+    req_begin(bs, &req, 0, UINT64_MAX, true);
     ret = bs->drv->flush(bs, errp);
-    pthread_mutex_unlock(&bs->lock);
+    req_end(bs, &req);
     return ret;
 }
 
@@ -298,9 +444,11 @@ int bdrv_discard(BlockDriverState *bs, uint64_t offset, uint64_t len, Error **er
     if (ret < 0 || len == 0) {
         return ret;
     }
-    pthread_mutex_lock(&bs->lock);
+    BdrvTrackedReq req;
+
+    req_begin(bs, &req, offset, len, true);
     ret = bs->drv->discard(bs, offset, len, errp);
-    pthread_mutex_unlock(&bs->lock);
+    req_end(bs, &req);
     return ret;
 }
 
@@ -311,9 +459,11 @@ int bdrv_truncate(BlockDriverState *bs, uint64_t size, Error **errp)
     if (!(bs->flags & BDRV_O_RDWR)) {
         return error_setg(errp, -EACCES, "'%s': image is opened read-only", bs->filename);
     }
-    pthread_mutex_lock(&bs->lock);
+    BdrvTrackedReq req;
+
+    req_begin(bs, &req, 0, UINT64_MAX, true);
     ret = bs->drv->truncate(bs, size, errp);
-    pthread_mutex_unlock(&bs->lock);
+    req_end(bs, &req);
     return ret;
 }
 
@@ -322,9 +472,11 @@ int bdrv_get_info(BlockDriverState *bs, BlockInfo *info, Error **errp)
     int ret;
 
     memset(info, 0, sizeof(*info));
-    pthread_mutex_lock(&bs->lock);
+    BdrvTrackedReq req;
+
+    req_begin(bs, &req, 0, UINT64_MAX, true);
     ret = bs->drv->get_info(bs, info, errp);
-    pthread_mutex_unlock(&bs->lock);
+    req_end(bs, &req);
     return ret;
 }
 
@@ -336,9 +488,11 @@ int bdrv_check(BlockDriverState *bs, BlockCheckResult *res, int fix, Error **err
     if (!bs->drv->check) {
         return error_setg(errp, -ENOTSUP, "This image format does not support checks");
     }
-    pthread_mutex_lock(&bs->lock);
+    BdrvTrackedReq req;
+
+    req_begin(bs, &req, 0, UINT64_MAX, true);
     ret = bs->drv->check(bs, res, fix, errp);
-    pthread_mutex_unlock(&bs->lock);
+    req_end(bs, &req);
     return ret;
 }
 
@@ -352,9 +506,11 @@ int bdrv_block_status(BlockDriverState *bs, uint64_t offset, uint64_t *pnum, Err
     if (!bs->drv->block_status) {
         return BDRV_STATUS_DATA | BDRV_STATUS_ALLOCATED;
     }
-    pthread_mutex_lock(&bs->lock);
+    BdrvTrackedReq req;
+
+    req_begin(bs, &req, offset, *pnum, false);
     ret = bs->drv->block_status(bs, offset, pnum, errp);
-    pthread_mutex_unlock(&bs->lock);
+    req_end(bs, &req);
     return ret;
 }
 
@@ -372,9 +528,11 @@ static int snapshot_call(BlockDriverState *bs,
     if (!(bs->flags & BDRV_O_RDWR)) {
         return error_setg(errp, -EACCES, "'%s': image is read-only", bs->filename);
     }
-    pthread_mutex_lock(&bs->lock);
+    BdrvTrackedReq req;
+
+    req_begin(bs, &req, 0, UINT64_MAX, true);
     ret = op(bs, name, errp);
-    pthread_mutex_unlock(&bs->lock);
+    req_end(bs, &req);
     return ret;
 }
 
@@ -404,9 +562,70 @@ int bdrv_amend(BlockDriverState *bs, int version, int lazy_refcounts, Error **er
     if (!(bs->flags & BDRV_O_RDWR)) {
         return error_setg(errp, -EACCES, "'%s': image is read-only", bs->filename);
     }
-    pthread_mutex_lock(&bs->lock);
+    BdrvTrackedReq req;
+
+    req_begin(bs, &req, 0, UINT64_MAX, true);
     ret = bs->drv->amend(bs, version, lazy_refcounts, errp);
-    pthread_mutex_unlock(&bs->lock);
+    req_end(bs, &req);
+    return ret;
+}
+
+int bdrv_host_offset(BlockDriverState *bs, uint64_t offset, uint64_t *pnum, uint64_t *host,
+                     bool *has, Error **errp)
+{
+    int ret = check_request(bs, offset, *pnum, false, errp);
+
+    *has = false;
+    *host = 0;
+    if (ret < 0 || !bs->drv->host_offset) {
+        return ret;
+    }
+    BdrvTrackedReq req;
+
+    req_begin(bs, &req, offset, *pnum, false);
+    ret = bs->drv->host_offset(bs, offset, pnum, host, has, errp);
+    req_end(bs, &req);
+    return ret;
+}
+
+int bdrv_change_backing(BlockDriverState *bs, const char *name, const char *fmt,
+                        Error **errp)
+{
+    int ret;
+
+    if (!bs->drv->change_backing) {
+        return error_setg(errp, -ENOTSUP,
+                          "Could not change the backing file to '%s': Operation not supported "
+                          "(the %s format has no backing file)",
+                          name ? name : "", bs->drv->format_name);
+    }
+    if (!(bs->flags & BDRV_O_RDWR)) {
+        return error_setg(errp, -EACCES, "'%s': image is read-only", bs->filename);
+    }
+    BdrvTrackedReq req;
+
+    req_begin(bs, &req, 0, UINT64_MAX, true);
+    ret = bs->drv->change_backing(bs, name, fmt, errp);
+    req_end(bs, &req);
+    return ret;
+}
+
+int bdrv_make_empty(BlockDriverState *bs, Error **errp)
+{
+    int ret;
+
+    if (!bs->drv->make_empty) {
+        return error_setg(errp, -ENOTSUP, "'%s': the %s format cannot be emptied",
+                          bs->filename, bs->drv->format_name);
+    }
+    if (!(bs->flags & BDRV_O_RDWR)) {
+        return error_setg(errp, -EACCES, "'%s': image is read-only", bs->filename);
+    }
+    BdrvTrackedReq req;
+
+    req_begin(bs, &req, 0, UINT64_MAX, true);
+    ret = bs->drv->make_empty(bs, errp);
+    req_end(bs, &req);
     return ret;
 }
 

@@ -447,34 +447,24 @@ static int alloc_compressed(Qcow2State *s, uint64_t len, uint64_t *offset, Error
     return 0;
 }
 
-int qcow2_write_compressed(Qcow2State *s, uint64_t guest_offset, const uint8_t *buf,
-                           Error **errp)
+int qcow2_write_compressed(Qcow2State *s, uint64_t guest_offset, const uint8_t *data,
+                           size_t len, Error **errp)
 {
     uint32_t x = 62 - (s->cluster_bits - 8);
-    uint8_t *out = malloc(s->cluster_size);
     size_t idx = qcow2_l2_index(s, guest_offset);
     Qcow2ClusterType type;
     uint64_t e, host, sectors;
-    ssize_t len;
     uint8_t *l2;
     int ret;
 
-    if (!out) {
-        return error_setg(errp, -ENOMEM, "'%s': out of memory", s->filename);
+    if (!len || len >= s->cluster_size) {
+        return error_setg(errp, -EINVAL, "'%s': bad compressed length %zu", s->filename, len);
     }
     ret = qcow2_get_cluster(s, guest_offset, &type, &e, errp);
     if (ret == 0 && (type != QCOW2_CLUSTER_UNALLOCATED || (e & QCOW2_OFFSET_MASK))) {
         ret = error_setg(errp, -ENOTSUP,
                          "'%s': compressed writes go only to unallocated clusters",
                          s->filename);
-    }
-    /* Keep at least one sector of gain, else store the cluster plainly. */
-    len = ret < 0 ? -1
-                  : qcow2_compress(s->compression_type, buf, s->cluster_size, out,
-                                   s->cluster_size - 512);
-    if (ret == 0 && len < 0) {
-        free(out);
-        return qcow2_write_cluster(s, guest_offset, buf, s->cluster_size, errp);
     }
     if (ret == 0) {
         ret = qcow2_mark_dirty(s, errp);
@@ -486,13 +476,12 @@ int qcow2_write_compressed(Qcow2State *s, uint64_t guest_offset, const uint8_t *
         ret = qcow2_check_overlap(s, host, (uint64_t)len, "compressed cluster", errp);
     }
     if (ret == 0) {
-        ret = file_pwrite(s->fd, out, (size_t)len, host);
+        ret = file_pwrite(s->fd, data, len, host);
         if (ret < 0) {
             ret = error_setg(errp, ret, "'%s': could not write compressed data: %s",
                              s->filename, strerror(-ret));
         }
     }
-    free(out);
     if (ret == 0) {
         ret = qcow2_l2_get(s, guest_offset, true, true, &l2, errp);
     }

@@ -103,6 +103,9 @@ static int qcow2_open(BlockDriverState *bs, int flags, Error **errp)
         return error_setg(errp, -ENOMEM, "'%s': out of memory for the metadata caches",
                           s->filename);
     }
+    /* Data I/O runs without bs->lock (qcow2-io.c); requests on the same
+     * cluster wait for each other in the generic layer. */
+    bs->serial_align = s->cluster_size;
     if (flags & BDRV_O_RDWR) {
         s->writable = true;
         ret = open_writable(s, flags, errp);
@@ -113,27 +116,7 @@ static int qcow2_open(BlockDriverState *bs, int flags, Error **errp)
 static int qcow2_read(BlockDriverState *bs, uint64_t offset, void *buf, size_t len,
                       Error **errp)
 {
-    Qcow2State *s = bs->opaque;
-    uint8_t *p = buf;
-
-    while (len > 0) {
-        uint64_t in = offset & (s->subcluster_size - 1);
-        size_t n = s->subcluster_size - in < len ? (size_t)(s->subcluster_size - in) : len;
-        Qcow2ClusterType type;
-        uint64_t entry;
-        int ret = qcow2_get_cluster(s, offset, &type, &entry, errp);
-
-        if (ret == 0) {
-            ret = qcow2_read_cluster_data(s, offset, type, entry, p, n, errp);
-        }
-        if (ret < 0) {
-            return ret;
-        }
-        p += n;
-        offset += n;
-        len -= n;
-    }
-    return 0;
+    return qcow2_read_data(bs->opaque, offset, buf, len, true, errp);
 }
 
 static int qcow2_write(BlockDriverState *bs, uint64_t offset, const void *buf, size_t len,
@@ -148,7 +131,16 @@ static int qcow2_write(BlockDriverState *bs, uint64_t offset, const void *buf, s
     while (len > 0) {
         uint64_t in = offset & (s->cluster_size - 1);
         size_t n = s->cluster_size - in < len ? (size_t)(s->cluster_size - in) : len;
-        int ret = qcow2_write_cluster(s, offset, p, n, errp);
+        uint64_t done = 0;
+        int ret = 0;
+
+        if (in == 0 && len >= s->cluster_size) {
+            ret = qcow2_write_run(s, offset, p, len >> s->cluster_bits, true, &done, errp);
+            n = done ? (size_t)done : n;
+        }
+        if (ret == 0 && !done) {
+            ret = qcow2_write_cluster(s, offset, p, n, errp);
+        }
 
         if (ret < 0) {
             return ret;
@@ -160,15 +152,23 @@ static int qcow2_write(BlockDriverState *bs, uint64_t offset, const void *buf, s
     return 0;
 }
 
+static ssize_t qcow2_compress_cluster(BlockDriverState *bs, const void *src, void *dst,
+                                      size_t dst_len)
+{
+    const Qcow2State *s = bs->opaque; /* cluster size and type never change */
+
+    return qcow2_compress(s->compression_type, src, s->cluster_size, dst, dst_len);
+}
+
 static int qcow2_write_compressed_cluster(BlockDriverState *bs, uint64_t offset,
-                                          const void *buf, Error **errp)
+                                          const void *data, size_t len, Error **errp)
 {
     Qcow2State *s = bs->opaque;
 
     if (!s->writable) {
         return error_setg(errp, -EACCES, "'%s': image is not writable", s->filename);
     }
-    return qcow2_write_compressed(s, offset, buf, errp);
+    return qcow2_write_compressed(s, offset, data, len, errp);
 }
 
 static int qcow2_flush(BlockDriverState *bs, Error **errp)
@@ -292,6 +292,104 @@ static int qcow2_block_status(BlockDriverState *bs, uint64_t offset, uint64_t *p
     return status < 0 ? 0 : status;
 }
 
+/* Host offset of a cluster of type/entry, if it has one. */
+static bool host_of(Qcow2ClusterType type, uint64_t entry, uint64_t *host)
+{
+    if (type == QCOW2_CLUSTER_COMPRESSED || !(entry & QCOW2_OFFSET_MASK) ||
+        (type != QCOW2_CLUSTER_NORMAL && type != QCOW2_CLUSTER_ZERO)) {
+        return false;
+    }
+    *host = entry & QCOW2_OFFSET_MASK;
+    return true;
+}
+
+static int qcow2_host_offset(BlockDriverState *bs, uint64_t offset, uint64_t *pnum,
+                             uint64_t *host, bool *has, Error **errp)
+{
+    Qcow2State *s = bs->opaque;
+    uint64_t cs = s->cluster_size, done = 0, first = 0;
+
+    while (done < *pnum) {
+        uint64_t g = offset + done, in = g & (cs - 1), h = 0;
+        uint64_t n = cs - in < *pnum - done ? cs - in : *pnum - done;
+        Qcow2ClusterType type;
+        uint64_t entry;
+        bool this_has;
+        int ret = qcow2_get_cluster(s, g, &type, &entry, errp);
+
+        if (ret < 0) {
+            return ret;
+        }
+        this_has = host_of(type, entry, &h);
+        if (done == 0) {
+            *has = this_has;
+            first = h + in;
+        } else if (this_has != *has || (this_has && h + in != first + done)) {
+            break;
+        }
+        done += n;
+    }
+    *pnum = done;
+    *host = first;
+    return 0;
+}
+
+static char *dup_or_null(const char *str, bool *fail)
+{
+    char *d = str ? strdup(str) : NULL;
+
+    *fail |= str && !d;
+    return d;
+}
+
+static int qcow2_change_backing(BlockDriverState *bs, const char *name, const char *fmt,
+                                Error **errp)
+{
+    char *old_name = bs->backing_file, *old_fmt = bs->backing_format;
+    bool fail = false;
+    int ret = qcow2_flush(bs, errp);
+
+    if (ret < 0) {
+        return ret;
+    }
+    bs->backing_file = dup_or_null(name, &fail);
+    bs->backing_format = dup_or_null(name ? fmt : NULL, &fail);
+    ret = fail ? error_setg(errp, -ENOMEM, "'%s': out of memory", bs->filename)
+               : qcow2_header_write(bs->opaque, errp);
+    if (ret == 0 && fdatasync(bs->fd) < 0) {
+        ret = error_setg(errp, -errno, "Could not flush '%s': %s", bs->filename,
+                         strerror(errno));
+    }
+    if (ret < 0) {
+        free(bs->backing_file);
+        free(bs->backing_format);
+        bs->backing_file = old_name;
+        bs->backing_format = old_fmt;
+    } else {
+        free(old_name);
+        free(old_fmt);
+    }
+    return ret;
+}
+
+static int qcow2_make_empty(BlockDriverState *bs, Error **errp)
+{
+    Qcow2State *s = bs->opaque;
+    char *backing = bs->backing_file;
+    int ret;
+
+    if (!s->writable) {
+        return error_setg(errp, -EACCES, "'%s': image is not writable", s->filename);
+    }
+    /* Discard leaves zero clusters in an image with a backing file (so
+     * that the backing data stays hidden); without the name it leaves
+     * unallocated clusters. No other request runs meanwhile. */
+    bs->backing_file = NULL;
+    ret = qcow2_discard_clusters(s, 0, bs->total_size, errp);
+    bs->backing_file = backing;
+    return ret < 0 ? ret : qcow2_flush(bs, errp);
+}
+
 const BlockDriver bdrv_qcow2 = {
     .format_name = "qcow2",
     .state_size = sizeof(Qcow2State),
@@ -305,6 +403,7 @@ const BlockDriver bdrv_qcow2 = {
     .truncate = qcow2_truncate,
     .get_info = qcow2_get_info,
     .create = qcow2_create,
+    .compress = qcow2_compress_cluster,
     .write_compressed = qcow2_write_compressed_cluster,
     .check = qcow2_check,
     .block_status = qcow2_block_status,
@@ -312,4 +411,7 @@ const BlockDriver bdrv_qcow2 = {
     .snapshot_apply = qcow2_snapshot_apply,
     .snapshot_delete = qcow2_snapshot_delete,
     .amend = qcow2_amend,
+    .host_offset = qcow2_host_offset,
+    .change_backing = qcow2_change_backing,
+    .make_empty = qcow2_make_empty,
 };

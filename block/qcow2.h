@@ -200,13 +200,26 @@ int qcow2_read_cluster_data(Qcow2State *s, uint64_t guest_offset, Qcow2ClusterTy
 int qcow2_write_cluster(Qcow2State *s, uint64_t guest_offset, const uint8_t *buf,
                         size_t len, Error **errp);
 int qcow2_discard_clusters(Qcow2State *s, uint64_t offset, uint64_t len, Error **errp);
-/* Stores one whole guest cluster compressed (or plainly when it does not
- * shrink); the cluster must be unallocated. */
-int qcow2_write_compressed(Qcow2State *s, uint64_t guest_offset, const uint8_t *buf,
-                           Error **errp);
+/* Stores len bytes of compressed data as one guest cluster, packed
+ * behind the previous compressed cluster; the cluster must be
+ * unallocated. */
+int qcow2_write_compressed(Qcow2State *s, uint64_t guest_offset, const uint8_t *data,
+                           size_t len, Error **errp);
 /* Host byte range of a compressed cluster's data. */
 void qcow2_compressed_range(const Qcow2State *s, uint64_t entry, uint64_t *offset,
                             uint64_t *len);
+
+/* qcow2-io.c */
+/* Reads [offset, offset + len) with one pread per contiguous host range;
+ * with may_unlock (only from the read op) without bs->lock around it. */
+int qcow2_read_data(Qcow2State *s, uint64_t offset, uint8_t *buf, size_t len,
+                    bool may_unlock, Error **errp);
+/* Writes up to n whole clusters at a cluster-aligned offset, as many as
+ * lie in one L2 table and are either ours alone or unallocated without a
+ * host cluster; *done is the bytes written (0: the first cluster needs
+ * qcow2_write_cluster). */
+int qcow2_write_run(Qcow2State *s, uint64_t guest_offset, const uint8_t *buf, uint64_t n,
+                    bool may_unlock, uint64_t *done, Error **errp);
 
 /* qcow2-subcluster.c */
 /* Writes inside one cluster of an image with extended L2 entries. */

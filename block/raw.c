@@ -29,6 +29,9 @@ static int raw_open(BlockDriverState *bs, int flags, Error **errp)
     /* Like qemu, the size is in whole 512-byte sectors; a partial last
      * sector reads with zeros past the end of the file. */
     bs->total_size = ((uint64_t)size + 511) & ~511ULL;
+    /* Reads and writes are plain pread/pwrite: they run without bs->lock
+     * (the generic layer keeps overlapping requests apart). */
+    bs->serial_align = 512;
     return 0;
 }
 
@@ -43,6 +46,7 @@ static int raw_read(BlockDriverState *bs, uint64_t offset, void *buf, size_t len
     size_t n = len;
     int ret = (int)(size < 0 ? size : 0);
 
+    bdrv_io_unlock(bs);
     if (ret == 0 && offset + len > (uint64_t)size) {
         n = offset < (uint64_t)size ? (size_t)((uint64_t)size - offset) : 0;
         memset((uint8_t *)buf + n, 0, len - n);
@@ -50,6 +54,7 @@ static int raw_read(BlockDriverState *bs, uint64_t offset, void *buf, size_t len
     if (ret == 0 && n) {
         ret = file_pread(bs->fd, buf, n, offset);
     }
+    bdrv_io_relock(bs);
     if (ret < 0) {
         return error_setg(errp, ret, "Could not read '%s' at offset %llu: %s", bs->filename,
                           (unsigned long long)offset, strerror(-ret));
@@ -60,8 +65,11 @@ static int raw_read(BlockDriverState *bs, uint64_t offset, void *buf, size_t len
 static int raw_write(BlockDriverState *bs, uint64_t offset, const void *buf, size_t len,
                      Error **errp)
 {
-    int ret = file_pwrite(bs->fd, buf, len, offset);
+    int ret;
 
+    bdrv_io_unlock(bs);
+    ret = file_pwrite(bs->fd, buf, len, offset);
+    bdrv_io_relock(bs);
     if (ret < 0) {
         return error_setg(errp, ret, "Could not write '%s' at offset %llu: %s", bs->filename,
                           (unsigned long long)offset, strerror(-ret));
@@ -160,6 +168,14 @@ static int raw_block_status(BlockDriverState *bs, uint64_t offset, uint64_t *pnu
     return BDRV_STATUS_DATA | BDRV_STATUS_ALLOCATED;
 }
 
+static int raw_host_offset(BlockDriverState *bs, uint64_t offset, uint64_t *pnum,
+                           uint64_t *host, bool *has, Error **errp)
+{
+    *has = true;
+    *host = offset;
+    return 0;
+}
+
 const BlockDriver bdrv_raw = {
     .format_name = "raw",
     .probe = raw_probe,
@@ -173,4 +189,5 @@ const BlockDriver bdrv_raw = {
     .get_info = raw_get_info,
     .create = raw_create,
     .block_status = raw_block_status,
+    .host_offset = raw_host_offset,
 };

@@ -17,6 +17,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
+#include <sys/uio.h>
 
 /* ---- errors ------------------------------------------------------------ */
 
@@ -118,10 +120,15 @@ typedef struct BlockDriver {
     int (*truncate)(BlockDriverState *bs, uint64_t size, Error **errp);
     int (*get_info)(BlockDriverState *bs, BlockInfo *info, Error **errp);
     int (*create)(const char *filename, const BlockCreateOptions *opts, Error **errp);
-    /* Optional. One whole cluster at a cluster-aligned offset (the last
-     * cluster is padded with zeros past the virtual size). */
-    int (*write_compressed)(BlockDriverState *bs, uint64_t offset, const void *buf,
-                            Error **errp);
+    /* Optional, both or neither. compress: one whole cluster (the last
+     * one padded with zeros past the virtual size) into dst; returns the
+     * compressed length, or -ENOSPC when it does not fit in dst_len. Called
+     * WITHOUT bs->lock, from any thread: it may only read what open set.
+     * write_compressed: stores such data as the cluster at the
+     * cluster-aligned offset. */
+    ssize_t (*compress)(BlockDriverState *bs, const void *src, void *dst, size_t dst_len);
+    int (*write_compressed)(BlockDriverState *bs, uint64_t offset, const void *data,
+                            size_t len, Error **errp);
     /* Optional. */
     int (*check)(BlockDriverState *bs, BlockCheckResult *res, int fix, Error **errp);
     /* Returns BDRV_STATUS_* for [offset, offset + *pnum); shortens *pnum
@@ -134,6 +141,19 @@ typedef struct BlockDriver {
     int (*snapshot_apply)(BlockDriverState *bs, const char *name, Error **errp);
     int (*snapshot_delete)(BlockDriverState *bs, const char *name, Error **errp);
     int (*amend)(BlockDriverState *bs, int version, int lazy_refcounts, Error **errp);
+    /* Optional. Host offset of offset in the image's own file (*has false
+     * if none: compressed, zero without a host cluster, unallocated);
+     * shortens *pnum to the part that is contiguous in the file. */
+    int (*host_offset)(BlockDriverState *bs, uint64_t offset, uint64_t *pnum, uint64_t *host,
+                       bool *has, Error **errp);
+    /* Optional: the format names a backing file in its header. Rewrites
+     * name and format (name NULL: none) and sets bs->backing_file and
+     * bs->backing_format; does not open or close backing images. */
+    int (*change_backing)(BlockDriverState *bs, const char *name, const char *fmt,
+                          Error **errp);
+    /* Optional. Drops every cluster so that the backing file shows through
+     * again, then flushes. */
+    int (*make_empty)(BlockDriverState *bs, Error **errp);
 } BlockDriver;
 
 struct BlockDriverState {
@@ -146,8 +166,20 @@ struct BlockDriverState {
     char *backing_file;   /* name stored in the image, or NULL */
     char *backing_format; /* format stored in the image, or NULL */
     BlockDriverState *backing;
-    pthread_mutex_t lock; /* serialises driver calls on this image */
+    pthread_mutex_t lock; /* held by the entry points around driver calls */
+    /* Set by a driver's open when it may drop bs->lock around data I/O
+     * (bdrv_io_unlock); the entry points then keep overlapping requests
+     * apart at this granularity (a power of two, e.g. the cluster size). */
+    uint64_t serial_align;
+    struct BdrvTrackedReq *tracked; /* requests in flight (under lock) */
+    pthread_cond_t tracked_cond;    /* one of them ended */
 };
+
+/* For drivers that set bs->serial_align, inside a read/write op: drop and
+ * retake bs->lock around I/O that touches only the request's own range
+ * (other requests may then change the driver's state; re-read it). */
+void bdrv_io_unlock(BlockDriverState *bs);
+void bdrv_io_relock(BlockDriverState *bs);
 
 /* ---- using images ------------------------------------------------------ */
 
@@ -165,6 +197,16 @@ int bdrv_pwrite(BlockDriverState *bs, uint64_t offset, const void *buf, size_t l
  * offset cluster-aligned); -ENOTSUP if the format cannot. */
 int bdrv_pwrite_compressed(BlockDriverState *bs, uint64_t offset, const void *buf,
                            uint64_t cluster_size, Error **errp);
+/* The two halves of bdrv_pwrite_compressed, so that callers can compress
+ * on many threads and write in order. bdrv_compress_cluster takes no lock:
+ * it compresses one cluster (cluster_size bytes, zero-padded) into out
+ * (cluster_size bytes) and returns the length, or 0 when compression would
+ * not save a 512-byte sector (write the cluster plainly then); -ENOTSUP if
+ * the format cannot. */
+ssize_t bdrv_compress_cluster(BlockDriverState *bs, const void *buf, uint64_t cluster_size,
+                              void *out, Error **errp);
+int bdrv_pwrite_compressed_data(BlockDriverState *bs, uint64_t offset, const void *data,
+                                size_t len, uint64_t cluster_size, Error **errp);
 int bdrv_flush(BlockDriverState *bs, Error **errp);
 int bdrv_discard(BlockDriverState *bs, uint64_t offset, uint64_t len, Error **errp);
 int bdrv_truncate(BlockDriverState *bs, uint64_t size, Error **errp);
@@ -177,8 +219,60 @@ int bdrv_snapshot_create(BlockDriverState *bs, const char *name, Error **errp);
 int bdrv_snapshot_apply(BlockDriverState *bs, const char *name, Error **errp);
 int bdrv_snapshot_delete(BlockDriverState *bs, const char *name, Error **errp);
 int bdrv_amend(BlockDriverState *bs, int version, int lazy_refcounts, Error **errp);
+/* See the host_offset, change_backing and make_empty ops. Without the op:
+ * host_offset reports no host offset; the others fail with -ENOTSUP. */
+int bdrv_host_offset(BlockDriverState *bs, uint64_t offset, uint64_t *pnum, uint64_t *host,
+                     bool *has, Error **errp);
+int bdrv_change_backing(BlockDriverState *bs, const char *name, const char *fmt,
+                        Error **errp);
+int bdrv_make_empty(BlockDriverState *bs, Error **errp);
 int bdrv_create(const char *format, const char *filename, const BlockCreateOptions *opts,
                 Error **errp);
+
+/* ---- asynchronous requests (block/aio-pool.c) ----------------------------
+ * A BlockAioContext is a pool of worker threads that run requests on any
+ * images, many at once, and queue their completions for the thread that
+ * owns the context: it polls bdrv_aio_fd() (an eventfd, readable when a
+ * completion is queued) in its event loop and calls bdrv_aio_poll(), or
+ * blocks in bdrv_aio_wait()/bdrv_aio_drain(). Callbacks run only inside
+ * those three calls, on the calling thread; they may submit more requests.
+ * The buffers belong to the caller until the callback runs. Requests in
+ * flight are unordered: a caller that needs write-after-write order on the
+ * same range waits for the first callback (as with a real disk). */
+
+typedef struct BlockAioContext BlockAioContext;
+
+enum { BDRV_AIO_READ, BDRV_AIO_WRITE, BDRV_AIO_FLUSH, BDRV_AIO_DISCARD };
+
+/* ret is 0 or a negative errno; err (NULL on success) is the callback's
+ * to free. */
+typedef void BlockAioCallback(void *opaque, int ret, Error *err);
+
+typedef struct BlockAioRequest {
+    int op;                   /* BDRV_AIO_* */
+    BlockDriverState *bs;
+    uint64_t offset;          /* read, write, discard */
+    uint64_t len;             /* discard only (read/write: the iovec's length) */
+    const struct iovec *iov;  /* read, write: at least one buffer; the array is copied */
+    int niov;
+    BlockAioCallback *cb;
+    void *opaque;
+} BlockAioRequest;
+
+int bdrv_aio_context_new(BlockAioContext **pctx, int threads, Error **errp);
+/* Drains (running the remaining callbacks), stops the threads, frees. */
+void bdrv_aio_context_free(BlockAioContext *ctx);
+int bdrv_aio_submit(BlockAioContext *ctx, const BlockAioRequest *req, Error **errp);
+int bdrv_aio_fd(const BlockAioContext *ctx);
+/* Runs the callbacks of the requests finished so far; returns how many. */
+int bdrv_aio_poll(BlockAioContext *ctx);
+/* Waits until at least one request has finished (unless none is pending)
+ * and runs the callbacks; returns how many ran. */
+int bdrv_aio_wait(BlockAioContext *ctx);
+/* Waits for every request (also those submitted by callbacks meanwhile). */
+void bdrv_aio_drain(BlockAioContext *ctx);
+/* Requests whose callback has not run yet. */
+uint64_t bdrv_aio_pending(BlockAioContext *ctx);
 
 /* For drivers: reads what lies under bs (the backing chain, zeros past
  * its end or without one). */

@@ -3,16 +3,15 @@
  * size, stepping through the image, with DEPTH of them in flight, printing
  * qemu-img bench's lines.
  *
- * The one thing to know: requests in flight are requests being served by
- * a small pool of worker threads (at most MAX_WORKERS, at most DEPTH), each
- * taking the next offset from a shared cursor. The block layer holds one
- * lock per image around each driver call, so today they overlap only
- * outside the driver; the pool is the first step towards many requests at
- * once in the block layer.
+ * The one thing to know: the requests go through a BlockAioContext
+ * (block/aio-pool.c) with DEPTH of them in flight, served by up to
+ * MAX_WORKERS threads; this thread only submits and, woken by the
+ * context's eventfd, runs the completions, as a device's event loop
+ * would. A flush (--flush-interval) waits for the requests before it.
  */
 #include <errno.h>
 #include <getopt.h>
-#include <pthread.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +19,7 @@
 
 #include "tools/img/img.h"
 
-#define MAX_WORKERS 8
+#define MAX_WORKERS 16  /* threads of the AIO context */
 
 typedef struct Bench {
     BlockDriverState *bs;
@@ -29,116 +28,136 @@ typedef struct Bench {
     uint64_t flush_every;   /* 0: never */
     bool write;
     int pattern;
-    pthread_mutex_t lock;   /* guards the fields below */
     uint64_t next_offset;
-    uint64_t issued, done;  /* requests taken, requests finished */
+    uint64_t issued, done;  /* requests submitted, requests completed */
+    uint64_t in_flight;
     Error *err;             /* the first failure; stops the run */
+    int *free_slots;        /* indexes of the BenchReqs not in flight */
+    int n_free;
 } Bench;
+
+/* One request in flight, slot number `slot`: reads each use the buffer of
+ * their slot; writes all share buffer 0, which the workers only read. */
+typedef struct BenchReq {
+    Bench *b;
+    int slot;
+} BenchReq;
 
 /* Takes the next request; false when all are issued or one failed. */
 static bool bench_take(Bench *b, uint64_t count, uint64_t *offset)
 {
-    bool ok;
-
-    pthread_mutex_lock(&b->lock);
-    ok = b->issued < count && !b->err;
-    if (ok) {
-        *offset = b->next_offset;
-        b->issued++;
-        b->next_offset = b->bs->total_size ? (b->next_offset + b->step) % b->bs->total_size
-                                           : 0;
+    if (b->issued >= count || b->err) {
+        return false;
     }
-    pthread_mutex_unlock(&b->lock);
-    return ok;
+    *offset = b->next_offset;
+    b->issued++;
+    b->next_offset = b->bs->total_size ? (b->next_offset + b->step) % b->bs->total_size : 0;
+    return true;
 }
 
-/* Records a failure (the first one is reported); the run stops. */
-static void bench_fail(Bench *b, Error *err)
+/* Completion of one request (runs on the bench thread, from the AIO
+ * context): the first failure is kept and stops the run. */
+static void bench_done(void *opaque, int ret, Error *err)
 {
-    pthread_mutex_lock(&b->lock);
-    if (!b->err) {
+    BenchReq *r = opaque;
+    Bench *b = r->b;
+
+    b->free_slots[b->n_free++] = r->slot;
+    b->in_flight--;
+    b->done++;
+    if (ret < 0 && !b->err) {
         b->err = err;
         err = NULL;
     }
-    pthread_mutex_unlock(&b->lock);
     error_free(err);
 }
 
-/* Counts a finished request; returns whether a flush is due. */
-static bool bench_finish(Bench *b)
-{
-    bool flush;
-
-    pthread_mutex_lock(&b->lock);
-    b->done++;
-    flush = b->flush_every && b->done % b->flush_every == 0;
-    pthread_mutex_unlock(&b->lock);
-    return flush;
-}
-
-typedef struct Worker {
-    Bench *b;
-    uint64_t count;
-    uint8_t *buf; /* b->size bytes of the pattern */
-    pthread_t thread;
-} Worker;
-
-static void *bench_worker(void *opaque)
-{
-    Worker *w = opaque;
-    Bench *b = w->b;
-    uint64_t offset;
-
-    while (bench_take(b, w->count, &offset)) {
-        Error *err = NULL;
-        int r = b->write ? bdrv_pwrite(b->bs, offset, w->buf, b->size, &err)
-                         : bdrv_pread(b->bs, offset, w->buf, b->size, &err);
-        if (r == 0 && bench_finish(b)) {
-            r = bdrv_flush(b->bs, &err);
-        }
-        if (r < 0) {
-            bench_fail(b, err);
-        }
-    }
-    return NULL;
-}
-
-/* Runs the requests; *seconds is the time from the first request to the
- * last completion (buffers are set up before, the final flush after). */
+/* Runs the requests through a BlockAioContext with up to `depth` in
+ * flight; *seconds is the time from the first request to the last
+ * completion (buffers are set up before, the final flush after). */
 static int run(Bench *b, uint64_t count, int depth, double *seconds)
 {
-    Worker workers[MAX_WORKERS] = { 0 };
-    int n = depth < MAX_WORKERS ? depth : MAX_WORKERS, started = 0, ret = 0;
+    if ((uint64_t)depth > count) {
+        depth = count ? (int)count : 1; /* no more in flight than there are requests */
+    }
+    int nbuf = b->write ? 1 : depth, ret = 0;
+    int threads = depth < MAX_WORKERS ? depth : MAX_WORKERS;
+    uint8_t **bufs = calloc((size_t)nbuf, sizeof(*bufs));
+    BenchReq *reqs = calloc((size_t)depth, sizeof(*reqs));
+    BlockAioContext *ctx = NULL;
     struct timespec t0, t1;
+    uint64_t next_flush = b->flush_every, offset;
+    Error *err = NULL;
 
-    for (int i = 0; i < n && ret == 0; i++) {
-        workers[i] = (Worker){ .b = b, .count = count, .buf = malloc(b->size ? b->size : 1) };
-        if (!workers[i].buf) {
-            img_error("out of memory for %d buffers of %llu bytes", n,
+    b->free_slots = calloc((size_t)depth, sizeof(int));
+    b->n_free = depth;
+    for (int i = 0; b->free_slots && reqs && i < depth; i++) {
+        b->free_slots[i] = i;
+        reqs[i] = (BenchReq){ .b = b, .slot = i };
+    }
+    if (!bufs || !reqs || !b->free_slots) {
+        img_error("out of memory for %d requests", depth);
+        ret = -1;
+    }
+    for (int i = 0; i < nbuf && ret == 0; i++) {
+        bufs[i] = malloc(b->size ? b->size : 1);
+        if (!bufs[i]) {
+            img_error("out of memory for %d buffers of %llu bytes", nbuf,
                       (unsigned long long)b->size);
             ret = -1;
         } else {
-            memset(workers[i].buf, b->pattern, b->size);
+            memset(bufs[i], b->pattern, b->size);
         }
     }
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    for (; ret == 0 && started < n; started++) {
-        if (pthread_create(&workers[started].thread, NULL, bench_worker, &workers[started])) {
-            break;
-        }
-    }
-    if (ret == 0 && started == 0) {
-        img_error("could not start worker threads");
+    if (ret == 0 && bdrv_aio_context_new(&ctx, threads, &err) < 0) {
+        img_report(err);
         ret = -1;
     }
-    for (int i = 0; i < started; i++) {
-        pthread_join(workers[i].thread, NULL);
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    while (ret == 0) {
+        /* Keep `depth` requests in flight, except while a flush is due. */
+        while (b->in_flight < (uint64_t)depth && !(next_flush && b->issued >= next_flush) &&
+               bench_take(b, count, &offset)) {
+            BenchReq *q = &reqs[b->free_slots[--b->n_free]];
+            struct iovec iov = { bufs[b->write ? 0 : q->slot], b->size };
+            BlockAioRequest r = { .op = b->write ? BDRV_AIO_WRITE : BDRV_AIO_READ,
+                                  .bs = b->bs, .offset = offset, .iov = &iov, .niov = 1,
+                                  .cb = bench_done, .opaque = q };
+            if (bdrv_aio_submit(ctx, &r, &err) < 0) {
+                b->free_slots[b->n_free++] = q->slot;
+                b->err = err;
+                err = NULL;
+                break;
+            }
+            b->in_flight++;
+        }
+        if (b->in_flight == 0) {
+            if (next_flush && b->issued >= next_flush && !b->err) {
+                /* All requests before the flush are done: flush, go on. */
+                if (bdrv_flush(b->bs, &err) < 0) {
+                    b->err = err;
+                    err = NULL;
+                }
+                next_flush += b->flush_every;
+                continue;
+            }
+            break;
+        }
+        /* Wait for completions the way an event loop would: on the fd. */
+        struct pollfd pfd = { .fd = bdrv_aio_fd(ctx), .events = POLLIN };
+        if (bdrv_aio_poll(ctx) == 0 && poll(&pfd, 1, 100) >= 0) {
+            bdrv_aio_poll(ctx);
+        }
     }
     clock_gettime(CLOCK_MONOTONIC, &t1);
+    bdrv_aio_context_free(ctx);
     *seconds = (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
-    for (int i = 0; i < n; i++) {
-        free(workers[i].buf);
+    for (int i = 0; bufs && i < nbuf; i++) {
+        free(bufs[i]);
     }
+    free(bufs);
+    free(reqs);
+    free(b->free_slots);
     return ret;
 }
 
@@ -165,7 +184,7 @@ int img_bench(int argc, char **argv)
         { "force-share", no_argument, NULL, 'U' },
         { NULL, 0, NULL, 0 },
     };
-    Bench b = { .size = 4096, .lock = PTHREAD_MUTEX_INITIALIZER };
+    Bench b = { .size = 4096 };
     const char *fmt = NULL;
     uint64_t count = 75000, depth = 64, start = 0, step = 0, v;
     double seconds = 0;

@@ -231,7 +231,7 @@ int img_commit(int argc, char **argv)
         img_report(err);
         ret = -1;
     }
-    if (ret == 0 && !drop && img_make_empty(top, &err) < 0) {
+    if (ret == 0 && !drop && bdrv_make_empty(top, &err) < 0) {
         img_report(err);
         ret = -1;
     }

@@ -18,6 +18,7 @@
 #include "tools/img/img.h"
 
 #define CHUNK (1u << 20)
+#define COMPRESS_ITEM 2        /* clusters per item with -c */
 #define ZERO_SPAN (1ULL << 30) /* zero ranges are skipped this much at once */
 #define MAX_READERS 16         /* qemu-img's limit for -m */
 #define READER_THREADS 2       /* reads of one image are serialised by its lock */
@@ -29,10 +30,13 @@ typedef struct Item {
     bool zero;  /* reads as zeros: nothing was read */
     bool ready; /* filled, waiting for the writer */
     uint8_t *buf;
+    uint8_t *cbuf;  /* with -c: block k compressed at cbuf + k * block */
+    int32_t *clen;  /* with -c: its length; 0 stored plainly, -1 zeros */
 } Item;
 
 typedef struct Pipe {
     BlockDriverState *src;
+    BlockDriverState *dst; /* compressing: its format compresses */
     bool existing;
     bool compress;  /* ranges must then end on a cluster boundary */
     uint64_t block; /* the destination's cluster size */
@@ -78,7 +82,10 @@ static bool pipe_claim(Pipe *p, uint64_t *seq, uint64_t *off, uint64_t *len, boo
         n = end > *off ? end - *off : size - *off < p->block ? size - *off : p->block;
     }
     if (!*zero || p->existing) {
-        uint64_t max = CHUNK > p->block ? CHUNK : p->block;
+        /* Compressing: small items, so that a reader that is slow to
+         * finish one holds up the in-order writer for less. */
+        uint64_t max = p->compress ? COMPRESS_ITEM * p->block
+                                   : CHUNK > p->block ? CHUNK : p->block;
         n = n < max ? n : max;
     }
     *len = n;
@@ -89,6 +96,30 @@ static bool pipe_claim(Pipe *p, uint64_t *seq, uint64_t *off, uint64_t *len, boo
         pthread_cond_broadcast(&p->cond);
     }
     return true;
+}
+
+/* With -c, compresses each non-zero block of a read item, without any
+ * lock (bdrv_compress_cluster), so that the reader threads compress in
+ * parallel; the writer then only stores the results in order. */
+static int compress_item(Pipe *p, Item *it, Error **errp)
+{
+    for (uint64_t b = 0, k = 0; b < it->len; b += p->block, k++) {
+        uint64_t len = it->len - b < p->block ? it->len - b : p->block;
+        ssize_t n;
+
+        if (!p->existing && img_buffer_is_zero(it->buf + b, len)) {
+            it->clen[k] = -1;
+            continue;
+        }
+        memset(it->buf + b + len, 0, p->block - len);
+        n = bdrv_compress_cluster(p->dst, it->buf + b, p->block, it->cbuf + k * p->block,
+                                  errp);
+        if (n < 0) {
+            return (int)n;
+        }
+        it->clen[k] = (int32_t)n;
+    }
+    return 0;
 }
 
 static void *pipe_reader(void *opaque)
@@ -115,11 +146,17 @@ static void *pipe_reader(void *opaque)
         Error *err = NULL;
         int ret = zero ? 0 : bdrv_pread(p->src, off, it->buf, len, &err);
 
-        pthread_mutex_lock(&p->lock);
-        if (ret < 0) {
-            img_report(err);
-            p->failed = true;
+        if (ret == 0 && p->compress && !zero) {
+            ret = compress_item(p, it, &err);
         }
+
+        pthread_mutex_lock(&p->lock);
+        if (ret < 0 && !p->failed) {
+            img_report(err); /* the first failure only: the others follow from it */
+            err = NULL;
+        }
+        error_free(err);
+        p->failed |= ret < 0;
         it->ready = true;
         pthread_cond_broadcast(&p->cond);
     }
@@ -128,7 +165,8 @@ static void *pipe_reader(void *opaque)
 }
 
 /* Writes one item to dst: skips zero blocks (unless existing), writes runs
- * of blocks as one request, or each block compressed. */
+ * of blocks as one request, or each block compressed (compressed by the
+ * reader already). */
 static int write_item(BlockDriverState *dst, Item *it, bool existing, bool compress,
                       uint64_t block)
 {
@@ -143,12 +181,17 @@ static int write_item(BlockDriverState *dst, Item *it, bool existing, bool compr
     if (it->zero) {
         memset(buf, 0, n);
     }
-    for (uint64_t b = 0; b < n && ret == 0; b += block) {
+    for (uint64_t b = 0, k = 0; b < n && ret == 0; b += block, k++) {
         uint64_t len = n - b < block ? n - b : block;
-        bool write = existing || !img_buffer_is_zero(buf + b, len);
-        if (compress && write) {
-            memset(buf + b + len, 0, block - len);
-            ret = bdrv_pwrite_compressed(dst, it->off + b, buf + b, block, &err);
+        bool write = compress ? it->clen[k] >= 0 : existing || !img_buffer_is_zero(buf + b, len);
+        if (compress && write && it->clen[k] > 0) {
+            if (run < b) {
+                ret = bdrv_pwrite(dst, it->off + run, buf + run, b - run, &err);
+            }
+            if (ret == 0) {
+                ret = bdrv_pwrite_compressed_data(dst, it->off + b, it->cbuf + k * block,
+                                                  (size_t)it->clen[k], block, &err);
+            }
             run = b + block;
         } else if (!write) {
             if (run < b) {
@@ -208,20 +251,28 @@ static int pipe_write(Pipe *p, BlockDriverState *dst, bool progress, bool compre
 static int copy(BlockDriverState *src, BlockDriverState *dst, bool existing, bool progress,
                 bool compress, uint64_t block, int readers)
 {
-    Pipe p = { .src = src, .existing = existing, .compress = compress, .block = block,
-               .end = src->total_size == 0 };
-    pthread_t threads[READER_THREADS];
-    int started = 0, ret = -1, n_threads = readers < READER_THREADS ? readers : READER_THREADS;
+    Pipe p = { .src = src, .dst = dst, .existing = existing, .compress = compress,
+               .block = block, .end = src->total_size == 0 };
+    pthread_t threads[MAX_READERS];
+    /* Readers also compress: then -m of them, as qemu-img compresses on
+     * -m coroutines through its thread pool. */
+    int want = compress ? MAX_READERS : READER_THREADS;
+    int started = 0, ret = -1, n_threads = readers < want ? readers : want;
 
     pthread_mutex_init(&p.lock, NULL);
     pthread_cond_init(&p.cond, NULL);
-    p.n_slots = 2 * (uint64_t)readers;
+    p.n_slots = (compress ? 8 : 2) * (uint64_t)readers;
     p.slots = calloc(p.n_slots, sizeof(*p.slots));
     bool ok = p.slots != NULL;
     for (uint64_t i = 0; ok && i < p.n_slots; i++) {
         /* Room for a zero-padded last cluster when compressing. */
         p.slots[i].buf = malloc(CHUNK + block);
         ok = p.slots[i].buf != NULL;
+        if (ok && compress) {
+            p.slots[i].cbuf = malloc(CHUNK + block);
+            p.slots[i].clen = calloc(CHUNK / block + 2, sizeof(int32_t));
+            ok = p.slots[i].cbuf && p.slots[i].clen;
+        }
     }
     if (!ok) {
         img_error("out of memory");
@@ -253,6 +304,8 @@ static int copy(BlockDriverState *src, BlockDriverState *dst, bool existing, boo
 out:
     for (uint64_t i = 0; p.slots && i < p.n_slots; i++) {
         free(p.slots[i].buf);
+        free(p.slots[i].cbuf);
+        free(p.slots[i].clen);
     }
     free(p.slots);
     pthread_cond_destroy(&p.cond);

@@ -39,20 +39,6 @@ void img_progress(double percent, bool done);
 /* Checks --output's argument; returns 1 for json, 0 for human, -1 (reported). */
 int img_output_format(const char *output);
 
-/* driver-ext.c: format operations the BlockDriver API lacks (see there). */
-/* Host offset of offset in bs's own file (*has false if none, e.g. a
- * compressed or unallocated qcow2 cluster); shortens *pnum to the part
- * that is contiguous in the file. */
-int img_host_offset(BlockDriverState *bs, uint64_t offset, uint64_t *pnum, uint64_t *host,
-                    bool *has, Error **errp);
-/* Whether the format can name a backing file in its header. */
-bool img_supports_backing(const BlockDriverState *bs);
-/* Rewrites the backing file name and format in the header (name NULL:
- * none). Does not open or close backing images. */
-int img_change_backing(BlockDriverState *bs, const char *name, const char *fmt, Error **errp);
-/* Drops every cluster of bs so that its backing file shows through. */
-int img_make_empty(BlockDriverState *bs, Error **errp);
-
 int img_create(int argc, char **argv);
 int img_info(int argc, char **argv);
 int img_check(int argc, char **argv);

@@ -55,7 +55,7 @@ static int map_status(BlockDriverState *bs, uint64_t offset, uint64_t len, MapEn
         .zero = (st & BDRV_STATUS_ZERO) != 0,
         .data = (st & BDRV_STATUS_DATA) != 0,
     };
-    if (e->present && img_host_offset(bs, offset, &len, &e->offset, &e->has_offset, &err) < 0) {
+    if (e->present && bdrv_host_offset(bs, offset, &len, &e->offset, &e->has_offset, &err) < 0) {
         img_report(err);
         return -1;
     }

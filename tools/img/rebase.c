@@ -205,9 +205,9 @@ int img_rebase(int argc, char **argv)
     if (!ov) {
         return 1;
     }
-    if (!img_supports_backing(ov)) {
+    if (!ov->drv->change_backing) {
         /* Before any data is copied: the result could not be used. */
-        ret = img_change_backing(ov, bfile, bfmt, &err);
+        ret = bdrv_change_backing(ov, bfile, bfmt, &err);
         img_report(err);
     } else if (!unsafe) {
         if (bfile && !(nb = open_new_backing(ov, bfile, bfmt))) {
@@ -217,7 +217,7 @@ int img_rebase(int argc, char **argv)
             ret = copy_changed(ov, nb, progress);
         }
     }
-    if (ret == 0 && img_change_backing(ov, bfile, bfmt, &err) < 0) {
+    if (ret == 0 && bdrv_change_backing(ov, bfile, bfmt, &err) < 0) {
         img_report(err);
         ret = -1;
     }
