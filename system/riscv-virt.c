@@ -472,10 +472,11 @@ void virt_destroy(VirtMachine *m)
     if (!m) {
         return;
     }
+    /* Order: nothing may run callbacks while devices go (stop the I/O
+     * thread first); backends free their event-loop timers and watches
+     * (net, chardevs) before the loop itself goes. */
     if (m->el) {
         event_loop_stop_thread(m->el);
-        event_timer_free(m->timer);
-        event_loop_free(m->el);
     }
     for (unsigned i = 0; i < m->cfg.nb_devices; i++) {
         if (m->bs[i]) {
@@ -494,6 +495,13 @@ void virt_destroy(VirtMachine *m)
     }
     if (m->cfg.networking) {
         net_cleanup_all();
+    }
+    if (m->cfg.serial) {
+        chardev_free(m->cfg.serial);
+    }
+    if (m->el) {
+        event_timer_free(m->timer);
+        event_loop_free(m->el);
     }
     for (unsigned h = 0; h < VIRT_MAX_HARTS; h++) {
         free(m->harts[h]);

@@ -66,7 +66,7 @@ typedef struct VirtConfig {
     unsigned nb_devices;
     bool networking;     /* -netdev/-nic given: the net module is set up */
     bool no_reboot;
-    Chardev *serial;     /* the UART's host end (-serial); NULL: none */
+    Chardev *serial;     /* the UART's host end (-serial; the machine frees it); NULL: none */
 } VirtConfig;
 
 typedef struct VirtMachine VirtMachine;
