@@ -23,8 +23,8 @@ enum {
     CSR_MCYCLE = 0xb00,
     CSR_MINSTRET = 0xb02,
     CSR_SATP = 0x180,
-    CSR_MSTATUS = 0x300,
-    CSR_SSTATUS = 0x100,
+    CSR_MIP = 0x344,
+    CSR_SIP = 0x144,
 };
 
 static unsigned mode_of(unsigned priv, uint64_t mstatus)
@@ -159,8 +159,16 @@ static uint64_t riscv_do_csr_sys(void *env, uint64_t csr64, uint64_t value, uint
     uint64_t pmpaddr[RISCV_PMP_ENTRIES];
     memcpy(pmpcfg, s->pmpcfg, sizeof(pmpcfg));
     memcpy(pmpaddr, s->pmpaddr, sizeof(pmpaddr));
+    /* The read-modify-write of mip and sip starts from the software-written
+     * bits only: a pending device interrupt (SEIP, MTIP...) that reads as
+     * 1 must not be written back as a software bit, where it would stay
+     * set after the device lowers its line. */
+    uint64_t base = old;
+    if (csr == CSR_MIP || csr == CSR_SIP) {
+        base = s->mip_sw & (csr == CSR_SIP ? s->mideleg : ~0ull);
+    }
     bool flush = false;
-    if (riscv_priv_csr_write(s, csr, apply(op, old, value), &flush) != RISCV_CSR_OK) {
+    if (riscv_priv_csr_write(s, csr, apply(op, base, value), &flush) != RISCV_CSR_OK) {
         raise_illegal(cpu);
     }
     if (satp != s->satp || mxr != (s->mstatus & MSTATUS_MXR) ||
