@@ -1,8 +1,10 @@
 # Makefile — thin wrapper over meson + ninja for the usual entry points:
 #   make / make build   install missing packages, configure build/, compile
-#   make check          build, run every test, print "N passed, N failed"
+#   make check          build, run every test, print "N passed, N failed" (builds the
+#                       guest Linux images first: ~15 min once, then cached)
 #   make check-asan     the same in build-asan/ with ASan + UBSan
-#   make demo           build, run a RISC-V program under mimic and explain it
+#   make demo           build, run a RISC-V program under mimic and explain it, then
+#                       boot Linux on the emulated RISC-V machine to a shell
 #   make bench          build, time bench/programs under native, qemu-riscv64, mimic
 #   make guest          build (or reuse from the cache) the RISC-V guest kernel,
 #                       initramfs and firmware for system-mode tests (build/guest)
@@ -24,7 +26,7 @@ build:
 	@test -f $(BUILD)/build.ninja || meson setup $(BUILD)
 	$(NINJA) -C $(BUILD)
 
-check: build
+check: build guest
 	@scripts/run-tests.sh $(BUILD)
 
 check-asan:
@@ -32,9 +34,10 @@ check-asan:
 	@test -f $(ASAN_BUILD)/build.ninja || \
 		meson setup $(ASAN_BUILD) -Db_sanitize=address,undefined -Db_lundef=false
 	$(NINJA) -C $(ASAN_BUILD)
+	@JOBS=$(JOBS) scripts/build-guest.sh $(ASAN_BUILD)/guest
 	@scripts/run-tests.sh $(ASAN_BUILD) --timeout-multiplier 3
 
-demo: build
+demo: build guest
 	@scripts/demo.sh $(BUILD)
 
 bench: build
