@@ -180,10 +180,10 @@ static void tlb_fill(RISCVCPU *cpu, uint64_t va, unsigned mode, const RISCVTrans
 }
 
 /* Translates and checks an access that stays inside one page. Returns the
- * host address for RAM, or NULL with *pa set for a device; raises on a
- * fault when retaddr_valid, else returns NULL with *pa = UINT64_MAX. */
+ * host address for RAM, or NULL with *pa set for a device; a fault raises
+ * the guest exception (unwinding translated code at retaddr). */
 static void *access_page(RISCVCPU *cpu, uint64_t va, unsigned size, RISCVAccess access,
-                         unsigned mode, bool raise, uintptr_t retaddr, uint64_t *pa)
+                         unsigned mode, uintptr_t retaddr, uint64_t *pa)
 {
     RISCVTranslation t;
     int cause = translate(cpu, va, access, mode, &t);
@@ -191,11 +191,7 @@ static void *access_page(RISCVCPU *cpu, uint64_t va, unsigned size, RISCVAccess 
         cause = (int)access_fault_cause(access);
     }
     if (cause) {
-        if (raise) {
-            raise_at(cpu, (uint64_t)cause, va, retaddr);
-        }
-        *pa = UINT64_MAX;
-        return NULL;
+        raise_at(cpu, (uint64_t)cause, va, retaddr);
     }
     tlb_fill(cpu, va, mode, &t);
     *pa = t.pa;
@@ -229,7 +225,7 @@ static uint64_t riscv_sys_load(CPUState *cs, uint64_t addr, unsigned memop, uint
         return sign_extend(v, memop);
     }
     uint64_t pa;
-    void *p = access_page(cpu, addr, size, RISCV_ACCESS_LOAD, mode, true, retaddr, &pa);
+    void *p = access_page(cpu, addr, size, RISCV_ACCESS_LOAD, mode, retaddr, &pa);
     if (p) {
         memcpy(&v, p, size);
     } else {
@@ -254,15 +250,15 @@ static void riscv_sys_store(CPUState *cs, uint64_t addr, uint64_t value, unsigne
         /* Both pages are checked before either is written. */
         uint64_t pa;
         uint64_t second = (addr | (SOFTMMU_PAGE_SIZE - 1)) + 1;
-        access_page(cpu, addr, 1, RISCV_ACCESS_STORE, mode, true, retaddr, &pa);
-        access_page(cpu, second, 1, RISCV_ACCESS_STORE, mode, true, retaddr, &pa);
+        access_page(cpu, addr, 1, RISCV_ACCESS_STORE, mode, retaddr, &pa);
+        access_page(cpu, second, 1, RISCV_ACCESS_STORE, mode, retaddr, &pa);
         for (unsigned i = 0; i < size; i++) {
             riscv_sys_store(cs, addr + i, value >> (8 * i), memop & IR_MO_MMU_MASK, retaddr);
         }
         return;
     }
     uint64_t pa;
-    void *p = access_page(cpu, addr, size, RISCV_ACCESS_STORE, mode, true, retaddr, &pa);
+    void *p = access_page(cpu, addr, size, RISCV_ACCESS_STORE, mode, retaddr, &pa);
     if (p) {
         if (!address_space_lookup(sysctx(cpu)->as, pa)->readonly) {
             memcpy(p, &value, size); /* a ROM ignores writes */
@@ -289,7 +285,7 @@ static void *riscv_sys_atomic_ptr(RISCVCPU *cpu, uint64_t addr, unsigned size, b
                         addr);
     }
     uint64_t pa;
-    void *p = access_page(cpu, addr, size, access, riscv_data_mode(cpu), true, 0, &pa);
+    void *p = access_page(cpu, addr, size, access, riscv_data_mode(cpu), 0, &pa);
     if (!p || (store && address_space_lookup(sysctx(cpu)->as, pa)->readonly)) {
         /* Atomics on devices are not supported: an access fault. */
         riscv_sys_raise(cpu, access_fault_cause(access), addr);
