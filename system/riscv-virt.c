@@ -90,26 +90,25 @@ void virt_sync_timers(VirtMachine *m)
     /* After the updates, a deadline that has passed is already reflected
      * in the interrupt lines and needs no timer until the guest changes
      * it (which brings the hart back here). */
-    uint64_t now = monotonic_ns(), mtime = clint_mtime(&m->clint), deadline = UINT64_MAX;
+    uint64_t now = monotonic_ns(), deadline = UINT64_MAX;
     uint64_t rtc = goldfish_rtc_deadline_ns(&m->rtc), real = realtime_ns();
     if (rtc != UINT64_MAX && rtc > real) {
         deadline = now + (rtc - real);
     }
     for (unsigned h = 0; h < m->cfg.nb_harts; h++) {
-        uint64_t d = clint_deadline_ns(&m->clint, h);
-        if (d > now && d < deadline) {
+        uint64_t d = clint_deadline_ns(&m->clint, h); /* 0: due, already raised */
+        if (d != 0 && d < deadline) {
             deadline = d;
         }
         RISCVPrivState *s = &m->harts[h]->priv;
         if (s->menvcfg & MENVCFG_STCE) {
-            bool fire = mtime >= s->stimecmp;
-            virt_set_hart_irq(m, h, IRQ_S_TIMER, fire);
-            if (!fire) {
-                uint64_t ticks = s->stimecmp - mtime;
-                uint64_t ns = ticks > (UINT64_MAX - now) / 100 ? UINT64_MAX : now + ticks * 100;
-                if (ns < deadline) {
-                    deadline = ns;
-                }
+            /* Same conversion as the CLINT's own: the deadline of an
+             * unchanged stimecmp stays the same, so the timer is not
+             * re-armed on every pass. */
+            uint64_t ds = clint_time_deadline_ns(&m->clint, s->stimecmp);
+            virt_set_hart_irq(m, h, IRQ_S_TIMER, ds == 0);
+            if (ds != 0 && ds < deadline) {
+                deadline = ds;
             }
         }
     }

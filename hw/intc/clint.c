@@ -49,16 +49,21 @@ void clint_update(CLINT *c)
     }
 }
 
-uint64_t clint_deadline_ns(const CLINT *c, unsigned hart)
+uint64_t clint_time_deadline_ns(const CLINT *c, uint64_t when)
 {
-    if (hart >= c->nb_harts || c->mtimecmp[hart] == UINT64_MAX) {
+    if (when == UINT64_MAX) {
         return UINT64_MAX;
     }
-    if (clint_mtime(c) >= c->mtimecmp[hart]) {
+    if (clint_mtime(c) >= when) {
         return 0; /* already due */
     }
-    uint64_t ticks = c->mtimecmp[hart] - (uint64_t)c->mtime_offset; /* in host ticks */
+    uint64_t ticks = when - (uint64_t)c->mtime_offset; /* in host ticks */
     return ticks > UINT64_MAX / NS_PER_TICK ? UINT64_MAX : ticks * NS_PER_TICK;
+}
+
+uint64_t clint_deadline_ns(const CLINT *c, unsigned hart)
+{
+    return hart < c->nb_harts ? clint_time_deadline_ns(c, c->mtimecmp[hart]) : UINT64_MAX;
 }
 
 /* Reads or replaces the 4- or 8-byte part at `off` of a 64-bit register. */

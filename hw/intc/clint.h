@@ -37,6 +37,9 @@ uint64_t clint_mtime(const CLINT *c);
 void clint_update(CLINT *c);
 /* Host clock_ns value at which hart's MTIP rises (UINT64_MAX: never). */
 uint64_t clint_deadline_ns(const CLINT *c, unsigned hart);
+/* Host clock_ns value at which mtime reaches `when` (0: already; UINT64_MAX:
+ * never), for other comparators on the same time base (Sstc's stimecmp). */
+uint64_t clint_time_deadline_ns(const CLINT *c, uint64_t when);
 
 extern const MemoryRegionOps clint_ops;
 

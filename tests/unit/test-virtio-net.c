@@ -9,8 +9,9 @@
  * did not offer, buffers too small) dropped and counted, and a hostile
  * ring that must only put the device in NEEDS_RESET.
  *
- * The one thing to know: the guest layout is fixed (offsets below); queue
- * 0 (rx) and queue 1 (tx) have QNUM entries each and their own tables.
+ * The one thing to know: the driver is the shared one of
+ * virtio-test-driver.h (queue 0 is rx, queue 1 tx, TV_QNUM entries each);
+ * frame buffers sit in its data area (offsets below).
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -24,28 +25,15 @@
 #include <cmocka.h>
 
 #include "hw/virtio/virtio-net.h"
+#include "virtio-test-driver.h"
 
-#define RAM_BASE 0x80000000ull
-#define RAM_SIZE (1u << 20)
-#define MMIO_BASE 0x10001000ull
-#define QNUM 8
-#define RX_DESC (RAM_BASE + 0x0000)
-#define RX_AVAIL (RAM_BASE + 0x1000)
-#define RX_USED (RAM_BASE + 0x2000)
-#define TX_DESC (RAM_BASE + 0x3000)
-#define TX_AVAIL (RAM_BASE + 0x4000)
-#define TX_USED (RAM_BASE + 0x5000)
-#define TX_HDR (RAM_BASE + 0x6000)
-#define RX_BUF (RAM_BASE + 0x10000) /* 8 buffers of 0x2000 */
-#define TX_BUF (RAM_BASE + 0x40000)
+#define RX_BUF TV_DATA                /* 8 receive buffers of 0x2000 */
+#define TX_BUF (TV_DATA + 0x20000)    /* 8 transmit buffers of 0x2000 */
+#define TX_HDR (TV_DATA + 0x40000)    /* their virtio-net headers, 16 bytes apart */
 
-enum { F_NEXT = 1, F_WRITE = 2 };
-
-static AddressSpace as;
 static VirtioNet *vnet;
 static NetClient *fake;
-static int irq_level, irq_raises;
-static uint16_t rx_avail_idx, tx_avail_idx, rx_used_seen;
+static uint16_t rx_used_seen;
 
 /* ---- the fake backend: records what it gets ----------------------------- */
 
@@ -82,113 +70,22 @@ static const NetClientInfo fake_info = {
     .receive = fake_receive,
 };
 
-/* ---- the driver --------------------------------------------------------- */
+/* ---- the driver (virtio-test-driver.h) ---------------------------------- */
 
-static void set_irq(void *opaque, int level)
-{
-    irq_raises += level && !irq_level;
-    irq_level = level;
-}
-
-static uint32_t mmio_read(uint64_t off)
-{
-    uint32_t v = 0;
-    assert_int_equal(address_space_read(&as, MMIO_BASE + off, &v, 4), 0);
-    return v;
-}
-
-static void mmio_write(uint64_t off, uint32_t v)
-{
-    assert_int_equal(address_space_write(&as, MMIO_BASE + off, &v, 4), 0);
-}
-
-static void *ram(uint64_t addr)
-{
-    return address_space_map(&as, addr, 1);
-}
-
-static void set_desc(uint64_t table, unsigned i, uint64_t addr, uint32_t len, uint16_t flags,
-                     uint16_t next)
-{
-    uint8_t *d = ram(table + 16 * i);
-    memcpy(d, &addr, 8);
-    memcpy(d + 8, &len, 4);
-    memcpy(d + 12, &flags, 2);
-    memcpy(d + 14, &next, 2);
-}
-
-static void setup_queue(unsigned q, uint64_t desc, uint64_t avail, uint64_t used)
-{
-    mmio_write(0x030, q);
-    assert_true(mmio_read(0x034) >= QNUM);
-    mmio_write(0x038, QNUM);
-    mmio_write(0x080, (uint32_t)desc);
-    mmio_write(0x084, (uint32_t)(desc >> 32));
-    mmio_write(0x090, (uint32_t)avail);
-    mmio_write(0x094, (uint32_t)(avail >> 32));
-    mmio_write(0x0a0, (uint32_t)used);
-    mmio_write(0x0a4, (uint32_t)(used >> 32));
-    mmio_write(0x044, 1);
-    memset(ram(avail), 0, 0x1000);
-    memset(ram(used), 0, 0x1000);
-}
-
+/* Negotiates features (returns what was accepted) and sets up rx and tx. */
 static uint64_t driver_init(uint64_t features)
 {
-    assert_int_equal(mmio_read(0x000), 0x74726976);
-    assert_int_equal(mmio_read(0x004), 2);
-    assert_int_equal(mmio_read(0x008), VIRTIO_ID_NET);
-    mmio_write(0x070, 0);
-    mmio_write(0x070, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
-    mmio_write(0x014, 1);
-    uint64_t offered = (uint64_t)mmio_read(0x010) << 32;
-    mmio_write(0x014, 0);
-    offered |= mmio_read(0x010);
-    features &= offered;
-    mmio_write(0x024, 0);
-    mmio_write(0x020, (uint32_t)features);
-    mmio_write(0x024, 1);
-    mmio_write(0x020, (uint32_t)(features >> 32));
-    mmio_write(0x070, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |
-                          VIRTIO_STATUS_FEATURES_OK);
-    assert_true(mmio_read(0x070) & VIRTIO_STATUS_FEATURES_OK);
-    setup_queue(0, RX_DESC, RX_AVAIL, RX_USED);
-    setup_queue(1, TX_DESC, TX_AVAIL, TX_USED);
-    mmio_write(0x070, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |
-                          VIRTIO_STATUS_FEATURES_OK | VIRTIO_STATUS_DRIVER_OK);
-    rx_avail_idx = tx_avail_idx = rx_used_seen = 0;
-    return offered;
-}
-
-static uint16_t used_idx(uint64_t used)
-{
-    uint16_t v;
-    memcpy(&v, (uint8_t *)ram(used) + 2, 2);
-    return v;
-}
-
-static void used_elem(uint64_t used, unsigned i, uint32_t *id, uint32_t *len)
-{
-    uint8_t *e = (uint8_t *)ram(used) + 4 + 8 * (i % QNUM);
-    memcpy(id, e, 4);
-    memcpy(len, e + 4, 4);
-}
-
-static void publish(uint64_t avail, uint16_t *idx, uint16_t head)
-{
-    uint8_t *a = ram(avail);
-    memcpy(a + 4 + 2 * (*idx % QNUM), &head, 2);
-    (*idx)++;
-    memcpy(a + 2, idx, 2);
+    rx_used_seen = 0;
+    return tv_init(VIRTIO_ID_NET, features, 2);
 }
 
 /* One receive buffer (descriptor slot i) of len bytes; notify if asked. */
 static void rx_add(unsigned i, uint32_t len, bool notify)
 {
-    set_desc(RX_DESC, i, RX_BUF + 0x2000 * i, len, F_WRITE, 0);
-    publish(RX_AVAIL, &rx_avail_idx, (uint16_t)i);
+    tv_set_desc(TV_DESC(0), i, RX_BUF + 0x2000 * i, len, TV_F_WRITE, 0);
+    tv_publish(0, (uint16_t)i);
     if (notify) {
-        mmio_write(0x050, 0);
+        tv_notify(0);
     }
 }
 
@@ -196,14 +93,14 @@ static void rx_add(unsigned i, uint32_t len, bool notify)
  * header flags/gso as given. */
 static void tx_put(unsigned i, const void *frame, uint32_t len, uint8_t flags, uint8_t gso)
 {
-    uint8_t *h = ram(TX_HDR + 16 * i);
+    uint8_t *h = tv_ram(TX_HDR + 16 * i);
     memset(h, 0, VIRTIO_NET_HDR_LEN);
     h[0] = flags;
     h[1] = gso;
-    memcpy(ram(TX_BUF + 0x2000 * i), frame, len);
-    set_desc(TX_DESC, 2 * i, TX_HDR + 16 * i, VIRTIO_NET_HDR_LEN, F_NEXT, (uint16_t)(2 * i + 1));
-    set_desc(TX_DESC, 2 * i + 1, TX_BUF + 0x2000 * i, len, 0, 0);
-    publish(TX_AVAIL, &tx_avail_idx, (uint16_t)(2 * i));
+    memcpy(tv_ram(TX_BUF + 0x2000 * i), frame, len);
+    tv_set_desc(TV_DESC(1), 2 * i, TX_HDR + 16 * i, VIRTIO_NET_HDR_LEN, TV_F_NEXT, (uint16_t)(2 * i + 1));
+    tv_set_desc(TV_DESC(1), 2 * i + 1, TX_BUF + 0x2000 * i, len, 0, 0);
+    tv_publish(1, (uint16_t)(2 * i));
 }
 
 static void make_frame(uint8_t *f, size_t len, uint8_t seed)
@@ -215,17 +112,13 @@ static void make_frame(uint8_t *f, size_t len, uint8_t seed)
 
 static int setup(void **state)
 {
-    memset(&as, 0, sizeof(as));
-    assert_int_equal(address_space_add_ram(&as, "ram", RAM_BASE, RAM_SIZE), 0);
     fake = net_client_new(&fake_info, "fake0", NULL);
     assert_non_null(fake);
     char err[128];
-    vnet = virtio_net_create(&as, fake, NULL, 1, err, sizeof(err));
+    vnet = virtio_net_create(&tv_as, fake, NULL, 1, err, sizeof(err));
     assert_non_null(vnet);
-    vnet->vdev.set_irq = set_irq;
-    assert_int_equal(address_space_add_mmio(&as, "virtio-net", MMIO_BASE, VIRTIO_MMIO_SIZE,
-                                            &virtio_mmio_ops, virtio_net_vdev(vnet)), 0);
-    irq_level = irq_raises = 0;
+    tv_setup(virtio_net_vdev(vnet));
+    tv_connect_irq(virtio_net_vdev(vnet));
     nb_seen = 0;
     fake_accepts = true;
     return 0;
@@ -235,7 +128,7 @@ static int teardown(void **state)
 {
     virtio_net_destroy(vnet);
     net_cleanup_all();
-    address_space_destroy(&as);
+    address_space_destroy(&tv_as);
     return 0;
 }
 
@@ -251,21 +144,21 @@ static void test_config(void **state)
     assert_false(offered >> VIRTIO_NET_F_HOST_TSO4 & 1);
     uint8_t mac[6];
     for (int i = 0; i < 6; i++) {
-        assert_int_equal(address_space_read(&as, MMIO_BASE + 0x100 + i, &mac[i], 1), 0);
+        assert_int_equal(address_space_read(&tv_as, TV_MMIO_BASE + 0x100 + i, &mac[i], 1), 0);
     }
     static const uint8_t want[6] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x57 }; /* index 1 */
     assert_memory_equal(mac, want, 6);
     uint16_t status = 0;
-    assert_int_equal(address_space_read(&as, MMIO_BASE + 0x106, &status, 2), 0);
+    assert_int_equal(address_space_read(&tv_as, TV_MMIO_BASE + 0x106, &status, 2), 0);
     assert_int_equal(status, VIRTIO_NET_S_LINK_UP);
-    int raises = irq_raises;
-    uint32_t gen = mmio_read(0x0fc);
+    int raises = tv_irq_raises;
+    uint32_t gen = tv_read(0x0fc);
     virtio_net_set_link(vnet, false);
-    assert_int_equal(address_space_read(&as, MMIO_BASE + 0x106, &status, 2), 0);
+    assert_int_equal(address_space_read(&tv_as, TV_MMIO_BASE + 0x106, &status, 2), 0);
     assert_int_equal(status, 0);
-    assert_true(irq_raises > raises);
-    assert_true(mmio_read(0x060) & 2); /* configuration change */
-    assert_int_not_equal(mmio_read(0x0fc), gen);
+    assert_true(tv_irq_raises > raises);
+    assert_true(tv_read(0x060) & 2); /* configuration change */
+    assert_int_not_equal(tv_read(0x0fc), gen);
     virtio_net_set_link(vnet, true);
 }
 
@@ -277,23 +170,23 @@ static void test_tx(void **state)
         make_frame(f[i], sizeof(f[i]), (uint8_t)i);
     }
     tx_put(0, f[0], 60, 0, 0);
-    mmio_write(0x050, 1);
+    tv_notify(1);
     assert_int_equal(nb_seen, 1);
     assert_int_equal(seen_len[0], 60);
     assert_memory_equal(seen[0], f[0], 60);
-    assert_int_equal(used_idx(TX_USED), 1);
-    assert_true(irq_raises >= 1);
+    assert_int_equal(tv_used_idx(1), 1);
+    assert_true(tv_irq_raises >= 1);
     /* three in flight before one notification: all sent, in order */
     tx_put(1, f[0], 100, 0, 0);
     tx_put(2, f[1], 99, 0, 0);
     tx_put(3, f[2], 98, 0, 0);
-    mmio_write(0x050, 1);
+    tv_notify(1);
     assert_int_equal(nb_seen, 4);
     for (int i = 0; i < 3; i++) {
         assert_int_equal(seen_len[1 + i], 100 - i);
         assert_memory_equal(seen[1 + i], f[i], 100 - i);
     }
-    assert_int_equal(used_idx(TX_USED), 4);
+    assert_int_equal(tv_used_idx(1), 4);
     assert_int_equal(vnet->stats.tx_packets, 4);
     assert_int_equal(fake->stats.rx_packets, 4);
 }
@@ -304,39 +197,39 @@ static void test_tx_malformed(void **state)
     uint8_t f[64];
     make_frame(f, sizeof(f), 7);
     tx_put(0, f, 10, 0, 0); /* shorter than an Ethernet header */
-    mmio_write(0x050, 1);
+    tv_notify(1);
     tx_put(1, f, 64, VIRTIO_NET_HDR_F_NEEDS_CSUM, 0); /* CSUM was not offered */
-    mmio_write(0x050, 1);
+    tv_notify(1);
     tx_put(2, f, 64, 0, 1 /* TCPV4 */); /* nor TSO */
-    mmio_write(0x050, 1);
+    tv_notify(1);
     /* only a header, no frame at all */
-    set_desc(TX_DESC, 6, TX_HDR, 8, 0, 0);
-    publish(TX_AVAIL, &tx_avail_idx, 6);
-    mmio_write(0x050, 1);
+    tv_set_desc(TV_DESC(1), 6, TX_HDR, 8, 0, 0);
+    tv_publish(1, 6);
+    tv_notify(1);
     assert_int_equal(nb_seen, 0);
     assert_int_equal(vnet->stats.tx_malformed, 4);
-    assert_int_equal(used_idx(TX_USED), 4); /* buffers returned */
+    assert_int_equal(tv_used_idx(1), 4); /* buffers returned */
     /* oversized: 65535 + header + 1 */
-    set_desc(TX_DESC, 0, TX_HDR, VIRTIO_NET_HDR_LEN, F_NEXT, 1);
-    set_desc(TX_DESC, 1, TX_BUF, 65536, 0, 0);
-    publish(TX_AVAIL, &tx_avail_idx, 0);
-    mmio_write(0x050, 1);
+    tv_set_desc(TV_DESC(1), 0, TX_HDR, VIRTIO_NET_HDR_LEN, TV_F_NEXT, 1);
+    tv_set_desc(TV_DESC(1), 1, TX_BUF, 65536, 0, 0);
+    tv_publish(1, 0);
+    tv_notify(1);
     assert_int_equal(nb_seen, 0);
     assert_int_equal(vnet->stats.tx_malformed, 5);
     assert_int_equal(vnet->nc->stats.malformed, 5);
     /* the largest allowed frame still goes through */
-    set_desc(TX_DESC, 1, TX_BUF, 65535, 0, 0);
-    memset(ram(TX_HDR), 0, VIRTIO_NET_HDR_LEN);
-    publish(TX_AVAIL, &tx_avail_idx, 0);
-    mmio_write(0x050, 1);
+    tv_set_desc(TV_DESC(1), 1, TX_BUF, 65535, 0, 0);
+    memset(tv_ram(TX_HDR), 0, VIRTIO_NET_HDR_LEN);
+    tv_publish(1, 0);
+    tv_notify(1);
     assert_int_equal(nb_seen, 1);
     assert_int_equal(seen_len[0], 65535);
-    assert_false(mmio_read(0x070) & VIRTIO_STATUS_NEEDS_RESET);
+    assert_false(tv_needs_reset());
 }
 
 static void check_rx_hdr(uint64_t addr, uint16_t num_buffers)
 {
-    uint8_t *h = ram(addr);
+    uint8_t *h = tv_ram(addr);
     uint16_t nb;
     memcpy(&nb, h + 10, 2);
     assert_int_equal(h[0], 0);
@@ -351,19 +244,19 @@ static void test_rx_plain(void **state)
     uint8_t f[200];
     make_frame(f, sizeof(f), 3);
     assert_int_equal(net_send_buf(fake, f, 200), 200);
-    assert_int_equal(used_idx(RX_USED), 1);
+    assert_int_equal(tv_used_idx(0), 1);
     uint32_t id, len;
-    used_elem(RX_USED, 0, &id, &len);
+    len = tv_used_len(0, 0, &id);
     assert_int_equal(id, 0);
     assert_int_equal(len, VIRTIO_NET_HDR_LEN + 200);
     check_rx_hdr(RX_BUF, 1);
-    assert_memory_equal(ram(RX_BUF + VIRTIO_NET_HDR_LEN), f, 200);
-    assert_true(irq_raises >= 1);
+    assert_memory_equal(tv_ram(RX_BUF + VIRTIO_NET_HDR_LEN), f, 200);
+    assert_true(tv_irq_raises >= 1);
     /* a frame bigger than the (non-mergeable) buffer: dropped, counted, buffer back empty */
     rx_add(1, 100, true);
     assert_int_equal(net_send_buf(fake, f, 200), 200);
-    assert_int_equal(used_idx(RX_USED), 2);
-    used_elem(RX_USED, 1, &id, &len);
+    assert_int_equal(tv_used_idx(0), 2);
+    len = tv_used_len(0, 1, &id);
     assert_int_equal(id, 1);
     assert_int_equal(len, 0);
     assert_int_equal(vnet->stats.rx_dropped, 1);
@@ -377,25 +270,25 @@ static void test_rx_mergeable(void **state)
     for (unsigned i = 0; i < 2; i++) {
         rx_add(i, 64, false);
     }
-    mmio_write(0x050, 0);
+    tv_notify(0);
     uint8_t f[200];
     make_frame(f, sizeof(f), 9);
     /* 212 bytes need 4 buffers of 64: only 2 are there, so it waits */
     assert_true(net_send_buf(fake, f, 200) > 0);
-    assert_int_equal(used_idx(RX_USED), 0);
+    assert_int_equal(tv_used_idx(0), 0);
     assert_int_equal(vnet->nc->queue_len, 1);
     rx_add(2, 64, false);
     rx_add(3, 64, true);
     assert_int_equal(vnet->nc->queue_len, 0);
-    assert_int_equal(used_idx(RX_USED), 4);
+    assert_int_equal(tv_used_idx(0), 4);
     uint8_t got[256];
     size_t off = 0;
     for (unsigned i = 0; i < 4; i++) {
         uint32_t id, len;
-        used_elem(RX_USED, i, &id, &len);
+        len = tv_used_len(0, i, &id);
         assert_int_equal(id, i);
         assert_int_equal(len, i < 3 ? 64 : 212 - 3 * 64);
-        memcpy(got + off, ram(RX_BUF + 0x2000 * i), len);
+        memcpy(got + off, tv_ram(RX_BUF + 0x2000 * i), len);
         off += len;
     }
     assert_int_equal(off, 212);
@@ -413,23 +306,23 @@ static void test_rx_queue_full_then_flushed(void **state)
         assert_true(net_send_buf(fake, f[i], 60 + i) > 0);
     }
     assert_int_equal(vnet->nc->queue_len, 6);
-    assert_int_equal(used_idx(RX_USED), 0);
+    assert_int_equal(tv_used_idx(0), 0);
     /* three buffers: three frames; the rest keep waiting */
     for (unsigned i = 0; i < 3; i++) {
         rx_add(i, 1526, i == 2);
     }
-    assert_int_equal(used_idx(RX_USED), 3);
+    assert_int_equal(tv_used_idx(0), 3);
     assert_int_equal(vnet->nc->queue_len, 3);
     for (unsigned i = 3; i < 6; i++) {
         rx_add(i, 1526, i == 5);
     }
-    assert_int_equal(used_idx(RX_USED), 6);
+    assert_int_equal(tv_used_idx(0), 6);
     assert_int_equal(vnet->nc->queue_len, 0);
     for (unsigned i = 0; i < 6; i++) {
         uint32_t id, len;
-        used_elem(RX_USED, i, &id, &len);
+        len = tv_used_len(0, i, &id);
         assert_int_equal(len, VIRTIO_NET_HDR_LEN + 60 + i);
-        assert_memory_equal(ram(RX_BUF + 0x2000 * id + VIRTIO_NET_HDR_LEN), f[i], 60 + i);
+        assert_memory_equal(tv_ram(RX_BUF + 0x2000 * id + VIRTIO_NET_HDR_LEN), f[i], 60 + i);
     }
     assert_int_equal(vnet->stats.rx_dropped, 0);
     assert_int_equal(vnet->nc->stats.dropped, 0);
@@ -446,40 +339,40 @@ static void test_tx_flow_control(void **state)
     make_frame(f, sizeof(f), 1);
     int sent = 0;
     while (!vnet->tx_blocked) {
-        for (unsigned i = 0; i < QNUM / 2; i++) {
+        for (unsigned i = 0; i < TV_QNUM / 2; i++) {
             tx_put(i, f, 64, 0, 0);
         }
-        mmio_write(0x050, 1);
-        sent += QNUM / 2;
+        tv_notify(1);
+        sent += TV_QNUM / 2;
         assert_true(sent < 4 * NET_QUEUE_HIGH);
     }
-    for (unsigned i = 0; i < QNUM / 2; i++) { /* these stay in the ring */
+    for (unsigned i = 0; i < TV_QNUM / 2; i++) { /* these stay in the ring */
         tx_put(i, f, 64, 0, 0);
     }
-    mmio_write(0x050, 1);
-    sent += QNUM / 2;
+    tv_notify(1);
+    sent += TV_QNUM / 2;
     assert_true(vnet->tx_blocked);
     assert_int_equal(fake->queue_len, NET_QUEUE_HIGH);
     assert_int_equal(fake->stats.dropped, 0);
-    uint16_t pending = (uint16_t)(tx_avail_idx - used_idx(TX_USED));
+    uint16_t pending = (uint16_t)(tv_avail_idx[1] - tv_used_idx(1));
     assert_true(pending > 0);
     fake_accepts = true;
     net_flush_queue(fake); /* drains, wakes the device, which sends the rest */
     net_flush_queue(fake);
     assert_int_equal(nb_seen, sent);
-    assert_int_equal(used_idx(TX_USED), tx_avail_idx);
+    assert_int_equal(tv_used_idx(1), tv_avail_idx[1]);
     assert_false(vnet->tx_blocked);
 }
 
 static void test_hostile_rx_ring(void **state)
 {
     driver_init(~0ull);
-    set_desc(RX_DESC, 0, 0x1000, 1526, F_WRITE, 0); /* outside RAM */
-    publish(RX_AVAIL, &rx_avail_idx, 0);
-    mmio_write(0x050, 0);
+    tv_set_desc(TV_DESC(0), 0, 0x1000, 1526, TV_F_WRITE, 0); /* outside RAM */
+    tv_publish(0, 0);
+    tv_notify(0);
     uint8_t f[64] = { 0 };
     net_send_buf(fake, f, sizeof(f));
-    assert_true(mmio_read(0x070) & VIRTIO_STATUS_NEEDS_RESET);
+    assert_true(tv_needs_reset());
     /* further frames are dropped, not queued without bound */
     for (int i = 0; i < 10; i++) {
         net_send_buf(fake, f, sizeof(f));
@@ -490,16 +383,16 @@ static void test_hostile_rx_ring(void **state)
     rx_add(0, 4, true);
     net_send_buf(fake, f, sizeof(f));
     assert_int_equal(vnet->stats.rx_dropped, 12);
-    assert_false(mmio_read(0x070) & VIRTIO_STATUS_NEEDS_RESET);
+    assert_false(tv_needs_reset());
 }
 
 static void test_not_connected(void **state)
 {
     /* a NIC without a backend drops what the guest sends, and counts it */
     char err[128];
-    VirtioNet *n = virtio_net_create(&as, NULL, NULL, 0, err, sizeof(err));
+    VirtioNet *n = virtio_net_create(&tv_as, NULL, NULL, 0, err, sizeof(err));
     assert_non_null(n);
-    assert_null(virtio_net_create(&as, fake, NULL, 0, err, sizeof(err))); /* fake is taken */
+    assert_null(virtio_net_create(&tv_as, fake, NULL, 0, err, sizeof(err))); /* fake is taken */
     assert_non_null(strstr(err, "already in use"));
     assert_int_equal(net_send_buf(n->nc, "abcdefghijklmnop", 16), -ENOTCONN);
     assert_int_equal(n->nc->stats.dropped, 1);
@@ -519,7 +412,7 @@ static void test_random(void **state)
         uint64_t rx0 = vnet->stats.rx_packets, drop0 = vnet->stats.rx_dropped;
         uint64_t txp0 = vnet->stats.tx_packets, txm0 = vnet->stats.tx_malformed;
         static uint8_t f[3000];
-        bool busy[QNUM] = { false };
+        bool busy[TV_QNUM] = { false };
         for (int it = 0; it < 3000; it++) {
             unsigned what = rand_r(&seed) % 3;
             if (what == 0) {
@@ -527,32 +420,32 @@ static void test_random(void **state)
                 make_frame(f, len, (uint8_t)it);
                 uint8_t flags = rand_r(&seed) % 8 == 0 ? VIRTIO_NET_HDR_F_NEEDS_CSUM : 0;
                 tx_put(0, f, len, flags, 0);
-                mmio_write(0x050, 1);
+                tv_notify(1);
                 tx_sent++;
             } else if (what == 1) {
                 /* give back what the device used, then refill some free slots */
-                for (; rx_used_seen != used_idx(RX_USED); rx_used_seen++) {
-                    uint32_t id, len;
-                    used_elem(RX_USED, rx_used_seen, &id, &len);
-                    assert_true(id < QNUM && busy[id]);
+                for (; rx_used_seen != tv_used_idx(0); rx_used_seen++) {
+                    uint32_t id;
+                    tv_used_len(0, rx_used_seen, &id);
+                    assert_true(id < TV_QNUM && busy[id]);
                     busy[id] = false;
                 }
-                unsigned k = rand_r(&seed) % (QNUM + 1);
-                for (unsigned i = 0; i < QNUM && k > 0; i++) {
+                unsigned k = rand_r(&seed) % (TV_QNUM + 1);
+                for (unsigned i = 0; i < TV_QNUM && k > 0; i++) {
                     if (!busy[i]) {
                         busy[i] = true;
                         rx_add(i, 1 + rand_r(&seed) % 2000, false);
                         k--;
                     }
                 }
-                mmio_write(0x050, 0);
+                tv_notify(0);
             } else {
                 size_t len = 1 + rand_r(&seed) % sizeof(f);
                 make_frame(f, len, (uint8_t)it);
                 net_send_buf(fake, f, len);
                 rx_sent++;
             }
-            assert_false(mmio_read(0x070) & VIRTIO_STATUS_NEEDS_RESET);
+            assert_false(tv_needs_reset());
         }
         assert_int_equal(vnet->stats.tx_packets - txp0 + vnet->stats.tx_malformed - txm0,
                          tx_sent);
@@ -570,6 +463,35 @@ static void test_random(void **state)
     }
 }
 
+/* Random rings on both queues (fuzz input from the shared driver), with
+ * frames arriving meanwhile: the device may give up (NEEDS_RESET) but must
+ * never touch memory outside guest RAM or crash (run under ASan in
+ * make check-asan); after it a sane driver gets a working device. */
+static void test_fuzz_rings(void **state)
+{
+    static uint8_t f[1600];
+    srand(777);
+    for (int it = 0; it < 300; it++) {
+        driver_init(it % 2 ? ~0ull : (1ull << VIRTIO_F_VERSION_1));
+        tv_randomize_queue(0, 4096);
+        tv_randomize_queue(1, 70000);
+        tv_notify(1);
+        make_frame(f, 60 + (size_t)(it % 1500), (uint8_t)it);
+        net_send_buf(fake, f, 60 + (size_t)(it % 1500));
+        tv_notify(0);
+        net_purge_queue(vnet->nc);
+    }
+    /* After a reset by a sane driver, the device works again. */
+    driver_init(~0ull);
+    int before = nb_seen;
+    make_frame(f, 100, 1);
+    tx_put(0, f, 100, 0, 0);
+    tv_notify(1);
+    assert_false(tv_needs_reset());
+    assert_int_equal(tv_used_idx(1), 1);
+    assert_int_equal(nb_seen, before + 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -583,6 +505,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_hostile_rx_ring, setup, teardown),
         cmocka_unit_test_setup_teardown(test_not_connected, setup, teardown),
         cmocka_unit_test_setup_teardown(test_random, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fuzz_rings, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
