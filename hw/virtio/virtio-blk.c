@@ -235,20 +235,13 @@ int virtio_blk_init(VirtIOBlock *b, BlockDriverState *bs, bool read_only, const 
     b->read_only = read_only || !(bs->flags & BDRV_O_RDWR);
     b->sectors = bs->total_size / SECTOR;
     VirtIODevice *vdev = &b->vdev;
-    vdev->name = "virtio-blk";
-    vdev->device_id = VIRTIO_ID_BLOCK;
-    vdev->host_features = (1ull << VIRTIO_F_VERSION_1) | (1ull << VIRTIO_RING_F_INDIRECT_DESC) |
-                          (1ull << VIRTIO_RING_F_EVENT_IDX) | (1ull << VIRTIO_BLK_F_SEG_MAX) |
-                          (1ull << VIRTIO_BLK_F_BLK_SIZE) | (1ull << VIRTIO_BLK_F_FLUSH) |
-                          (b->read_only ? 1ull << VIRTIO_BLK_F_RO
-                                        : (1ull << VIRTIO_BLK_F_DISCARD) |
-                                              (1ull << VIRTIO_BLK_F_WRITE_ZEROES));
-    vdev->nb_queues = 1;
-    vdev->vq[0].num_max = QUEUE_SIZE;
-    vdev->ops = &virtio_blk_ops;
-    vdev->as = as;
-    vdev->opaque = b;
-    virtio_reset(vdev);
+    virtio_device_init(vdev, "virtio-blk", VIRTIO_ID_BLOCK,
+                       (1ull << VIRTIO_BLK_F_SEG_MAX) | (1ull << VIRTIO_BLK_F_BLK_SIZE) |
+                           (1ull << VIRTIO_BLK_F_FLUSH) |
+                           (b->read_only ? 1ull << VIRTIO_BLK_F_RO
+                                         : (1ull << VIRTIO_BLK_F_DISCARD) |
+                                               (1ull << VIRTIO_BLK_F_WRITE_ZEROES)),
+                       1, QUEUE_SIZE, &virtio_blk_ops, as, b);
     return 0;
 }
 

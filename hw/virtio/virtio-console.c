@@ -179,19 +179,10 @@ int virtio_console_init(VirtIOConsole *c, Chardev *chr, EventLoop *el, const Add
     c->cols = cols;
     c->rows = rows;
     VirtIODevice *vdev = &c->vdev;
-    vdev->name = "virtio-console";
-    vdev->device_id = VIRTIO_ID_CONSOLE;
-    vdev->host_features = (1ull << VIRTIO_F_VERSION_1) | (1ull << VIRTIO_RING_F_INDIRECT_DESC) |
-                          (1ull << VIRTIO_RING_F_EVENT_IDX) |
-                          (1ull << VIRTIO_CONSOLE_F_EMERG_WRITE) |
-                          (cols && rows ? 1ull << VIRTIO_CONSOLE_F_SIZE : 0);
-    vdev->nb_queues = 2;
-    vdev->vq[RXQ].num_max = QUEUE_SIZE;
-    vdev->vq[TXQ].num_max = QUEUE_SIZE;
-    vdev->ops = &virtio_console_ops;
-    vdev->as = as;
-    vdev->opaque = c;
-    virtio_reset(vdev);
+    virtio_device_init(vdev, "virtio-console", VIRTIO_ID_CONSOLE,
+                       (1ull << VIRTIO_CONSOLE_F_EMERG_WRITE) |
+                           (cols && rows ? 1ull << VIRTIO_CONSOLE_F_SIZE : 0),
+                       2, QUEUE_SIZE, &virtio_console_ops, as, c);
     if (chr) {
         int r = chardev_attach(chr, el, &virtio_console_frontend, c);
         if (r < 0) {

@@ -81,6 +81,24 @@ void virtio_notify(VirtIODevice *vdev, VirtQueue *vq)
     }
 }
 
+void virtio_device_init(VirtIODevice *vdev, const char *name, uint32_t device_id,
+                        uint64_t features, unsigned nb_queues, uint16_t queue_size,
+                        const VirtIODeviceOps *ops, const AddressSpace *as, void *opaque)
+{
+    vdev->name = name;
+    vdev->device_id = device_id;
+    vdev->host_features = (1ull << VIRTIO_F_VERSION_1) | (1ull << VIRTIO_RING_F_INDIRECT_DESC) |
+                          (1ull << VIRTIO_RING_F_EVENT_IDX) | features;
+    vdev->nb_queues = nb_queues;
+    for (unsigned i = 0; i < nb_queues; i++) {
+        vdev->vq[i].num_max = queue_size;
+    }
+    vdev->ops = ops;
+    vdev->as = as;
+    vdev->opaque = opaque;
+    virtio_reset(vdev);
+}
+
 void virtio_reset(VirtIODevice *vdev)
 {
     vdev->status = 0;

@@ -364,18 +364,10 @@ VirtioNet *virtio_net_create(const AddressSpace *as, NetClient *backend, const u
     }
     n->status = VIRTIO_NET_S_LINK_UP;
     VirtIODevice *vdev = &n->vdev;
-    vdev->name = "virtio-net";
-    vdev->device_id = VIRTIO_ID_NET;
-    vdev->host_features = (1ull << VIRTIO_F_VERSION_1) | (1ull << VIRTIO_RING_F_INDIRECT_DESC) |
-                          (1ull << VIRTIO_RING_F_EVENT_IDX) | (1ull << VIRTIO_NET_F_MAC) |
-                          (1ull << VIRTIO_NET_F_STATUS) | (1ull << VIRTIO_NET_F_MRG_RXBUF);
-    vdev->nb_queues = 2;
-    vdev->vq[VIRTIO_NET_RX_QUEUE].num_max = QUEUE_SIZE;
-    vdev->vq[VIRTIO_NET_TX_QUEUE].num_max = QUEUE_SIZE;
-    vdev->ops = &virtio_net_ops;
-    vdev->as = as;
-    vdev->opaque = n;
-    virtio_reset(vdev);
+    virtio_device_init(vdev, "virtio-net", VIRTIO_ID_NET,
+                       (1ull << VIRTIO_NET_F_MAC) | (1ull << VIRTIO_NET_F_STATUS) |
+                           (1ull << VIRTIO_NET_F_MRG_RXBUF),
+                       2, QUEUE_SIZE, &virtio_net_ops, as, n);
     return n;
 }
 

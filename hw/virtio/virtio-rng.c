@@ -84,16 +84,8 @@ int virtio_rng_init(VirtIORNG *r, const AddressSpace *as)
         return -ENOMEM;
     }
     VirtIODevice *vdev = &r->vdev;
-    vdev->name = "virtio-rng";
-    vdev->device_id = VIRTIO_ID_RNG;
-    vdev->host_features = (1ull << VIRTIO_F_VERSION_1) | (1ull << VIRTIO_RING_F_INDIRECT_DESC) |
-                          (1ull << VIRTIO_RING_F_EVENT_IDX);
-    vdev->nb_queues = 1;
-    vdev->vq[0].num_max = QUEUE_SIZE;
-    vdev->ops = &virtio_rng_ops;
-    vdev->as = as;
-    vdev->opaque = r;
-    virtio_reset(vdev);
+    virtio_device_init(vdev, "virtio-rng", VIRTIO_ID_RNG, 0, 1, QUEUE_SIZE, &virtio_rng_ops, as,
+                       r);
     return 0;
 }
 

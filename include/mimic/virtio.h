@@ -111,6 +111,12 @@ struct VirtIODevice {
 void virtio_error(VirtIODevice *vdev, const char *why);
 /* Sets ISR bit 0 and raises the interrupt if the queue wants one. */
 void virtio_notify(VirtIODevice *vdev, VirtQueue *vq);
+/* Sets up a device: its identity, the features it offers besides the
+ * ones every device here offers (VERSION_1, INDIRECT_DESC, EVENT_IDX),
+ * nb_queues queues of at most queue_size entries; then resets it. */
+void virtio_device_init(VirtIODevice *vdev, const char *name, uint32_t device_id,
+                        uint64_t features, unsigned nb_queues, uint16_t queue_size,
+                        const VirtIODeviceOps *ops, const AddressSpace *as, void *opaque);
 /* Resets transport state and every queue, then the device. */
 void virtio_reset(VirtIODevice *vdev);
 
