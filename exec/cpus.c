@@ -47,6 +47,15 @@ bool exec_cpu_unregister(CPUState *cpu)
     return last;
 }
 
+void exec_cpu_foreach(void (*fn)(CPUState *cpu, void *opaque), void *opaque)
+{
+    pthread_mutex_lock(&cpus_lock);
+    for (CPUState *cpu = first_cpu; cpu; cpu = cpu->next_cpu) {
+        fn(cpu, opaque);
+    }
+    pthread_mutex_unlock(&cpus_lock);
+}
+
 void exec_cpu_start(CPUState *cpu)
 {
     pthread_mutex_lock(&cpus_lock);

@@ -33,5 +33,16 @@ void tb_flush_locked(void);
 void tb_cache_insert(TranslationBlock *tb);
 void tb_chain(TranslationBlock *from, unsigned slot, TranslationBlock *to);
 void host_disas_log(const TranslationBlock *tb);
+/* Unhooks tb from lookups and chains; its code stays until a flush
+ * (tb_lock held). */
+void tb_invalidate_locked(TranslationBlock *tb);
+/* code-pages.c: a translation starts (forget the pages read so far);
+ * a translated TB joins the lists of the pages it read; a flush forgets
+ * every page (all under tb_lock). */
+void tb_pages_begin(void);
+void tb_pages_link(TranslationBlock *tb);
+void tb_pages_reset(void);
+/* Calls fn for every registered CPU (under the CPU list's lock). */
+void exec_cpu_foreach(void (*fn)(CPUState *cpu, void *opaque), void *opaque);
 
 #endif

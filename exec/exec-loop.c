@@ -92,6 +92,7 @@ static TranslationBlock *tb_translate(CPUState *cpu, const TBKey *key)
     unsigned max_insns = config.max_insns;
     for (;;) {
         ir_block_reset(&ir_block);
+        tb_pages_begin();
         TranslateRequest req = { .cpu = cpu, .b = &ir_block, .pc = pc, .max_insns = max_insns };
         uint32_t size = config.target->translate(&req);
         if (log_enabled(LOG_IN_ASM)) {
@@ -146,6 +147,7 @@ static TranslationBlock *tb_translate(CPUState *cpu, const TBKey *key)
                     config.backend->name, (unsigned long long)pc);
             abort();
         }
+        tb_pages_link(tb);
         tb_cache_insert(tb);
         exec_stats.blocks_translated++;
         exec_stats.guest_insns_translated += tb->nb_insns;

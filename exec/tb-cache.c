@@ -164,7 +164,7 @@ static void tb_unlink_incoming(TranslationBlock *dest, TranslationBlock *from, u
     }
 }
 
-static void tb_invalidate(TranslationBlock *tb)
+void tb_invalidate_locked(TranslationBlock *tb)
 {
     const Backend *be = exec_config()->backend;
     if (tb->invalid) {
@@ -207,7 +207,7 @@ void exec_tb_invalidate_range(uint64_t start, uint64_t end)
     for (size_t i = 0; i < nb_tbs; i++) {
         TranslationBlock *tb = all_tbs[i];
         if (tb->pc < end && tb->pc + tb->size > start) {
-            tb_invalidate(tb);
+            tb_invalidate_locked(tb);
         }
     }
     tb_unlock();
@@ -232,6 +232,7 @@ void tb_flush_locked(void)
         free(all_tbs[i]);
     }
     nb_tbs = 0;
+    tb_pages_reset();
     memset(tb_hash, 0, sizeof(tb_hash));
     memset(exec_jmp_cache, 0, sizeof(exec_jmp_cache));
     if (be->reset) {

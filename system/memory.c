@@ -131,6 +131,7 @@ static int address_space_rw(const AddressSpace *as, uint64_t addr, uint8_t *buf,
         uint64_t n = mr->size - off < len ? mr->size - off : len;
         if (mr->ram) {
             if (write) {
+                address_space_notify_write(as, addr, n);
                 memcpy(mr->ram + off, buf, (size_t)n);
             } else {
                 memcpy(buf, mr->ram + off, (size_t)n);

@@ -102,6 +102,10 @@ bool exec_read_code(uint64_t addr, void *dst, size_t len);
 
 /* Translated block. */
 #define TB_NO_OFFSET UINT32_MAX
+/* A block's code lies in one guest page, plus the next for an instruction
+ * that straddles the boundary. */
+#define TB_MAX_PAGES 2
+
 typedef struct TranslationBlock {
     uint64_t pc;
     uint64_t phys;                 /* TBKey.phys and .flags */
@@ -124,6 +128,11 @@ typedef struct TranslationBlock {
     /* Backend-private data (JIT: the fault-site table that maps host code
      * back to guest pc and registers). */
     void *backend_data;
+    /* System mode: the physical pages the code came from (page numbers),
+     * and the links of exec/code-pages.c's per-page lists. */
+    unsigned nb_pages;
+    uint64_t page_addr[TB_MAX_PAGES];
+    uintptr_t page_next[TB_MAX_PAGES];
 } TranslationBlock;
 
 /* Value returned by Backend.exec: the TB that exited (or 0) in the high bits

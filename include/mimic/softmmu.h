@@ -15,6 +15,7 @@
 #ifndef MIMIC_SOFTMMU_H
 #define MIMIC_SOFTMMU_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "mimic/exec.h"
@@ -28,6 +29,9 @@
 
 /* A compare value that never matches. */
 #define SOFTMMU_INVALID UINT64_MAX
+/* Set in addr_write for a page that holds translated code: stores take
+ * the slow path, which drops the page's translations first. */
+#define SOFTMMU_TLB_CODE 1ull
 
 typedef struct SoftTLBEntry {
     uint64_t addr_read;
@@ -62,6 +66,19 @@ typedef struct SoftMMUOps {
                   uintptr_t retaddr);
     int32_t tlb_offset; /* offset of the SoftTLB from env */
 } SoftMMUOps;
+
+/* Code pages (exec/code-pages.c). Tracks physical pages below phys_limit;
+ * 0 or -1 when the bitmap cannot be allocated. */
+int exec_code_pages_init(uint64_t phys_limit);
+/* The translator is about to read code at physical address pa. */
+void exec_code_page_mark(uint64_t pa);
+/* After a TLB fill has written a fast write entry for pa's page: true if
+ * the page holds code, so the entry must get SOFTMMU_TLB_CODE. */
+bool exec_code_page_fill_check(uint64_t pa);
+/* Guest memory [addr, addr + len) is about to be written other than by a
+ * fast-path store (a slow-path store, DMA, a loader): translations of it
+ * are dropped. */
+void exec_code_write(uint64_t addr, uint64_t len);
 
 /* Makes the guest state in cpu exact for an exception raised by a slow
  * path called from translated code at retaddr (0: already exact). */

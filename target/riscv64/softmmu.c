@@ -106,6 +106,7 @@ static bool pte_update(void *opaque, uint64_t pa, uint64_t old_pte, uint64_t new
     if (!p || (pa & 7)) {
         return false;
     }
+    exec_code_write(pa, 8);
     *written = __atomic_compare_exchange_n(p, &old_pte, new_pte, false, __ATOMIC_SEQ_CST,
                                            __ATOMIC_SEQ_CST);
     return true;
@@ -177,6 +178,9 @@ static void tlb_fill(RISCVCPU *cpu, uint64_t va, unsigned mode, const RISCVTrans
     e->addr_code = x ? page_va : SOFTMMU_INVALID;
     e->addend = (uintptr_t)host - (uintptr_t)page_va;
     cpu->tlb.phys[mode][i] = page_pa;
+    if (w && exec_code_page_fill_check(page_pa)) {
+        e->addr_write = page_va | SOFTMMU_TLB_CODE; /* stores drop the code first */
+    }
 }
 
 /* Translates and checks an access that stays inside one page. Returns the
@@ -192,6 +196,9 @@ static void *access_page(RISCVCPU *cpu, uint64_t va, unsigned size, RISCVAccess 
     }
     if (cause) {
         raise_at(cpu, (uint64_t)cause, va, retaddr);
+    }
+    if (access == RISCV_ACCESS_STORE) {
+        exec_code_write(t.pa, size); /* before the fill, so it can be fast */
     }
     tlb_fill(cpu, va, mode, &t);
     *pa = t.pa;
@@ -371,6 +378,7 @@ bool exec_read_code(uint64_t addr, void *dst, size_t len)
         if (!p) {
             return false;
         }
+        exec_code_page_mark(pa); /* before reading: a store from now on drops the TB */
         memcpy(out, p, n);
         out += n;
         addr += n;
