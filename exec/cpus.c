@@ -25,6 +25,7 @@ static int pending_cpus; /* running CPUs an exclusive section still waits for */
 
 void exec_cpu_register(CPUState *cpu)
 {
+    tb_jump_cache_alloc(cpu);
     pthread_mutex_lock(&cpus_lock);
     cpu->running = false;
     cpu->next_cpu = first_cpu;

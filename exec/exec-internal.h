@@ -26,6 +26,11 @@ void tb_lock(void);
 void tb_unlock(void);
 /* In a fork child, instead of tb_unlock(). */
 void tb_lock_after_fork_child(void);
+/* Looks key up through cpu's own jump cache (system mode) or the shared
+ * one, then the hash table. */
+TranslationBlock *tb_lookup_for_cpu(CPUState *cpu, const TBKey *key);
+/* Gives cpu its own jump cache in system mode (at registration). */
+void tb_jump_cache_alloc(CPUState *cpu);
 /* Looks key up in the hash table only (tb_lock held). */
 TranslationBlock *tb_hash_lookup(const TBKey *key);
 /* Frees every TB and restarts the code buffer (world stopped). */

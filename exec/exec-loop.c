@@ -164,7 +164,7 @@ static TranslationBlock *tb_translate(CPUState *cpu, const TBKey *key)
 static TranslationBlock *tb_find(CPUState *cpu, const TBKey *key, TranslationBlock *last,
                                  unsigned last_slot, uint64_t generation)
 {
-    TranslationBlock *tb = exec_tb_lookup_key(key);
+    TranslationBlock *tb = tb_lookup_for_cpu(cpu, key);
     bool translate = !tb;
     if (translate || (last && !config.no_chain)) {
         if (translate && config.memory_lock) {

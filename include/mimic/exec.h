@@ -48,6 +48,9 @@ typedef struct CPUState {
     void *opaque;                  /* owner's per-CPU data (linux-user task) */
     bool running;                  /* inside exec_cpu_loop (exec/cpus.c) */
     struct CPUState *next_cpu;     /* list of registered CPUs */
+    /* System mode: this CPU's own jump cache, entries holding the whole
+     * key (exec/tb-cache.c); NULL in user mode. */
+    struct TBJumpEntry *tb_jc;
 } CPUState;
 
 /* Bytes the backend may use as a guest memory window: guest addresses in
@@ -241,6 +244,15 @@ static inline uint32_t exec_jmp_cache_index(uint64_t pc)
 {
     return (uint32_t)((pc >> 1) ^ (pc >> (1 + EXEC_JMP_CACHE_BITS))) & (EXEC_JMP_CACHE_SIZE - 1);
 }
+/* A CPU's jump cache in system mode: indexed like exec_jmp_cache, one
+ * per CPU so harts do not fight over cache lines, and holding the key so a
+ * hit reads no TB. Written by its CPU only; invalidation clears tb. */
+typedef struct TBJumpEntry {
+    uint64_t pc, phys;
+    uint32_t flags;
+    struct TranslationBlock *tb;
+} TBJumpEntry;
+
 /* Drops every translation (fence.i, and when the code buffer fills). Stops
  * the world first; the caller must not be inside exec_cpu_loop. */
 void exec_tb_flush(void);

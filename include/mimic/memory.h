@@ -38,6 +38,7 @@ typedef struct MemoryRegion {
 typedef struct AddressSpace {
     MemoryRegion regions[ADDRESS_SPACE_MAX_REGIONS]; /* sorted by base, disjoint */
     int nb_regions;
+    int largest_ram; /* index of the region looked at first */
     /* Told of every write to RAM other than the CPU's own stores (DMA,
      * loaders) before it happens: the translator drops code there. NULL:
      * nobody cares (a KVM guest). */

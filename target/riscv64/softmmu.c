@@ -291,8 +291,13 @@ static void *riscv_sys_atomic_ptr(RISCVCPU *cpu, uint64_t addr, unsigned size, b
         riscv_sys_raise(cpu, store ? RISCV_EXCP_STORE_MISALIGNED : RISCV_EXCP_LOAD_MISALIGNED,
                         addr);
     }
+    unsigned mode = riscv_data_mode(cpu);
+    const SoftTLBEntry *e = softmmu_entry(&cpu->tlb, mode, addr);
+    if ((store ? e->addr_write : e->addr_read) == (addr & SOFTMMU_PAGE_MASK)) {
+        return (void *)(e->addend + (uintptr_t)addr); /* the TLB hit of a plain access */
+    }
     uint64_t pa;
-    void *p = access_page(cpu, addr, size, access, riscv_data_mode(cpu), 0, &pa);
+    void *p = access_page(cpu, addr, size, access, mode, 0, &pa);
     if (!p || (store && address_space_lookup(sysctx(cpu)->as, pa)->readonly)) {
         /* Atomics on devices are not supported: an access fault. */
         riscv_sys_raise(cpu, access_fault_cause(access), addr);
