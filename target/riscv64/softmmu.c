@@ -165,12 +165,10 @@ static void tlb_fill(RISCVCPU *cpu, uint64_t va, unsigned mode, const RISCVTrans
     }
     unsigned priv = mode_priv(mode);
     const RISCVPrivState *s = &cpu->priv;
-    bool r = (t->prot & RISCV_PROT_READ) &&
-             riscv_pmp_check(s, page_pa, SOFTMMU_PAGE_SIZE, RISCV_ACCESS_LOAD, priv);
-    bool w = (t->prot & RISCV_PROT_WRITE) && !mr->readonly &&
-             riscv_pmp_check(s, page_pa, SOFTMMU_PAGE_SIZE, RISCV_ACCESS_STORE, priv);
-    bool x = (t->prot & RISCV_PROT_EXEC) &&
-             riscv_pmp_check(s, page_pa, SOFTMMU_PAGE_SIZE, RISCV_ACCESS_FETCH, priv);
+    unsigned pmp = riscv_pmp_perms(s, page_pa, SOFTMMU_PAGE_SIZE, priv);
+    bool r = (t->prot & RISCV_PROT_READ) && (pmp & RISCV_PMP_R);
+    bool w = (t->prot & RISCV_PROT_WRITE) && !mr->readonly && (pmp & RISCV_PMP_W);
+    bool x = (t->prot & RISCV_PROT_EXEC) && (pmp & RISCV_PMP_X);
     unsigned i = (unsigned)(va >> SOFTMMU_PAGE_BITS) & (SOFTMMU_TLB_SIZE - 1);
     SoftTLBEntry *e = &cpu->tlb.e[mode][i];
     e->addr_read = r ? page_va : SOFTMMU_INVALID;
