@@ -128,13 +128,7 @@ static void virt_hart_loop(VirtMachine *m, RISCVCPU *cpu)
         riscv_sys_take_interrupt(cpu);
         pthread_mutex_unlock(&m->lock);
 
-        Excp e;
-        do {
-            e = exec_cpu_loop(cs);
-            /* wfi with an interrupt pending that cannot be taken (masked
-             * by mstatus): a nop, without the machine lock (a hart polling
-             * like this would slow the others down through the lock). */
-        } while (e == EXCP_HALT && riscv_sys_wfi_wakeup(cpu) && !cs->exit_request);
+        Excp e = exec_cpu_loop(cs);
         if (e == EXCP_HALT) {
             virt_wfi_wait(m, cpu);
         } else if (e == EXCP_SEGV || e == EXCP_BUS) {

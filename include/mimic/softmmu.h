@@ -46,6 +46,12 @@ typedef struct SoftTLB {
     SoftTLBEntry e[SOFTMMU_NB_MODES][SOFTMMU_TLB_SIZE];
     /* Physical page of each entry (for the code of the TB key). */
     uint64_t phys[SOFTMMU_NB_MODES][SOFTMMU_TLB_SIZE];
+    /* Virtual range [lp_addr, lp_addr + ~lp_mask] covering every entry
+     * filled from a mapping larger than a page (when has_large; a mask of
+     * 0 is the whole address space): flushing one page there must flush
+     * everything. */
+    uint64_t lp_addr, lp_mask;
+    bool has_large;
 } SoftTLB;
 
 static inline SoftTLBEntry *softmmu_entry(SoftTLB *tlb, unsigned mode, uint64_t addr)
@@ -55,6 +61,11 @@ static inline SoftTLBEntry *softmmu_entry(SoftTLB *tlb, unsigned mode, uint64_t 
 
 /* Every entry of every mode invalid. */
 void softmmu_tlb_flush(SoftTLB *tlb);
+/* The entries for va's page in every mode invalid; everything if va lies
+ * in a large mapping some entry came from. */
+void softmmu_tlb_flush_page(SoftTLB *tlb, uint64_t va);
+/* An entry for va is being filled from a mapping of ~page_mask + 1 bytes. */
+void softmmu_tlb_note_mapping(SoftTLB *tlb, uint64_t va, uint64_t page_mask);
 
 /* The slow path, provided by the system-mode target. memop is the ld/st
  * op's IRMemOp (size, sign, mode); retaddr the host return address inside

@@ -171,6 +171,7 @@ static void tlb_fill(RISCVCPU *cpu, uint64_t va, unsigned mode, const RISCVTrans
     bool x = (t->prot & RISCV_PROT_EXEC) && (pmp & RISCV_PMP_X);
     unsigned i = (unsigned)(va >> SOFTMMU_PAGE_BITS) & (SOFTMMU_TLB_SIZE - 1);
     SoftTLBEntry *e = &cpu->tlb.e[mode][i];
+    softmmu_tlb_note_mapping(&cpu->tlb, va, t->page_mask);
     e->addr_read = r ? page_va : SOFTMMU_INVALID;
     e->addr_write = w ? page_va : SOFTMMU_INVALID;
     e->addr_code = x ? page_va : SOFTMMU_INVALID;

@@ -163,6 +163,20 @@ static void s_mode_test(void)
     l0[0] = pte(page_b, PTE_V | PTE_R | PTE_W | PTE_A | PTE_D);
     __asm__ volatile("sfence.vma" ::: "memory");
     show("s: after remap and sfence.vma", VA(0)[1]);
+    l0[0] = pte(page_a, PTE_V | PTE_R | PTE_W | PTE_A | PTE_D);
+    __asm__ volatile("sfence.vma %0" ::"r"(VA(0)) : "memory");
+    show("s: after remap and sfence.vma of that page", VA(0)[1]);
+    /* A gigapage at 4 GiB; after its PTE is cleared, flushing another
+     * address inside it must drop the whole mapping. */
+    volatile uint64_t *giga = (volatile uint64_t *)(0x100000000ull +
+                                                    ((uint64_t)page_a - 0x80000000ull));
+    root[4] = (0x80000000ull >> 12) << 10 | PTE_V | PTE_R | PTE_W | PTE_A | PTE_D;
+    __asm__ volatile("sfence.vma" ::: "memory");
+    show("s: read through a gigapage", giga[1]);
+    root[4] = 0;
+    __asm__ volatile("sfence.vma %0" ::"r"(0x100000000ull + 0x5000) : "memory");
+    (void)giga[1];
+    expect_trap("s: gigapage gone after sfence.vma of another page in it");
     recover_to_ra = 1;
     ((void (*)(void))((uint64_t)s_mode_test + U_ALIAS))();
     expect_trap("s: fetch from a U page");
@@ -248,6 +262,7 @@ static void test_paging(void)
     CSRW(pmpcfg0, 0x1f);
     build_tables();
     page_b[1] = 0xb1;
+    page_a[1] = 0xa1;
     ustack[0] = 0x5eed;
     CSRW(satp, (8ull << 60) | ((uint64_t)root >> 12));
     show("satp mode", CSRR(satp) >> 60);
