@@ -187,6 +187,7 @@ typedef struct ExecConfig {
     unsigned max_insns;       /* per block; 0 = default */
     bool no_chain;            /* never chain blocks (debugging) */
     bool no_opt;              /* skip the IR optimizer (debugging) */
+    bool validate_ir;         /* check every block's IR (the test suite: MIMIC_VALIDATE_IR=1) */
     /* Optional: the owner's lock on guest mappings, taken around each
      * translation (before tb_lock) so that pages cannot change under the
      * translator. */
