@@ -83,8 +83,26 @@ bool trans_jalr(DisasContext *ctx, const RVArgs *a)
 }
 
 /* brcond(cond, rs1, rs2, taken); pc = next; goto_tb 1; taken: pc = target; goto_tb 0 */
+/* Side exits a block may have before a branch ends it. */
+#define RISCV_MAX_SIDE_EXITS 4
+
 static bool riscv_gen_branch(DisasContext *ctx, const RVArgs *a, IRCond cond)
 {
+    uint64_t target = ctx->pc + (uint64_t)a->imm;
+    if (target > ctx->pc && ctx->side_exits < RISCV_MAX_SIDE_EXITS) {
+        /* A forward branch, statically predicted not taken: the block
+         * goes on with the next instruction (so loops made of several
+         * small blocks become one, often a self-loop with its registers
+         * pinned) and the taken side leaves through the jump cache. */
+        unsigned fall = ir_new_label(ctx->b);
+        ir_gen_brcond(ctx->b, (IRCond)(cond ^ 1), riscv_reg(ctx, a->rs1), riscv_reg(ctx, a->rs2),
+                      fall);
+        ir_gen_mov(ctx->b, riscv_pc_global(), riscv_imm(ctx, (int64_t)target));
+        ir_gen_goto_ptr(ctx->b);
+        ir_gen_label(ctx->b, fall);
+        ctx->side_exits++;
+        return true;
+    }
     unsigned taken = ir_new_label(ctx->b);
     ir_gen_brcond(ctx->b, cond, riscv_reg(ctx, a->rs1), riscv_reg(ctx, a->rs2), taken);
     riscv_gen_jump(ctx, 1, ctx->next_pc);

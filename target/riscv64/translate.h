@@ -39,6 +39,7 @@ typedef struct DisasContext {
     unsigned fs;        /* mstatus.FS: 0 = FP off (FP instructions illegal) */
     bool fs_dirty_done; /* FS already set to Dirty in this block */
     uint64_t page;      /* guest page of the block's first instruction */
+    unsigned side_exits; /* forward branches the block went on past */
 } DisasContext;
 
 /* The IRMemOp of a load or store of this block (the soft-MMU mode added). */
