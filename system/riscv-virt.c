@@ -126,6 +126,9 @@ static void virt_timer_fired(void *opaque)
 {
     VirtMachine *m = opaque;
     m->timer_deadline = UINT64_MAX; /* one-shot: re-armed below if needed */
+    if (m->pause_req) {
+        return; /* stopped: no guest interrupts; cont re-arms it */
+    }
     virt_sync_timers(m);
 }
 
@@ -176,12 +179,7 @@ static void virt_uart_output(void *opaque, uint8_t byte)
 /* Ctrl-a x (lock held). */
 static void virt_serial_quit(void *opaque)
 {
-    VirtMachine *m = opaque;
-    m->exit_status = 0;
-    m->shutdown = true;
-    for (unsigned h = 0; h < m->cfg.nb_harts; h++) {
-        virt_kick(m, h);
-    }
+    virt_request_shutdown(opaque, 0, false, "host-ui");
 }
 
 /* ---- building the board ---- */
