@@ -108,6 +108,10 @@ static void virt_mon_system_reset(void *opaque)
     if (m->shutdown) {
         return;
     }
+    if (m->cfg.no_reboot) { /* as QEMU: with -no-reboot every reset is a shutdown */
+        virt_request_shutdown(m, 0, false, "host-qmp-system-reset");
+        return;
+    }
     bool paused_here = virt_pause_all(m);
     if (m->shutdown) {
         return;
