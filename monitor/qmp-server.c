@@ -132,6 +132,11 @@ void json_splitter_feed(JsonSplitter *js, const uint8_t *data, size_t len,
             continue;
         }
         if (js->scalar) {
+            if (js->len == 0 && (c == ',' || c == ':')) {
+                js_put(js, (char)c); /* a stray separator is a value of its own */
+                js_emit(js, fn, opaque);
+                continue;
+            }
             if (is_space(c) || c == '{' || c == '[' || c == '}' || c == ']' || c == ',' ||
                 c == ':') {
                 js_emit(js, fn, opaque);

@@ -113,6 +113,15 @@ static void test_splitter(void **state)
     assert_string_equal(got[2], "\"str\"");
     assert_string_equal(got[3], "}");
 
+    nb_got = 0; /* stray separators (the fuzzer found they looped forever) */
+    feed(&js, ": ,x");
+    assert_int_equal(nb_got, 2);
+    assert_string_equal(got[0], ":");
+    assert_string_equal(got[1], ",");
+    feed(&js, " ");
+    assert_int_equal(nb_got, 3);
+    assert_string_equal(got[2], "x");
+
     nb_got = 0; /* QEMU's single-quoted strings */
     feed(&js, "{'execute': 'it\\'s \"x\"'}");
     assert_int_equal(nb_got, 1);
