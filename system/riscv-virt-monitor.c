@@ -115,8 +115,10 @@ static bool debug_update_pte(void *opaque, uint64_t pa, uint64_t old_pte, uint64
     return true;
 }
 
-/* The physical address of va as hart cpu would load it now (its privilege,
- * satp; SUM and MXR as if set, so the monitor sees everything mapped). */
+/* The physical address of va under hart cpu's current satp, for the
+ * monitor: as an S-mode load with SUM and MXR set, so user, kernel and
+ * execute-only pages all read (the hart may be in U mode); physical in M
+ * mode or with satp Bare. */
 static bool debug_translate(VirtMachine *m, unsigned cpu, uint64_t va, uint64_t *pa)
 {
     const RISCVPrivState *s = &m->harts[cpu]->priv;
@@ -127,7 +129,7 @@ static bool debug_translate(VirtMachine *m, unsigned cpu, uint64_t va, uint64_t 
     }
     RISCVTranslateRequest req = {
         .satp = s->satp, .va = va, .access = RISCV_ACCESS_LOAD,
-        .user = s->priv == PRV_U, .sum = true, .mxr = true,
+        .user = false, .sum = true, .mxr = true,
     };
     RISCVPageTableMemory mem = { m, debug_read_pte, debug_update_pte };
     RISCVTranslation t;
