@@ -521,7 +521,9 @@ static void hmp_execute(MonSession *s, HmpSession *hs)
     monbuf_free(&o);
     hs->len = 0;
     hs->too_long = false;
-    hmp_prompt(s);
+    if (OPS->run_state(OPQ) != MON_RUNSTATE_SHUTDOWN) {
+        hmp_prompt(s); /* after quit, no new prompt */
+    }
 }
 
 static void hmp_input(MonSession *s, const uint8_t *buf, size_t len)
