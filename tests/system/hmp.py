@@ -3,16 +3,19 @@
 the virt machine running its firmware only: info status, stop/cont, memory
 dumps of the firmware in RAM compared with the firmware file (x and xp),
 an unmapped physical address (an error line, not a crash), a bad format,
-an over-long line (1500 characters), info registers/mtree, help, quit (exit status 0).
+an over-long line (1500 characters), info registers/mtree, help, quit (exit status 0);
+then -monitor unix:PATH,server=on,wait=off with two clients one after the other.
 
 Usage: hmp.py EMULATOR [FIRMWARE]   (exit 0: all passed; 77: no firmware).
 Runs unchanged against qemu-system-riscv64.
 """
 import os
 import re
+import socket
 import struct
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 
@@ -24,6 +27,7 @@ def check(ok, what):
     print("%s %s" % ("PASS" if ok else "FAIL", what), flush=True)
     if not ok:
         failures.append(what)
+    return ok
 
 
 class Monitor:
@@ -70,6 +74,59 @@ class Monitor:
                 return t[start:end]
             time.sleep(0.05)
         return None
+
+
+def check_socket(emu, fw):
+    """-monitor unix:PATH,server=on,wait=off: two clients one after the other."""
+    tmp = tempfile.mkdtemp(prefix="mimic-hmp-")
+    path = os.path.join(tmp, "hmp.sock")
+    p = subprocess.Popen([emu, "-M", "virt", "-display", "none", "-serial", "none",
+                          "-monitor", "unix:%s,server=on,wait=off" % path, "-bios", fw],
+                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.STDOUT)
+    try:
+        for client in (1, 2):
+            s = None
+            for _ in range(100):
+                try:
+                    s = socket.socket(socket.AF_UNIX)
+                    s.connect(path)
+                    break
+                except OSError:
+                    s.close()
+                    s = None
+                    time.sleep(0.1)
+            if not check(s is not None, "socket monitor: client %d connects" % client):
+                return
+            s.settimeout(10)
+
+            def until_prompt():
+                out = b""
+                try:
+                    while not out.endswith(b"(qemu) "):
+                        data = s.recv(4096)
+                        if not data:
+                            break
+                        out += data
+                except OSError:
+                    pass
+                return re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "", out.decode(errors="replace"))
+
+            banner = until_prompt()
+            s.sendall(b"info status\r\n")
+            reply = until_prompt()
+            check("monitor" in banner and "VM status: running" in reply,
+                  "socket monitor: client %d gets the banner and an answer" % client)
+            if client == 1:
+                s.close()
+            else:
+                s.sendall(b"quit\r\n")
+                check(p.wait(timeout=20) == 0, "socket monitor: quit")
+                s.close()
+    finally:
+        if p.poll() is None:
+            p.kill()
+        p.wait()
 
 
 def main():
@@ -124,6 +181,7 @@ def main():
         m.p.kill()
         rc = None
     check(rc == 0, "quit: exit status %s" % rc)
+    check_socket(emu, fw)
     print("%d checks failed" % len(failures) if failures else "all checks passed")
     return 1 if failures else 0
 
