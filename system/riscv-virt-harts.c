@@ -175,6 +175,11 @@ int virt_run(VirtMachine *m)
         m->pause_req = true;
         m->runstate = MON_RUNSTATE_PRELAUNCH;
         m->stop_mtime = clint_mtime(&m->clint);
+        for (unsigned i = 0; i < m->cfg.nb_devices; i++) {
+            if (m->net[i]) {
+                virtio_net_set_vm_stopped(m->net[i], true);
+            }
+        }
     } else {
         m->runstate = MON_RUNSTATE_RUNNING;
     }

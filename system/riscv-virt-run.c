@@ -61,6 +61,17 @@ void virt_request_shutdown(VirtMachine *m, int status, bool guest, const char *r
     }
 }
 
+/* No frame reaches guest memory while stopped (as QEMU): they wait in the
+ * backends' queues and are delivered on cont. */
+static void virt_set_nics_stopped(VirtMachine *m, bool stopped)
+{
+    for (unsigned i = 0; i < m->cfg.nb_devices; i++) {
+        if (m->net[i]) {
+            virtio_net_set_vm_stopped(m->net[i], stopped);
+        }
+    }
+}
+
 /* ---- MonitorMachineOps: run control ---- */
 
 static MonRunState virt_mon_run_state(void *opaque)
@@ -77,6 +88,7 @@ static void virt_mon_stop(void *opaque)
     virt_pause_all(m);
     m->stop_mtime = clint_mtime(&m->clint);
     m->runstate = MON_RUNSTATE_PAUSED;
+    virt_set_nics_stopped(m, true);
     monitor_event("STOP", NULL);
 }
 
@@ -96,6 +108,7 @@ static int virt_mon_cont(void *opaque, char *err, size_t errlen)
     monitor_event("RESUME", NULL);
     virt_resume_all(m);
     virt_sync_timers(m);
+    virt_set_nics_stopped(m, false);
     return 0;
 }
 
