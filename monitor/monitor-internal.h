@@ -94,6 +94,8 @@ typedef struct QmpCommand {
 } QmpCommand;
 
 const QmpCommand *qmp_find_command(const char *name);
+/* qmp_capabilities succeeded on this session (oob: the client enabled it). */
+void qmp_session_negotiated(QmpSessionState *q, bool oob);
 const QmpCommand *qmp_command_at(size_t i); /* NULL past the end */
 /* Checks args (an object, may be NULL) against a command's schema; 0, or
  * -1 with QEMU's message ("Parameter 'x' is missing", ...) in err. */

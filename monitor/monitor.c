@@ -233,7 +233,11 @@ int monitor_start(EventLoop *el, const MonitorMachineOps *ops, void *opaque, Cha
             return -1;
         }
     }
-    if (mux && !hmp_none && chardev_is_mux(mux) &&
+    bool mux_taken = false; /* a -mon already sits on the serial multiplexer */
+    for (unsigned i = 0; i < nb_specs; i++) {
+        mux_taken |= specs[i].chr && specs[i].chr == mux;
+    }
+    if (mux && !mux_taken && !hmp_none && chardev_is_mux(mux) &&
         mon_attach_chardev(mux, &hmp_protocol, false, true, err, errlen) < 0) {
         return -1;
     }

@@ -13,8 +13,6 @@
 
 #include "monitor/monitor-internal.h"
 
-void qmp_session_negotiated(QmpSessionState *q, bool oob);
-
 #define OPS (mon_global.ops)
 #define OPQ (mon_global.opaque)
 

@@ -287,8 +287,6 @@ out:
     json_decref(req);
 }
 
-/* Called by qmp_capabilities. */
-void qmp_session_negotiated(QmpSessionState *q, bool oob);
 void qmp_session_negotiated(QmpSessionState *q, bool oob)
 {
     q->negotiated = true;

@@ -426,6 +426,11 @@ int mon_attach_chardev(Chardev *chr, const MonProtocol *proto, bool pretty, bool
         return -1;
     }
     s->chr = chr;
+    if (!as_mux_monitor && chardev_is_mux(chr)) {
+        /* -chardev ...,mux=on shared with the serial port (-mon chardev=ID):
+         * the monitor is its Ctrl-a c side, and the machine owns it. */
+        as_mux_monitor = true;
+    }
     s->chr_is_mux_monitor = as_mux_monitor;
     int r = as_mux_monitor ? chardev_attach_monitor(chr, &mon_chr_frontend, s)
                            : chardev_attach(chr, mon_global.el, &mon_chr_frontend, s);

@@ -4,7 +4,8 @@ the virt machine running its firmware only: info status, stop/cont, memory
 dumps of the firmware in RAM compared with the firmware file (x and xp),
 an unmapped physical address (an error line, not a crash), a bad format,
 an over-long line (1500 characters), info registers/mtree, help, quit (exit status 0);
-then -monitor unix:PATH,server=on,wait=off with two clients one after the other.
+then -monitor unix:PATH,server=on,wait=off with two clients one after the other, and
+one mux=on chardev shared by -serial and -mon (Ctrl-a c).
 
 Usage: hmp.py EMULATOR [FIRMWARE]   (exit 0: all passed; 77: no firmware).
 Runs unchanged against qemu-system-riscv64.
@@ -129,6 +130,29 @@ def check_socket(emu, fw):
         p.wait()
 
 
+def check_mux_chardev(emu, fw):
+    """QEMU's idiom: one mux=on chardev for the serial port and the monitor."""
+    m = Monitor([emu, "-M", "virt", "-display", "none", "-bios", fw,
+                 "-chardev", "stdio,id=s0,mux=on", "-serial", "chardev:s0",
+                 "-mon", "chardev=s0,mode=readline"])
+    time.sleep(1)
+    start = len(m.text())
+    m.p.stdin.write(b"\x01c")
+    m.p.stdin.flush()
+    ok = m.wait_prompt(start)
+    r = m.run("info status") if ok else None
+    check(ok and r is not None and "VM status: running" in r,
+          "-chardev mux=on shared by -serial and -mon: Ctrl-a c, info status")
+    m.p.stdin.write(b"quit\n")
+    m.p.stdin.flush()
+    try:
+        rc = m.p.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        m.p.kill()
+        rc = None
+    check(rc == 0, "-mon on the serial mux: quit (status %s)" % rc)
+
+
 def main():
     emu = sys.argv[1]
     fw = sys.argv[2] if len(sys.argv) > 2 else FW
@@ -182,6 +206,7 @@ def main():
         rc = None
     check(rc == 0, "quit: exit status %s" % rc)
     check_socket(emu, fw)
+    check_mux_chardev(emu, fw)
     print("%d checks failed" % len(failures) if failures else "all checks passed")
     return 1 if failures else 0
 
