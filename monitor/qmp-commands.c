@@ -123,6 +123,24 @@ static int qmp_query_version(QmpSessionState *q, json_t *args, json_t **ret, Qmp
     return 0;
 }
 
+static int qmp_query_target(QmpSessionState *q, json_t *args, json_t **ret, QmpError *err)
+{
+    *ret = json_pack("{s:s}", "arch", OPS->target);
+    return 0;
+}
+
+static int qmp_query_kvm(QmpSessionState *q, json_t *args, json_t **ret, QmpError *err)
+{
+    *ret = json_pack("{s:b, s:b}", "enabled", 0, "present", 0); /* TCG only here */
+    return 0;
+}
+
+static int qmp_query_name(QmpSessionState *q, json_t *args, json_t **ret, QmpError *err)
+{
+    *ret = json_object(); /* no -name */
+    return 0;
+}
+
 static int qmp_query_commands(QmpSessionState *q, json_t *args, json_t **ret, QmpError *err)
 {
     json_t *list = json_array();
@@ -296,6 +314,9 @@ static const QmpCommand commands[] = {
     { "query-status", qmp_query_status, { { 0 } } },
     { "query-version", qmp_query_version, { { 0 } } },
     { "query-commands", qmp_query_commands, { { 0 } } },
+    { "query-target", qmp_query_target, { { 0 } } },
+    { "query-kvm", qmp_query_kvm, { { 0 } } },
+    { "query-name", qmp_query_name, { { 0 } } },
     { "query-cpus-fast", qmp_query_cpus_fast, { { 0 } } },
     { "query-block", qmp_query_block, { { 0 } } },
     { "query-blockstats", qmp_query_blockstats,

@@ -201,6 +201,7 @@ static void test_session(void **state)
                 "{\"execute\": \"human-monitor-command\", \"arguments\": "
                 "{\"command-line\": \"x/1xg $pc\", \"cpu-index\": 9}}"
                 "{\"execute\": \"query-cpus-fast\"}"
+                "{\"execute\": \"query-target\"}"
                 "{\"execute\": \"quit\"}");
     out = fake_drain(s);
     cur = out;
@@ -240,6 +241,10 @@ static void test_session(void **state)
     json_decref(m);
     m = next_msg(&cur);
     assert_int_equal(json_array_size(json_object_get(m, "return")), 2);
+    json_decref(m);
+    m = next_msg(&cur);
+    assert_string_equal(json_string_value(json_object_get(json_object_get(m, "return"),
+                                                          "arch")), "riscv64");
     json_decref(m);
     m = next_msg(&cur);
     assert_string_equal(json_string_value(json_object_get(m, "event")), "SHUTDOWN");
