@@ -470,6 +470,8 @@ void hmp_run_line(const char *line, unsigned *cpu, MonBuf *outbuf)
 
 /* ---- the interactive session ---- */
 
+#define HMP_HISTORY 16
+
 typedef struct HmpSession {
     char line[HMP_LINE_MAX];
     size_t len;
@@ -478,7 +480,52 @@ typedef struct HmpSession {
     bool last_cr;
     unsigned esc;     /* 0, or how far into an escape sequence */
     unsigned cpu;
+    char history[HMP_HISTORY][HMP_LINE_MAX]; /* ring of earlier lines */
+    unsigned hist_count, hist_next;          /* how many; where the next goes */
+    unsigned hist_pos;                       /* 0: the line being typed; n: n back */
 } HmpSession;
+
+static void hmp_history_add(HmpSession *hs)
+{
+    if (hs->len == 0 || hs->too_long) {
+        return;
+    }
+    hs->line[hs->len] = '\0';
+    unsigned last = (hs->hist_next + HMP_HISTORY - 1) % HMP_HISTORY;
+    if (hs->hist_count && !strcmp(hs->history[last], hs->line)) {
+        return; /* the same line again is kept once */
+    }
+    memcpy(hs->history[hs->hist_next], hs->line, hs->len + 1);
+    hs->hist_next = (hs->hist_next + 1) % HMP_HISTORY;
+    if (hs->hist_count < HMP_HISTORY) {
+        hs->hist_count++;
+    }
+}
+
+/* Up (back 1) or down (forward 1): replaces the line being edited. */
+static void hmp_history_move(MonSession *s, HmpSession *hs, int dir)
+{
+    unsigned pos = hs->hist_pos;
+    if (dir < 0 && pos < hs->hist_count) {
+        pos++;
+    } else if (dir > 0 && pos > 0) {
+        pos--;
+    } else {
+        return;
+    }
+    while (hs->len > 0) {
+        hs->len--;
+        mon_session_write(s, "\b \b", 3);
+    }
+    hs->too_long = false;
+    hs->hist_pos = pos;
+    if (pos > 0) {
+        const char *h = hs->history[(hs->hist_next + HMP_HISTORY - pos) % HMP_HISTORY];
+        hs->len = strlen(h);
+        memcpy(hs->line, h, hs->len);
+        mon_session_write(s, h, hs->len);
+    }
+}
 
 static void hmp_prompt(MonSession *s)
 {
@@ -510,6 +557,8 @@ static void hmp_open(MonSession *s)
 static void hmp_execute(MonSession *s, HmpSession *hs)
 {
     mon_session_write(s, "\r\n", 2);
+    hmp_history_add(hs);
+    hs->hist_pos = 0;
     MonBuf o = { 0 };
     if (hs->too_long) {
         monbuf_printf(&o, "line too long (at most %d characters)\n", HMP_LINE_MAX - 1);
@@ -536,11 +585,14 @@ static void hmp_input(MonSession *s, const uint8_t *buf, size_t len)
         uint8_t c = buf[i];
         bool was_cr = hs->last_cr;
         hs->last_cr = c == '\r';
-        if (hs->esc) { /* ESC [ ... final byte, or ESC O x: ignored (arrows) */
+        if (hs->esc) { /* ESC [ ... final byte, or ESC O x: up/down recall */
             if (hs->esc == 1 && (c == '[' || c == 'O')) {
                 hs->esc = 2;
             } else if (hs->esc == 2 && c >= 0x40 && c <= 0x7e) {
                 hs->esc = 0;
+                if (c == 'A' || c == 'B') {
+                    hmp_history_move(s, hs, c == 'A' ? -1 : 1);
+                }
             } else if (hs->esc == 1) {
                 hs->esc = 0;
             }

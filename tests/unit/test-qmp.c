@@ -260,6 +260,43 @@ static void test_session(void **state)
     fake_session_free(s);
 }
 
+/* The human monitor's line editing: backspace, Ctrl-U, history with the
+ * arrow keys, an over-long line. */
+static void test_hmp_editing(void **state)
+{
+    fake_state = MON_RUNSTATE_RUNNING;
+    MonSession *s = fake_session_new(&hmp_protocol);
+    char *out = fake_drain(s);
+    assert_non_null(strstr(out, "(qemu) "));
+    free(out);
+    send_str(s, "info statux\x7fs\r");
+    out = fake_drain(s);
+    assert_non_null(strstr(out, "VM status: running\r\n(qemu) "));
+    free(out);
+    send_str(s, "garbage\x15info version\r\n");
+    out = fake_drain(s);
+    assert_non_null(strstr(out, "7.2.0"));
+    assert_null(strstr(out, "unknown command"));
+    free(out);
+    send_str(s, "\x1b[A\x1b[A\r"); /* two back: info status */
+    out = fake_drain(s);
+    assert_non_null(strstr(out, "VM status: running"));
+    free(out);
+    send_str(s, "\x1b[A\x1b[A\x1b[B\r"); /* back two, forward one: info status again */
+    out = fake_drain(s);
+    assert_non_null(strstr(out, "VM status: running"));
+    free(out);
+    char longline[3000];
+    memset(longline, 'a', sizeof(longline) - 2);
+    longline[sizeof(longline) - 2] = '\r';
+    longline[sizeof(longline) - 1] = '\0';
+    send_str(s, longline);
+    out = fake_drain(s);
+    assert_non_null(strstr(out, "line too long"));
+    free(out);
+    fake_session_free(s);
+}
+
 int main(void)
 {
     for (unsigned i = 0; i < FAKE_RAM_SIZE; i++) {
@@ -269,6 +306,7 @@ int main(void)
         cmocka_unit_test(test_check_args),
         cmocka_unit_test(test_splitter),
         cmocka_unit_test(test_session),
+        cmocka_unit_test(test_hmp_editing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
