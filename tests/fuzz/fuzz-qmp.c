@@ -1,8 +1,9 @@
 /*
  * fuzz-qmp.c — libFuzzer target over the monitor's input parsing: the
  * bytes go to a QMP session (framing, JSON, dispatch, argument checks,
- * human-monitor-command) and, line by line, to the human monitor's command
- * parser (x/xp formats and expressions, info, help), on a fake machine.
+ * human-monitor-command), to a human monitor session (line editing,
+ * history) and, line by line, to the human monitor's command parser
+ * (x/xp formats and expressions, info, help), on a fake machine.
  *
  * The one thing to know: every reply must be a complete JSON object on a
  * line of its own — a reply that is not is a bug, and aborts. The first
@@ -53,6 +54,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         char *out = fake_drain(s);
         check_replies(out);
         free(out);
+    }
+    fake_session_free(s);
+
+    /* The human monitor's session: line editing, escapes, history. */
+    fake_state = MON_RUNSTATE_RUNNING;
+    s = fake_session_new(&hmp_protocol);
+    for (size_t off = 0; off < size; off += step) {
+        size_t n = size - off < step ? size - off : step;
+        s->proto->input(s, data + off, n);
+        free(fake_drain(s));
     }
     fake_session_free(s);
 
