@@ -269,6 +269,13 @@ static int virt_build_devices(VirtMachine *m, char *err, size_t errlen)
                  (unsigned long long)(m->cfg.ram_size >> 20), strerror(-r));
         return -1;
     }
+    /* Code is tracked per RAM page: writes other than the harts' own go
+     * through this hook so the translations of the page are dropped. */
+    if (exec_code_pages_init(VIRT_DRAM_BASE + m->cfg.ram_size) < 0) {
+        snprintf(err, errlen, "-m: cannot allocate the code page map");
+        return -1;
+    }
+    m->as.write_hook = exec_code_write;
     if (add_mmio(m, "test", VIRT_TEST_BASE, SIFIVE_TEST_MMIO_SIZE, &sifive_test_ops, &m->test,
                  err, errlen) ||
         add_mmio(m, "rtc", VIRT_RTC_BASE, GOLDFISH_RTC_MMIO_SIZE, &goldfish_rtc_ops, &m->rtc,
@@ -435,10 +442,11 @@ int virt_reset(VirtMachine *m, char *err, size_t errlen)
     m->timer_deadline = UINT64_MAX;
     event_timer_del(m->timer);
     int r = virt_load(m, err, errlen);
-    /* The images were written behind the translator's back, over code the
-     * guest may have patched since (Linux rewrites its text: alternatives,
-     * static keys): translations of the old bytes must go, or the new boot
-     * could run them before its first fence.i. Every hart is parked. */
+    /* The images were written again over code the guest may have patched
+     * since (Linux rewrites its text: alternatives, static keys), and the
+     * new boot must not run translations of the old bytes. A reset is rare:
+     * every translation goes, whatever the per-page tracking caught. Every
+     * hart is parked. */
     exec_tb_flush();
     return r;
 }
