@@ -46,6 +46,7 @@ PACKAGES=(
     "dpkg-dev:dpkg-source, unpacks the busybox source package (apt-get source)"
     "e2fsprogs:mkfs.ext4 -d and debugfs for the guest disk test images"
     "libslirp-dev:user-mode networking (-netdev user)"
+    "libjansson-dev:JSON parsing and printing for QMP (monitor/)"
 )
 
 # setup_deb_src: `apt-get source` (scripts/build-guest.sh fetches Debian's

@@ -19,6 +19,7 @@
 #include "mimic/chardev.h"
 #include "mimic/log.h"
 #include "mimic/net.h"
+#include "monitor/monitor.h"
 #include "system/riscv-main.h"
 #include "system/riscv-virt.h"
 
@@ -55,6 +56,8 @@ typedef struct Options {
     Chardev *chardevs[8];    /* -chardev, found by their id (label) */
     unsigned nb_chardevs;
     int pending_console;     /* a virtio-serial-device waiting for its virtconsole, or -1 */
+    const char *mons[8];     /* -mon specs, resolved once every -chardev is known */
+    unsigned nb_mons;
 } Options;
 
 static _Noreturn void die(const char *fmt, ...)
@@ -97,6 +100,12 @@ static void usage(FILE *f)
         "  -chardev BACKEND,id=ID[,path=P][,mux=on]   a character device for -serial/virtconsole\n"
         "  -device virtio-rng-device | virtio-serial-device -device virtconsole,chardev=ID\n"
         "  -no-reboot            exit instead of rebooting\n"
+        "  -qmp SPEC             QMP (JSON) monitor: unix:PATH,server=on,wait=off,\n"
+        "                        tcp:HOST:PORT,server=on,wait=off, stdio, pty\n"
+        "  -monitor SPEC         human monitor, (qemu) prompt: stdio, pty, none, or a socket\n"
+        "                        as for -qmp (with -nographic: behind Ctrl-a c on the serial)\n"
+        "  -mon chardev=ID[,mode=control|readline][,pretty=on]   a monitor on a -chardev\n"
+        "  -S                    start stopped; the monitor's cont starts the guest\n"
         "  -accel tcg[,backend=jit|interp][,tb-size=MiB]\n"
         "  -d ITEM[,ITEM...]     log, e.g. -d int,mmu (-d help lists them); -D FILE logs to FILE\n"
         "  -h, -help             this text; -version prints the version\n",
@@ -449,6 +458,22 @@ static void parse_args(Options *o, int argc, char **argv)
             }
         } else if (!strcmp(a, "-serial")) {
             o->serial = need_arg(argc, argv, &i);
+        } else if (!strcmp(a, "-qmp") || !strcmp(a, "-monitor")) {
+            const char *v = need_arg(argc, argv, &i);
+            char err[256];
+            int r = !strcmp(a, "-qmp") ? monitor_add_qmp(v, err, sizeof(err))
+                                       : monitor_add_hmp(v, err, sizeof(err));
+            if (r < 0) {
+                die("%s %s: %s", a, v, err);
+            }
+        } else if (!strcmp(a, "-mon")) {
+            const char *v = need_arg(argc, argv, &i);
+            if (o->nb_mons == sizeof(o->mons) / sizeof(o->mons[0])) {
+                die("-mon %s: too many monitors", v);
+            }
+            o->mons[o->nb_mons++] = v;
+        } else if (!strcmp(a, "-S")) {
+            o->cfg.start_paused = true;
         } else if (!strcmp(a, "-no-reboot")) {
             o->cfg.no_reboot = true;
         } else if (!strcmp(a, "-accel")) {
@@ -478,9 +503,17 @@ static void parse_args(Options *o, int argc, char **argv)
  * mon:stdio with -nographic (Ctrl-a x quits), else stdio. */
 static void setup_serial(Options *o)
 {
-    const char *s = o->serial ? o->serial : (o->nographic ? "mon:stdio" : "stdio");
+    /* As QEMU: without -nographic the default serial goes to a display,
+     * which mimic does not have; stdio, unless a monitor took it. */
+    const char *s = o->serial ? o->serial
+                    : o->nographic ? "mon:stdio"
+                    : monitor_uses_stdio() ? "none" : "stdio";
     if (!strcmp(s, "none")) {
         return;
+    }
+    if (monitor_uses_stdio() && (!strcmp(s, "stdio") || !strcmp(s, "mon:stdio"))) {
+        die("-serial %s: cannot use stdio by multiple character devices (a monitor uses it)",
+            s);
     }
     if (!strncmp(s, "chardev:", 8)) {
         o->cfg.serial = find_chardev(o, "-serial", s + 8);
@@ -498,6 +531,18 @@ int riscv_system_main(int argc, char **argv)
     static Options o;
     parse_args(&o, argc, argv);
     setup_serial(&o);
+    for (unsigned i = 0; i < o.nb_mons; i++) {
+        char id[64], err[256];
+        bool control, pretty;
+        if (monitor_parse_mon(o.mons[i], id, sizeof(id), &control, &pretty, err,
+                              sizeof(err)) < 0) {
+            die("-mon %s: %s", o.mons[i], err);
+        }
+        Chardev *chr = find_chardev(&o, "-mon", id);
+        if (monitor_add_on_chardev(chr, control, pretty, err, sizeof(err)) < 0) {
+            die("-mon %s: %s", o.mons[i], err);
+        }
+    }
     /* if=none drives without a -device are opened by nobody, as in QEMU. */
     if (o.pending_console >= 0) {
         die("-device virtio-serial-device: needs a -device virtconsole,chardev=ID port");
@@ -509,6 +554,7 @@ int riscv_system_main(int argc, char **argv)
         d->chardev = o.order[i].chardev;
         if (d->kind == VIRT_DEV_BLK) {
             d->drive = o.drives[o.order[i].index].d;
+            d->drive.id = o.drives[o.order[i].index].id;
             d->drive.snapshot |= o.snapshot;
         }
     }
@@ -527,7 +573,11 @@ int riscv_system_main(int argc, char **argv)
     if (!m) {
         die("%s", err);
     }
+    if (virt_start_monitor(m, err, sizeof(err)) < 0) {
+        die("%s", err);
+    }
     int status = virt_run(m);
+    monitor_finish();
     virt_destroy(m);
     return status;
 }

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "system/riscv-virt-internal.h"
 
@@ -36,8 +37,9 @@ static void virt_reboot_rendezvous(VirtMachine *m)
     char err[256];
     if (virt_reset(m, err, sizeof(err)) < 0) {
         fprintf(stderr, "mimic-system-riscv64: reboot failed: %s\n", err);
-        m->exit_status = 1;
-        m->shutdown = true;
+        virt_request_shutdown(m, 1, false, "host-error");
+    } else {
+        monitor_event_reset(true, "guest-reset");
     }
     m->reboot_pending = false;
     m->parked = 0;
@@ -52,11 +54,9 @@ static bool virt_handle_requests(VirtMachine *m)
     if (!m->shutdown && m->test.request == SIFIVE_TEST_RESET && !m->cfg.no_reboot) {
         virt_reboot_rendezvous(m);
     } else if (!m->shutdown && m->test.request != SIFIVE_TEST_NONE) {
-        m->exit_status = m->test.request == SIFIVE_TEST_POWEROFF ? m->test.exit_code : 0;
-        m->shutdown = true;
-        for (unsigned h = 0; h < m->cfg.nb_harts; h++) {
-            virt_kick(m, h);
-        }
+        bool poweroff = m->test.request == SIFIVE_TEST_POWEROFF;
+        virt_request_shutdown(m, poweroff ? m->test.exit_code : 0, true,
+                              poweroff ? "guest-shutdown" : "guest-reset");
     }
     return m->shutdown;
 }
@@ -93,7 +93,8 @@ static void virt_wfi_wait(VirtMachine *m, RISCVCPU *cpu)
 {
     pthread_mutex_lock(&m->lock);
     virt_sync_timers(m);
-    while (!riscv_sys_wfi_wakeup(cpu) && !m->shutdown && m->test.request == SIFIVE_TEST_NONE) {
+    while (!riscv_sys_wfi_wakeup(cpu) && !m->shutdown && m->test.request == SIFIVE_TEST_NONE &&
+           !m->pause_req) {
         uint64_t deadline = m->timer_deadline;
         if (deadline == UINT64_MAX) {
             pthread_cond_wait(&m->wake, &m->lock);
@@ -112,6 +113,9 @@ static void virt_hart_loop(VirtMachine *m, RISCVCPU *cpu)
     CPUState *cs = &cpu->cs;
     sigjmp_buf landing;
     riscv_sys_current = cpu;
+    pthread_mutex_lock(&m->lock);
+    m->hart_tid[cpu->priv.mhartid] = gettid();
+    pthread_mutex_unlock(&m->lock);
     cs->fault_jmp = &landing;
     exec_cpu_register(cs);
     if (sigsetjmp(landing, 0)) {
@@ -120,6 +124,15 @@ static void virt_hart_loop(VirtMachine *m, RISCVCPU *cpu)
     for (;;) {
         pthread_mutex_lock(&m->lock);
         __atomic_store_n(&cs->exit_request, 0, __ATOMIC_RELAXED);
+        if (m->pause_req && !m->reboot_pending && !m->shutdown) {
+            /* Stopped by the monitor: wait outside translated code, then
+             * look at the requests again. A reboot that has begun gathering
+             * is finished first (its harts wait for this one); one not yet
+             * begun waits for cont. */
+            virt_park_hart(m);
+            pthread_mutex_unlock(&m->lock);
+            continue;
+        }
         if (virt_handle_requests(m)) {
             pthread_mutex_unlock(&m->lock);
             break;
@@ -156,6 +169,21 @@ static void *virt_hart_thread(void *opaque)
 
 int virt_run(VirtMachine *m)
 {
+    pthread_mutex_lock(&m->lock);
+    if (m->cfg.start_paused) {
+        /* -S: the harts park at once; the guest's clock starts at cont. */
+        m->pause_req = true;
+        m->runstate = MON_RUNSTATE_PRELAUNCH;
+        m->stop_mtime = clint_mtime(&m->clint);
+        for (unsigned i = 0; i < m->cfg.nb_devices; i++) {
+            if (m->net[i]) {
+                virtio_net_set_vm_stopped(m->net[i], true);
+            }
+        }
+    } else {
+        m->runstate = MON_RUNSTATE_RUNNING;
+    }
+    pthread_mutex_unlock(&m->lock);
     if (event_loop_start_thread(m->el) < 0) {
         fprintf(stderr, "mimic-system-riscv64: cannot start the I/O thread\n");
         return 1;

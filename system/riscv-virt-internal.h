@@ -9,6 +9,7 @@
 #include "hw/virtio/virtio-net.h"
 #include "hw/virtio/virtio-rng.h"
 #include "mimic/block.h"
+#include "monitor/monitor.h"
 #include "system/riscv-virt.h"
 
 typedef struct VirtSlot {
@@ -46,6 +47,13 @@ struct VirtMachine {
     bool reboot_pending;     /* harts are gathering for a reboot */
     unsigned parked;         /* how many have arrived */
     uint64_t reboot_generation;
+    /* Run state (riscv-virt-run.c): harts park at the top of their loop
+     * while pause_req is set; the one who paused waits until all have. */
+    MonRunState runstate;
+    bool pause_req;
+    unsigned paused_harts;   /* parked now */
+    uint64_t stop_mtime;     /* the guest's mtime when it stopped */
+    pid_t hart_tid[VIRT_MAX_HARTS];
 };
 
 void virt_lock(void *opaque);
@@ -57,5 +65,17 @@ void virt_sync_timers(VirtMachine *m);
 /* Reboot: devices and harts reset, images loaded again (lock held, every
  * hart parked). */
 int virt_reset(VirtMachine *m, char *err, size_t errlen);
+
+/* riscv-virt-run.c (lock held). Parks every hart outside translated code
+ * and waits until they all are; false if they already were (nested). */
+bool virt_pause_all(VirtMachine *m);
+/* Releases harts parked by virt_pause_all. */
+void virt_resume_all(VirtMachine *m);
+/* A hart at the top of its loop parks here while pause_req is set. */
+void virt_park_hart(VirtMachine *m);
+/* Stops the machine: every hart leaves virt_run (SHUTDOWN event). */
+void virt_request_shutdown(VirtMachine *m, int status, bool guest, const char *reason);
+/* The monitor's view of the machine (riscv-virt-monitor.c). */
+extern const MonitorMachineOps virt_monitor_ops;
 
 #endif

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "mimic/block.h"
+#include "mimic/exec.h"
 #include "mimic/net.h"
 #include "system/drive.h"
 #include "system/riscv-boot.h"
@@ -126,6 +127,9 @@ static void virt_timer_fired(void *opaque)
 {
     VirtMachine *m = opaque;
     m->timer_deadline = UINT64_MAX; /* one-shot: re-armed below if needed */
+    if (m->pause_req) {
+        return; /* stopped: no guest interrupts; cont re-arms it */
+    }
     virt_sync_timers(m);
 }
 
@@ -176,12 +180,7 @@ static void virt_uart_output(void *opaque, uint8_t byte)
 /* Ctrl-a x (lock held). */
 static void virt_serial_quit(void *opaque)
 {
-    VirtMachine *m = opaque;
-    m->exit_status = 0;
-    m->shutdown = true;
-    for (unsigned h = 0; h < m->cfg.nb_harts; h++) {
-        virt_kick(m, h);
-    }
+    virt_request_shutdown(opaque, 0, false, "host-ui");
 }
 
 /* ---- building the board ---- */
@@ -422,7 +421,34 @@ int virt_reset(VirtMachine *m, char *err, size_t errlen)
     for (unsigned h = 0; h < m->cfg.nb_harts; h++) {
         riscv_sys_cpu_reset(m->harts[h], h, RISCV_MROM_BASE);
     }
-    return virt_load(m, err, errlen);
+    /* The interrupt controllers start afresh too (keeping their wiring): an
+     * interrupt the old kernel had claimed but not completed would
+     * otherwise stay blocked in the PLIC for the new one (its UART would
+     * never interrupt again), and old mtimecmp/msip values would fire. */
+    PLIC old_plic = m->plic;
+    plic_init(&m->plic, old_plic.nb_contexts);
+    memcpy(m->plic.context_irq, old_plic.context_irq, sizeof(old_plic.context_irq));
+    for (int n = 1; n < PLIC_NUM_SOURCES; n++) {
+        if ((old_plic.level[n / 32] >> (n % 32)) & 1) {
+            plic_set_source(&m->plic, n, 1); /* a line still high is pending again */
+        }
+    }
+    CLINT old_clint = m->clint;
+    clint_init(&m->clint, old_clint.nb_harts, old_clint.clock_ns);
+    memcpy(m->clint.software_irq, old_clint.software_irq, sizeof(old_clint.software_irq));
+    memcpy(m->clint.timer_irq, old_clint.timer_irq, sizeof(old_clint.timer_irq));
+    m->clint.mtime_offset = old_clint.mtime_offset; /* guest time goes on across a reset */
+    clint_update(&m->clint);
+    m->timer_deadline = UINT64_MAX;
+    event_timer_del(m->timer);
+    int r = virt_load(m, err, errlen);
+    /* The images were written again over code the guest may have patched
+     * since (Linux rewrites its text: alternatives, static keys), and the
+     * new boot must not run translations of the old bytes. A reset is rare:
+     * every translation goes, whatever the per-page tracking caught. Every
+     * hart is parked. */
+    exec_tb_flush();
+    return r;
 }
 
 VirtMachine *virt_create(const VirtConfig *cfg, char *err, size_t errlen)

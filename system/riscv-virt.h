@@ -32,6 +32,7 @@
 #define VIRT_MAX_HARTS 8
 
 typedef struct VirtDrive {
+    const char *id;      /* -drive id=, or NULL (the monitor says virtioN) */
     const char *file;
     const char *format;  /* NULL: probe */
     bool read_only;
@@ -67,6 +68,7 @@ typedef struct VirtConfig {
     bool networking;     /* -netdev/-nic given: the net module is set up */
     bool no_reboot;
     Chardev *serial;     /* the UART's host end (-serial; the machine frees it); NULL: none */
+    bool start_paused;   /* -S: the harts wait for the monitor's cont */
 } VirtConfig;
 
 typedef struct VirtMachine VirtMachine;
@@ -78,6 +80,9 @@ VirtMachine *virt_create(const VirtConfig *cfg, char *err, size_t errlen);
  * exit with (0 for a plain poweroff, the test finisher's code otherwise). */
 int virt_run(VirtMachine *m);
 void virt_destroy(VirtMachine *m);
+/* Starts QMP and the human monitors given on the command line (after
+ * virt_create, before virt_run); -1 with a message. */
+int virt_start_monitor(VirtMachine *m, char *err, size_t errlen);
 
 /* Debian's OpenSBI fw_dynamic.bin for the generic platform. */
 #define VIRT_DEFAULT_BIOS "/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin"

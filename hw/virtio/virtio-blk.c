@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "hw/virtio/virtio-blk.h"
+#include "mimic/event-loop.h"
 
 enum {
     VIRTIO_BLK_F_SEG_MAX = 2,
@@ -159,15 +160,21 @@ static uint8_t blk_handle(VirtIOBlock *b, const VirtQueueElement *e, const BlkHe
     *in_len = 0;
     switch (h->type) {
     case VIRTIO_BLK_T_IN:
-        if (in_data % SECTOR || !range_ok(b, h->sector, in_data) ||
-            blk_rw(b, e->in, e->in_num, 0, in_data, h->sector * SECTOR, false) < 0) {
+        if (in_data % SECTOR || !range_ok(b, h->sector, in_data)) {
+            b->req_invalid = true;
+            return VIRTIO_BLK_S_IOERR;
+        }
+        if (blk_rw(b, e->in, e->in_num, 0, in_data, h->sector * SECTOR, false) < 0) {
             return VIRTIO_BLK_S_IOERR;
         }
         *in_len = in_data;
         return VIRTIO_BLK_S_OK;
     case VIRTIO_BLK_T_OUT:
-        if (b->read_only || out_len % SECTOR || !range_ok(b, h->sector, out_len) ||
-            blk_rw(b, e->out, e->out_num, sizeof(BlkHeader), out_len, h->sector * SECTOR,
+        if (b->read_only || out_len % SECTOR || !range_ok(b, h->sector, out_len)) {
+            b->req_invalid = true;
+            return VIRTIO_BLK_S_IOERR;
+        }
+        if (blk_rw(b, e->out, e->out_num, sizeof(BlkHeader), out_len, h->sector * SECTOR,
                    true) < 0) {
             return VIRTIO_BLK_S_IOERR;
         }
@@ -184,6 +191,57 @@ static uint8_t blk_handle(VirtIOBlock *b, const VirtQueueElement *e, const BlkHe
         return (uint8_t)blk_discard_or_zero(b, e, out_len, h->type == VIRTIO_BLK_T_WRITE_ZEROES);
     default:
         return VIRTIO_BLK_S_UNSUPP;
+    }
+}
+
+/* Counts a served request in b->stats. */
+static void blk_account(VirtIOBlock *b, const VirtQueueElement *e, const BlkHeader *h,
+                        uint8_t status, int64_t start)
+{
+    VirtIOBlockStats *st = &b->stats;
+    int64_t now = event_clock_ns();
+    uint64_t ns = now > start ? (uint64_t)(now - start) : 0;
+    uint64_t *ops, *bytes = NULL, *failed, *invalid, *total;
+    uint64_t len = 0;
+    switch (h->type) {
+    case VIRTIO_BLK_T_IN:
+        ops = &st->rd_ops, bytes = &st->rd_bytes, failed = &st->failed_rd;
+        invalid = &st->invalid_rd, total = &st->rd_ns;
+        len = iov_size(e->in, e->in_num) - 1;
+        break;
+    case VIRTIO_BLK_T_OUT:
+        ops = &st->wr_ops, bytes = &st->wr_bytes, failed = &st->failed_wr;
+        invalid = &st->invalid_wr, total = &st->wr_ns;
+        len = iov_size(e->out, e->out_num) - sizeof(BlkHeader);
+        break;
+    case VIRTIO_BLK_T_FLUSH:
+        ops = &st->flush_ops, failed = &st->failed_flush;
+        invalid = &st->invalid_flush, total = &st->flush_ns;
+        break;
+    case VIRTIO_BLK_T_DISCARD:
+    case VIRTIO_BLK_T_WRITE_ZEROES:
+        ops = &st->unmap_ops, failed = &st->failed_unmap;
+        invalid = &st->invalid_unmap, total = &st->unmap_ns;
+        break;
+    default:
+        return; /* get-id and unsupported requests are not I/O */
+    }
+    st->last_ns = now;
+    if (b->req_invalid) {
+        (*invalid)++;
+        return;
+    }
+    if (status != VIRTIO_BLK_S_OK) {
+        (*failed)++;
+        return;
+    }
+    (*ops)++;
+    *total += ns;
+    if (bytes) {
+        *bytes += len;
+    }
+    if (h->type == VIRTIO_BLK_T_OUT && h->sector * SECTOR + len > st->wr_highest_offset) {
+        st->wr_highest_offset = h->sector * SECTOR + len;
     }
 }
 
@@ -208,7 +266,10 @@ static void virtio_blk_notify(VirtIODevice *vdev, unsigned n)
             return;
         }
         size_t in_len;
+        int64_t start = event_clock_ns();
+        b->req_invalid = false;
         uint8_t status = blk_handle(b, e, &h, &in_len);
+        blk_account(b, e, &h, status, start);
         const struct iovec *last = &e->in[e->in_num - 1];
         ((uint8_t *)last->iov_base)[last->iov_len - 1] = status;
         if (virtqueue_push(vq, vdev->as, e, (uint32_t)in_len + 1) < 0) {
@@ -234,6 +295,7 @@ int virtio_blk_init(VirtIOBlock *b, BlockDriverState *bs, bool read_only, const 
     b->bs = bs;
     b->read_only = read_only || !(bs->flags & BDRV_O_RDWR);
     b->sectors = bs->total_size / SECTOR;
+    b->stats.last_ns = -1;
     VirtIODevice *vdev = &b->vdev;
     virtio_device_init(vdev, "virtio-blk", VIRTIO_ID_BLOCK,
                        (1ull << VIRTIO_BLK_F_SEG_MAX) | (1ull << VIRTIO_BLK_F_BLK_SIZE) |

@@ -145,6 +145,9 @@ static bool virtio_net_can_receive(NetClient *nc)
 {
     VirtioNet *n = nc->opaque;
     VirtIODevice *vdev = &n->vdev;
+    if (n->vm_stopped) {
+        return false;
+    }
     if (!driver_running(vdev) || !vdev->vq[VIRTIO_NET_RX_QUEUE].ready ||
         !(n->status & VIRTIO_NET_S_LINK_UP)) {
         return true; /* no driver: receive() drops rather than hoarding frames */
@@ -311,6 +314,14 @@ static const VirtIODeviceOps virtio_net_ops = {
     .queue_notify = virtio_net_notify,
     .reset = virtio_net_reset,
 };
+
+void virtio_net_set_vm_stopped(VirtioNet *n, bool stopped)
+{
+    n->vm_stopped = stopped;
+    if (!stopped) {
+        net_flush_queue(n->nc);
+    }
+}
 
 void virtio_net_set_link(VirtioNet *n, bool up)
 {

@@ -57,6 +57,7 @@ typedef struct VirtioNet {
     uint16_t status;         /* config status: VIRTIO_NET_S_LINK_UP */
     bool in_tx;              /* virtio_net_tx() is running (no re-entry) */
     bool tx_blocked;         /* the backend's queue is full: wait for drained() */
+    bool vm_stopped;         /* the machine is stopped: frames wait in the backend */
     VirtioNetStats stats;
     /* scratch, separate for each direction: a backend may answer a
      * transmitted frame at once, from inside net_send() */
@@ -75,6 +76,10 @@ static inline VirtIODevice *virtio_net_vdev(VirtioNet *n)
 {
     return &n->vdev;
 }
+/* The machine stopped (true) or runs again (false): while stopped no frame
+ * is written into guest memory (they queue in the backend, as QEMU holds
+ * them back); on resume the queue is delivered. */
+void virtio_net_set_vm_stopped(VirtioNet *n, bool stopped);
 /* Link up or down (config status, with a configuration interrupt). */
 void virtio_net_set_link(VirtioNet *n, bool up);
 

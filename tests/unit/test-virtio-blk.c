@@ -158,6 +158,16 @@ static void test_write_read(void **state)
     assert_int_equal(submit(4), 3 * 512 + 1);
     assert_int_equal(status_byte(), 0);
     assert_memory_equal(tv_ram(DATA + 0x8000), file, sizeof(file));
+
+    /* The counters behind query-blockstats. */
+    assert_int_equal(blk.stats.wr_ops, 1);
+    assert_int_equal(blk.stats.wr_bytes, 3 * 512);
+    assert_int_equal(blk.stats.rd_ops, 1);
+    assert_int_equal(blk.stats.rd_bytes, 3 * 512);
+    assert_int_equal(blk.stats.wr_highest_offset, 8 * 512);
+    assert_true(blk.stats.last_ns > 0);
+    assert_int_equal(blk.stats.invalid_rd + blk.stats.invalid_wr + blk.stats.failed_rd +
+                     blk.stats.failed_wr, 0);
 }
 
 static void test_request_errors(void **state)
@@ -177,6 +187,11 @@ static void test_request_errors(void **state)
     assert_int_equal(status_byte(), 0);
     assert_string_equal((char *)tv_ram(DATA), "mimic-virtio-blk");
     assert_int_equal(blk.vdev.status & VIRTIO_STATUS_NEEDS_RESET, 0);
+    /* refused requests are counted as invalid, not as done */
+    assert_int_equal(blk.stats.invalid_rd, 2);
+    assert_int_equal(blk.stats.invalid_wr, 1);
+    assert_int_equal(blk.stats.rd_ops + blk.stats.wr_ops, 0);
+    assert_int_equal(blk.stats.flush_ops, 1);
 }
 
 static void test_write_zeroes_and_discard(void **state)
