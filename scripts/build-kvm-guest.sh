@@ -10,8 +10,8 @@
 # content-addressed cache, ${MIMIC_CACHE:-$HOME/.cache/mimic}/:
 # kvm-kernel-<hash>/ is keyed by the kernel package name and version,
 # kvm-busybox-<hash>/ by busybox-static's version, kvm-guest-<hash>/ (the
-# outputs) by both plus this script and tests/kvm/linux/. A cache hit costs
-# well under a second and needs no network; OUTDIR (default build/kvm-guest)
+# outputs) by both plus this script and tests/kvm/linux/. A cache hit takes
+# a second or two (apt-cache lookups) and needs no network; OUTDIR (default build/kvm-guest)
 # becomes a symlink to kvm-guest-<hash>/, holding bzImage and
 # initramfs.cpio.gz.
 # Usage: scripts/build-kvm-guest.sh [OUTDIR]     env: MIMIC_CACHE

@@ -16,6 +16,7 @@ import argparse
 import os
 import re
 import secrets
+import shutil
 import sys
 import tempfile
 
@@ -164,7 +165,10 @@ def main():
 
     if c.failures:
         print("FAIL: %d check(s) failed; command: %s" % (len(c.failures), " ".join(cmd)))
+        print("(disk image and serial log kept in %s)" % work)
         return 1
+    if not args.keep:
+        shutil.rmtree(work, ignore_errors=True)
     print("PASS: kvm pvh guest, test %s, on %s (%.2f s)" % (args.test, args.emu, elapsed))
     return 0
 
