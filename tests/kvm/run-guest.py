@@ -10,7 +10,8 @@ The one thing to know: --emu mimic (default) runs build/mimic-system-x86_64,
 --emu qemu the oracle qemu-system-x86_64, with the same options; only the
 virtio-mmio address in -append differs (kvmtest.FIRST_VIRTIO). Exit 77
 (skip) when /dev/kvm is not usable or the emulator does not exist.
-Usage: run-guest.py [--emu mimic|qemu] [--binary PATH] --test serial|blk GUEST.elf
+--test smp runs -smp 2 and expects the second CPU to start (smp.c).
+Usage: run-guest.py [--emu mimic|qemu] [--binary PATH] --test serial|blk|smp GUEST.elf
 """
 import argparse
 import os
@@ -56,6 +57,13 @@ BLK_PASSES = [
     "virtio-blk reset at the end",
     "virtio-blk device found",
 ]
+SMP_CPUS = 2
+SMP_PASSES = [
+    "mimic.cpus= between 2 and 16",
+    "RAM at the AP trampoline (0x8000)",
+    "every CPU started",
+    "every CPU has its own APIC ID",
+]
 
 
 def fnv1a32(data):
@@ -89,7 +97,7 @@ def main():
     ap.add_argument("--emu", choices=["mimic", "qemu"], default="mimic")
     ap.add_argument("--binary", help="emulator binary (default: build/mimic-system-x86_64 "
                     "or qemu-system-x86_64 from PATH)")
-    ap.add_argument("--test", choices=["serial", "blk"], required=True)
+    ap.add_argument("--test", choices=["serial", "blk", "smp"], required=True)
     ap.add_argument("--timeout", type=float, default=120, help="seconds (default 120)")
     ap.add_argument("--keep", help="keep the disk image and serial log in this directory")
     ap.add_argument("-v", "--verbose", action="store_true", help="echo the serial output")
@@ -107,6 +115,9 @@ def main():
     append = "mimic.test=%s mimic.token=%s" % (args.test, token)
     cmd = kvmtest.base_command(args.emu, binary, MEMORY_MIB) + ["-kernel", args.guest]
     disk = original = None
+    if args.test == "smp":
+        append += " mimic.cpus=%d" % SMP_CPUS
+        cmd += ["-smp", str(SMP_CPUS)]
     if args.test == "blk":
         disk = os.path.join(work, "disk.img")
         original = bytearray(os.urandom(DISK_SECTORS * SECTOR))
@@ -136,7 +147,8 @@ def main():
     fails = re.findall(r"^FAIL: .*$", out, re.M)
     c.check(not fails, "no FAIL line from the guest" + ("" if not fails else ": " + "; ".join(fails)))
     passes = set(re.findall(r"^PASS: (.*)$", out, re.M))
-    wanted = COMMON_PASSES + (BLK_PASSES if args.test == "blk" else ["no virtio-blk device"])
+    wanted = COMMON_PASSES + {"blk": BLK_PASSES, "serial": ["no virtio-blk device"],
+                              "smp": SMP_PASSES}[args.test]
     missing = [p for p in wanted if p not in passes]
     c.check(not missing, "every expected PASS line (%d)" % len(wanted)
             + ("" if not missing else "; missing: " + ", ".join(missing)))

@@ -70,6 +70,9 @@ bool check(bool ok, const char *name, const char *why);
  * device, runs the block checks on it. Returns true if it was a blk device. */
 bool virtio_mmio_probe(uintptr_t base, uint64_t size, unsigned irq);
 
+/* smp.c: starts the other CPUS - 1 processors and checks they run. */
+bool smp_check(unsigned cpus, bool trampoline_is_ram);
+
 /* start.S */
 void guest_triple_fault(void) __attribute__((noreturn));
 

@@ -4,7 +4,8 @@
  * resets the machine (i8042 command 0xFE, else a triple fault).
  * The one thing to know: the contract with the VMM is in docs/kvm-guests.md;
  * `mimic.test=blk` on the command line makes a missing virtio-blk device a
- * failure, `mimic.test=serial` expects none. */
+ * failure, `mimic.test=serial` expects none, `mimic.test=smp` starts the
+ * other CPUs (`mimic.cpus=N`, smp.c). */
 #include "guest.h"
 
 #define HVM_START_MAGIC 0x336ec578u
@@ -166,6 +167,17 @@ static void read_memmap(const struct hvm_start_info *si)
     check(covers_image, "memory map has RAM under the image", "no type-1 entry covers 1 MiB");
 }
 
+static bool ram_covers(uint64_t addr, uint64_t len)
+{
+    for (uint32_t i = 0; i < memmap_n; i++) {
+        if (memmap[i].type == E820_RAM && memmap[i].addr <= addr &&
+            memmap[i].addr + memmap[i].size >= addr + len) {
+            return true;
+        }
+    }
+    return false;
+}
+
 /* One 64-bit word per MiB of RAM from 2 MiB up to 4 GiB: written with an
  * address-dependent value, then read back. */
 static void test_ram(void)
@@ -310,6 +322,13 @@ void guest_main(uint32_t start_info_pa)
         mode[0] = 0;
     }
     int blk = probe_virtio();
+    if (memcmp(mode, "smp", 4) == 0) {
+        char n[8];
+        const char *end;
+        unsigned cpus = cmdline_get(cmdline, "mimic.cpus", 0, n, sizeof(n))
+                        ? (unsigned)parse_size(n, &end) : 0;
+        smp_check(cpus, ram_covers(0x8000, 0x1000));
+    }
     if (memcmp(mode, "blk", 4) == 0) {
         check(blk == 1, "virtio-blk device found", "mimic.test=blk needs exactly one");
     } else if (memcmp(mode, "serial", 7) == 0) {

@@ -4,12 +4,15 @@
  * The one thing to know: nothing the loader set up is trusted except flat
  * segments and EBX; the GDT, stack and page tables (first 4 GiB identity
  * mapped with 2 MiB pages, the last GiB — MMIO — uncached) are our own, and
- * .bss is cleared here before the stack in it is used. */
+ * .bss is cleared here before the stack in it is used. Application
+ * processors come in through ap_trampoline (smp.c copies it below 1 MiB)
+ * and share the page tables. */
 
 #define XEN_ELFNOTE_PHYS32_ENTRY 18
 #define SEL_CODE32 0x08
 #define SEL_DATA   0x10
 #define SEL_CODE64 0x18
+#define AP_MAX 15                   /* as smp.c */
 
 /* ELF note: namesz 4 ("Xen\0"), descsz 4 (the 32-bit entry address), type 18 */
     .section .note.pvh, "a"
@@ -97,6 +100,68 @@ long_entry:
 5:  hlt
     jmp 5b
 
+/* Application processors (smp.c). ap_trampoline..ap_trampoline_end is
+ * copied below 1 MiB and started by INIT-SIPI-SIPI in real mode with CS
+ * base = the copy's address; it loads our GDT (through the pointer inside
+ * the copy) and jumps to ap_entry32 in 32-bit protected mode. */
+    .code16
+    .globl ap_trampoline, ap_trampoline_end
+ap_trampoline:
+    cli
+    movw %cs, %ax
+    movw %ax, %ds
+    lgdtl ap_tramp_gdtp - ap_trampoline
+    movl %cr0, %eax
+    orl $1, %eax
+    movl %eax, %cr0
+    ljmpl $SEL_CODE32, $ap_entry32
+    .p2align 2
+ap_tramp_gdtp:
+    .word gdt_end - gdt - 1
+    .long gdt
+ap_trampoline_end:
+
+    .code32
+ap_entry32:
+    movl $SEL_DATA, %eax
+    movl %eax, %ds
+    movl %eax, %es
+    movl %eax, %ss
+    movl %eax, %fs
+    movl %eax, %gs
+    movl %cr4, %eax
+    orl $0x20, %eax                 /* PAE */
+    movl %eax, %cr4
+    movl $pml4, %eax                /* the BSP's page tables */
+    movl %eax, %cr3
+    movl $0xc0000080, %ecx
+    rdmsr
+    orl $0x100, %eax
+    wrmsr
+    movl %cr0, %eax
+    orl $0x80000001, %eax
+    movl %eax, %cr0
+    ljmp $SEL_CODE64, $ap_long
+
+    .code64
+ap_long:
+    movl $SEL_DATA, %eax
+    movl %eax, %ds
+    movl %eax, %es
+    movl %eax, %ss
+    movl $1, %edi
+    lock xaddl %edi, ap_next        /* edi = this AP's index, from 0 */
+    cmpl $AP_MAX, %edi
+    jae 7f
+    movl %edi, %eax
+    incl %eax
+    shll $12, %eax                  /* 4 KiB stack per AP */
+    leaq ap_stacks(%rax), %rsp
+    call ap_main
+7:  cli
+    hlt
+    jmp 7b
+
 /* guest_triple_fault(): load an empty IDT and raise an exception; with no
  * way to deliver it (nor the double fault) the CPU shuts down. */
     .globl guest_triple_fault
@@ -131,5 +196,9 @@ pdpt:   .skip 4096
 pd:     .skip 4 * 4096
 stack:  .skip 16384
 stack_top:
+ap_stacks: .skip 4096 * AP_MAX
+    .p2align 2
+    .globl ap_next
+ap_next: .skip 4
 
     .section .note.GNU-stack, "", @progbits
