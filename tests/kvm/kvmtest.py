@@ -93,6 +93,7 @@ class Console:
         self.pos = 0
         self.cond = threading.Condition()
         self.eof = False
+        self.fatal = None
         self.echo = echo
         self.log = open(log_path, "w") if log_path else None
         self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
@@ -122,10 +123,12 @@ class Console:
             self.eof = True
             self.cond.notify_all()
 
-    def expect(self, pattern, timeout):
+    def expect(self, pattern, timeout, fatal=None):
         """The match of PATTERN in output not yet consumed, or None at the
-        deadline or when the emulator has exited without printing it."""
+        deadline, when the emulator has exited without printing it, or when
+        the FATAL pattern appears first (then self.fatal holds its match)."""
         rx = re.compile(pattern, re.M)
+        frx = re.compile(fatal, re.M) if fatal else None
         deadline = time.monotonic() + timeout
         with self.cond:
             while True:
@@ -133,6 +136,10 @@ class Console:
                 if m:
                     self.pos = m.end()
                     return m
+                f = frx.search(self.buf, self.pos) if frx else None
+                if f:
+                    self.fatal = f
+                    return None
                 left = deadline - time.monotonic()
                 if self.eof or left <= 0:
                     return None
