@@ -27,6 +27,11 @@ REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 # QEMU 7.2's microvm fills its 24 transports from the last one down.
 FIRST_VIRTIO = {"mimic": (0xFEB00000, 5), "qemu": (0xFEB02E00, 28)}
 
+# What an emulator prints when the host KVM gives up on the guest (QEMU's
+# words; mimic's message should contain one of these too). QEMU then stops
+# the guest without exiting, so the runners look for it to stop early.
+KVM_FATAL = r"(?i)KVM internal error|emulation failure|KVM_EXIT_INTERNAL_ERROR"
+
 
 def skip(reason):
     print("SKIP: " + reason, flush=True)

@@ -31,9 +31,6 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import kvmtest  # noqa: E402
 
 MEMORY_MIB = 512
-# What the emulator prints when the host KVM gives up (QEMU's words; mimic's
-# should contain one of these too), and stops the guest without exiting.
-KVM_FATAL = r"(?i)KVM internal error|emulation failure|KVM_EXIT_INTERNAL_ERROR"
 
 
 def main():
@@ -77,7 +74,7 @@ def main():
         print("\nFAILED: " + what, flush=True)
 
     m = con.expect(r"MIMIC-KVM-INIT-OK uptime=([0-9.]+)s kernel=(\S+) cpus=(\d+)", left(),
-                   fatal=KVM_FATAL)
+                   fatal=kvmtest.KVM_FATAL)
     if con.fatal:
         code = re.search(r"^Code=.*$", con.output(), re.M)
         fail("the host KVM stopped the guest %.1f s after launch (%s%s); see docs/kvm-guests.md"

@@ -162,6 +162,13 @@ ap_long:
     hlt
     jmp 7b
 
+/* bp_handler: #BP (vector 3, from int3) for the int3 check in main.c:
+ * counts, and returns after the int3. */
+    .globl bp_handler
+bp_handler:
+    lock incl bp_count(%rip)
+    iretq
+
 /* guest_triple_fault(): load an empty IDT and raise an exception; with no
  * way to deliver it (nor the double fault) the CPU shuts down. */
     .globl guest_triple_fault
@@ -200,5 +207,7 @@ ap_stacks: .skip 4096 * AP_MAX
     .p2align 2
     .globl ap_next
 ap_next: .skip 4
+    .globl bp_count
+bp_count: .skip 4
 
     .section .note.GNU-stack, "", @progbits
