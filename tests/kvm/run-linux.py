@@ -109,8 +109,9 @@ def main():
             con.send("reboot -f\n")
     rc = con.wait(left() if not failures else min(left(), 10))
     total = con.elapsed()
-    if rc is None and not con.fatal:
-        fail("the emulator did not exit within the deadline (killed)")
+    if rc is None:
+        if not con.fatal:
+            fail("the emulator did not exit within the deadline (killed)")
     elif rc != 0:
         fail("emulator exit status %d, expected 0" % rc)
     if failures:
