@@ -25,6 +25,7 @@ static int pending_cpus; /* running CPUs an exclusive section still waits for */
 
 void exec_cpu_register(CPUState *cpu)
 {
+    tb_jump_cache_alloc(cpu);
     pthread_mutex_lock(&cpus_lock);
     cpu->running = false;
     cpu->next_cpu = first_cpu;
@@ -45,6 +46,15 @@ bool exec_cpu_unregister(CPUState *cpu)
     bool last = first_cpu == NULL;
     pthread_mutex_unlock(&cpus_lock);
     return last;
+}
+
+void exec_cpu_foreach(void (*fn)(CPUState *cpu, void *opaque), void *opaque)
+{
+    pthread_mutex_lock(&cpus_lock);
+    for (CPUState *cpu = first_cpu; cpu; cpu = cpu->next_cpu) {
+        fn(cpu, opaque);
+    }
+    pthread_mutex_unlock(&cpus_lock);
 }
 
 void exec_cpu_start(CPUState *cpu)

@@ -26,6 +26,11 @@ void tb_lock(void);
 void tb_unlock(void);
 /* In a fork child, instead of tb_unlock(). */
 void tb_lock_after_fork_child(void);
+/* Looks key up through cpu's own jump cache (system mode) or the shared
+ * one, then the hash table. */
+TranslationBlock *tb_lookup_for_cpu(CPUState *cpu, const TBKey *key);
+/* Gives cpu its own jump cache in system mode (at registration). */
+void tb_jump_cache_alloc(CPUState *cpu);
 /* Looks key up in the hash table only (tb_lock held). */
 TranslationBlock *tb_hash_lookup(const TBKey *key);
 /* Frees every TB and restarts the code buffer (world stopped). */
@@ -33,5 +38,16 @@ void tb_flush_locked(void);
 void tb_cache_insert(TranslationBlock *tb);
 void tb_chain(TranslationBlock *from, unsigned slot, TranslationBlock *to);
 void host_disas_log(const TranslationBlock *tb);
+/* Unhooks tb from lookups and chains; its code stays until a flush
+ * (tb_lock held). */
+void tb_invalidate_locked(TranslationBlock *tb);
+/* code-pages.c: a translation starts (forget the pages read so far);
+ * a translated TB joins the lists of the pages it read; a flush forgets
+ * every page (all under tb_lock). */
+void tb_pages_begin(void);
+void tb_pages_link(TranslationBlock *tb);
+void tb_pages_reset(void);
+/* Calls fn for every registered CPU (under the CPU list's lock). */
+void exec_cpu_foreach(void (*fn)(CPUState *cpu, void *opaque), void *opaque);
 
 #endif

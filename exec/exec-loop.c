@@ -45,6 +45,10 @@ static void exec_print_stats(void)
 void exec_init(const ExecConfig *cfg)
 {
     config = *cfg;
+    /* The IR validator checks every block the frontends build; the test
+     * suite turns it on (meson's default test setup), users do not pay. */
+    const char *v = getenv("MIMIC_VALIDATE_IR");
+    config.validate_ir = config.validate_ir || (v && *v && strcmp(v, "0") != 0);
     if (!config.max_insns) {
         config.max_insns = DEFAULT_MAX_INSNS;
     }
@@ -92,6 +96,7 @@ static TranslationBlock *tb_translate(CPUState *cpu, const TBKey *key)
     unsigned max_insns = config.max_insns;
     for (;;) {
         ir_block_reset(&ir_block);
+        tb_pages_begin();
         TranslateRequest req = { .cpu = cpu, .b = &ir_block, .pc = pc, .max_insns = max_insns };
         uint32_t size = config.target->translate(&req);
         if (log_enabled(LOG_IN_ASM)) {
@@ -102,15 +107,15 @@ static TranslationBlock *tb_translate(CPUState *cpu, const TBKey *key)
             ir_dump(&ir_block, log_file);
             log_printf("\n");
         }
-#ifndef NDEBUG
-        char err[200];
-        if (ir_validate(&ir_block, err, sizeof(err)) < 0) {
-            fprintf(stderr, "mimic: internal error: invalid IR for block at 0x%llx: %s\n",
-                    (unsigned long long)pc, err);
-            ir_dump(&ir_block, stderr);
-            abort();
+        if (config.validate_ir) {
+            char err[200];
+            if (ir_validate(&ir_block, err, sizeof(err)) < 0) {
+                fprintf(stderr, "mimic: internal error: invalid IR for block at 0x%llx: %s\n",
+                        (unsigned long long)pc, err);
+                ir_dump(&ir_block, stderr);
+                abort();
+            }
         }
-#endif
         if (!config.no_opt) {
             ir_optimize(&ir_block);
         }
@@ -146,6 +151,7 @@ static TranslationBlock *tb_translate(CPUState *cpu, const TBKey *key)
                     config.backend->name, (unsigned long long)pc);
             abort();
         }
+        tb_pages_link(tb);
         tb_cache_insert(tb);
         exec_stats.blocks_translated++;
         exec_stats.guest_insns_translated += tb->nb_insns;
@@ -162,7 +168,7 @@ static TranslationBlock *tb_translate(CPUState *cpu, const TBKey *key)
 static TranslationBlock *tb_find(CPUState *cpu, const TBKey *key, TranslationBlock *last,
                                  unsigned last_slot, uint64_t generation)
 {
-    TranslationBlock *tb = exec_tb_lookup_key(key);
+    TranslationBlock *tb = tb_lookup_for_cpu(cpu, key);
     bool translate = !tb;
     if (translate || (last && !config.no_chain)) {
         if (translate && config.memory_lock) {

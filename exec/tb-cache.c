@@ -87,6 +87,29 @@ TranslationBlock *exec_tb_lookup(uint64_t pc)
     return exec_tb_lookup_key(&key);
 }
 
+TranslationBlock *tb_lookup_for_cpu(CPUState *cpu, const TBKey *key)
+{
+    TBJumpEntry *jc = cpu->tb_jc;
+    if (!jc) {
+        return exec_tb_lookup_key(key);
+    }
+    TBJumpEntry *e = &jc[exec_jmp_cache_index(key->pc)];
+    TranslationBlock *tb = __atomic_load_n(&e->tb, __ATOMIC_ACQUIRE);
+    if (tb && e->pc == key->pc && e->phys == key->phys && e->flags == key->flags) {
+        return tb;
+    }
+    tb_lock();
+    tb = tb_hash_lookup(key);
+    if (tb) {
+        e->pc = key->pc;
+        e->phys = key->phys;
+        e->flags = key->flags;
+        __atomic_store_n(&e->tb, tb, __ATOMIC_RELEASE);
+    }
+    tb_unlock();
+    return tb;
+}
+
 TranslationBlock *exec_tb_lookup_cpu(CPUState *cpu)
 {
     const TargetInfo *t = exec_config()->target;
@@ -94,7 +117,35 @@ TranslationBlock *exec_tb_lookup_cpu(CPUState *cpu)
     if (t->tb_key && !t->tb_key(cpu, &key)) {
         return NULL;
     }
-    return exec_tb_lookup_key(&key);
+    return tb_lookup_for_cpu(cpu, &key);
+}
+
+void tb_jump_cache_alloc(CPUState *cpu)
+{
+    if (exec_config()->softmmu && !cpu->tb_jc) {
+        cpu->tb_jc = calloc(EXEC_JMP_CACHE_SIZE, sizeof(TBJumpEntry));
+        if (!cpu->tb_jc) {
+            abort();
+        }
+    }
+}
+
+/* Drops tb from cpu's own jump cache (tb_lock held). */
+static void tb_jump_cache_forget(CPUState *cpu, void *opaque)
+{
+    TranslationBlock *tb = opaque;
+    if (cpu->tb_jc) {
+        TBJumpEntry *e = &cpu->tb_jc[exec_jmp_cache_index(tb->pc)];
+        __atomic_compare_exchange_n(&e->tb, &(TranslationBlock *){ tb }, NULL, false,
+                                    __ATOMIC_RELEASE, __ATOMIC_RELAXED);
+    }
+}
+
+static void tb_jump_cache_clear(CPUState *cpu, void *opaque)
+{
+    if (cpu->tb_jc) {
+        memset(cpu->tb_jc, 0, EXEC_JMP_CACHE_SIZE * sizeof(TBJumpEntry));
+    }
 }
 
 void tb_cache_insert(TranslationBlock *tb)
@@ -164,7 +215,7 @@ static void tb_unlink_incoming(TranslationBlock *dest, TranslationBlock *from, u
     }
 }
 
-static void tb_invalidate(TranslationBlock *tb)
+void tb_invalidate_locked(TranslationBlock *tb)
 {
     const Backend *be = exec_config()->backend;
     if (tb->invalid) {
@@ -181,6 +232,9 @@ static void tb_invalidate(TranslationBlock *tb)
     uint32_t j = exec_jmp_cache_index(tb->pc);
     __atomic_compare_exchange_n(&exec_jmp_cache[j], &(TranslationBlock *){ tb }, NULL, false,
                                 __ATOMIC_RELEASE, __ATOMIC_RELAXED);
+    if (exec_config()->softmmu) {
+        exec_cpu_foreach(tb_jump_cache_forget, tb);
+    }
     /* Jumps into this TB go back to their exit paths. */
     for (uintptr_t in = tb->jmp_incoming; in;) {
         TranslationBlock *src = (TranslationBlock *)(in & ~(uintptr_t)TB_EXIT_MASK);
@@ -207,7 +261,7 @@ void exec_tb_invalidate_range(uint64_t start, uint64_t end)
     for (size_t i = 0; i < nb_tbs; i++) {
         TranslationBlock *tb = all_tbs[i];
         if (tb->pc < end && tb->pc + tb->size > start) {
-            tb_invalidate(tb);
+            tb_invalidate_locked(tb);
         }
     }
     tb_unlock();
@@ -232,8 +286,12 @@ void tb_flush_locked(void)
         free(all_tbs[i]);
     }
     nb_tbs = 0;
+    tb_pages_reset();
     memset(tb_hash, 0, sizeof(tb_hash));
     memset(exec_jmp_cache, 0, sizeof(exec_jmp_cache));
+    if (exec_config()->softmmu) {
+        exec_cpu_foreach(tb_jump_cache_clear, NULL);
+    }
     if (be->reset) {
         be->reset();
     }

@@ -33,12 +33,33 @@ typedef struct OptState {
     IRTempId const_cache[OPT_CONST_CACHE];
 } OptState;
 
+/* Zeroed per-block arrays come from one scratch buffer that is kept from
+ * block to block (translation is serialised), instead of ten callocs. */
+static uint8_t *scratch;
+static size_t scratch_cap, scratch_used;
+
+static void scratch_reserve(size_t bytes)
+{
+    scratch_used = 0;
+    if (bytes > scratch_cap) {
+        free(scratch);
+        scratch_cap = bytes + bytes / 2;
+        scratch = malloc(scratch_cap);
+        if (!scratch) {
+            abort();
+        }
+    }
+}
+
 static void *opt_calloc(size_t n, size_t size)
 {
-    void *p = calloc(n ? n : 1, size);
-    if (!p) {
-        abort();
+    size_t bytes = ((n ? n : 1) * size + 7) & ~(size_t)7;
+    if (scratch_used + bytes > scratch_cap) {
+        abort(); /* scratch_reserve() was told less than the arrays need */
     }
+    void *p = scratch + scratch_used;
+    scratch_used += bytes;
+    memset(p, 0, bytes);
     return p;
 }
 
@@ -362,7 +383,6 @@ static void opt_eliminate_dead(OptState *s)
             live[op->in[k]] = stamp;
         }
     }
-    free(live);
 }
 
 static void opt_compact(OptState *s)
@@ -384,6 +404,10 @@ void ir_optimize(IRBlock *b)
     if (s.cap > IR_MAX_TEMPS) {
         s.cap = IR_MAX_TEMPS;
     }
+    /* Eight arrays of at most 4 bytes per temp, the deleted flags, and the
+     * dead-code pass's liveness stamps (with rounding slack). */
+    scratch_reserve(8 * ((size_t)s.cap * 4 + 8) + b->nb_ops + 8 +
+                    (size_t)(b->nb_temps > s.cap ? b->nb_temps : s.cap) * 4 + 8);
     s.ver = opt_calloc(s.cap, sizeof(uint32_t));
     s.repl = opt_calloc(s.cap, sizeof(IRTempId));
     s.repl_ver = opt_calloc(s.cap, sizeof(uint32_t));
@@ -400,14 +424,4 @@ void ir_optimize(IRBlock *b)
     opt_forward(&s);
     opt_eliminate_dead(&s);
     opt_compact(&s);
-
-    free(s.ver);
-    free(s.repl);
-    free(s.repl_ver);
-    free(s.repl_epoch);
-    free(s.def_opc);
-    free(s.def_src);
-    free(s.def_src_ver);
-    free(s.def_epoch);
-    free(s.deleted);
 }

@@ -33,6 +33,12 @@ static int address_space_insert(AddressSpace *as, const MemoryRegion *mr)
             (size_t)(as->nb_regions - i) * sizeof(as->regions[0]));
     as->regions[i] = *mr;
     as->nb_regions++;
+    as->largest_ram = 0;
+    for (int j = 0; j < as->nb_regions; j++) {
+        if (as->regions[j].ram && as->regions[j].size > as->regions[as->largest_ram].size) {
+            as->largest_ram = j;
+        }
+    }
     return 0;
 }
 
@@ -73,6 +79,10 @@ void address_space_destroy(AddressSpace *as)
 
 const MemoryRegion *address_space_lookup(const AddressSpace *as, uint64_t addr)
 {
+    const MemoryRegion *ram = as->nb_regions ? &as->regions[as->largest_ram] : NULL;
+    if (ram && addr - ram->base < ram->size) {
+        return ram; /* most lookups (page walks, TLB fills) are of main RAM */
+    }
     int lo = 0, hi = as->nb_regions;
     while (lo < hi) {
         int mid = (lo + hi) / 2;
@@ -131,6 +141,7 @@ static int address_space_rw(const AddressSpace *as, uint64_t addr, uint8_t *buf,
         uint64_t n = mr->size - off < len ? mr->size - off : len;
         if (mr->ram) {
             if (write) {
+                address_space_notify_write(as, addr, n);
                 memcpy(mr->ram + off, buf, (size_t)n);
             } else {
                 memcpy(buf, mr->ram + off, (size_t)n);

@@ -75,6 +75,7 @@ static int copy_to_ram(const AddressSpace *as, uint64_t addr, const void *src, u
     if (!p || len + zero_len < len) {
         return -1;
     }
+    address_space_notify_write(as, addr, len + zero_len); /* a reboot reloads over old code */
     memcpy(p, src, (size_t)len);
     memset(p + len, 0, (size_t)zero_len);
     return 0;

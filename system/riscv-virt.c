@@ -270,6 +270,13 @@ static int virt_build_devices(VirtMachine *m, char *err, size_t errlen)
                  (unsigned long long)(m->cfg.ram_size >> 20), strerror(-r));
         return -1;
     }
+    /* Code is tracked per RAM page: writes other than the harts' own go
+     * through this hook so the translations of the page are dropped. */
+    if (exec_code_pages_init(VIRT_DRAM_BASE + m->cfg.ram_size) < 0) {
+        snprintf(err, errlen, "-m: cannot allocate the code page map");
+        return -1;
+    }
+    m->as.write_hook = exec_code_write;
     if (add_mmio(m, "test", VIRT_TEST_BASE, SIFIVE_TEST_MMIO_SIZE, &sifive_test_ops, &m->test,
                  err, errlen) ||
         add_mmio(m, "rtc", VIRT_RTC_BASE, GOLDFISH_RTC_MMIO_SIZE, &goldfish_rtc_ops, &m->rtc,

@@ -38,11 +38,18 @@ static unsigned plic_best(const PLIC *p, unsigned ctx)
 {
     unsigned best = 0;
     uint32_t best_prio = p->threshold[ctx];
-    for (unsigned n = 1; n < PLIC_NUM_SOURCES; n++) {
-        if (bit(p->pending, n) && !bit(p->claimed, n) && bit(p->enable[ctx], n) &&
-            p->priority[n] > best_prio) {
-            best = n;
-            best_prio = p->priority[n];
+    for (unsigned w = 0; w < PLIC_NUM_SOURCES / 32; w++) {
+        uint32_t candidates = p->pending[w] & ~p->claimed[w] & p->enable[ctx][w];
+        if (w == 0) {
+            candidates &= ~1u; /* source 0 does not exist */
+        }
+        while (candidates) {
+            unsigned n = w * 32 + (unsigned)__builtin_ctz(candidates);
+            candidates &= candidates - 1;
+            if (p->priority[n] > best_prio) { /* ties: the lowest number wins */
+                best = n;
+                best_prio = p->priority[n];
+            }
         }
     }
     return best;
@@ -66,6 +73,11 @@ void plic_set_source(void *opaque, int n, int level)
     PLIC *p = opaque;
     if (n <= 0 || n >= PLIC_NUM_SOURCES) {
         return;
+    }
+    bool was = bit(p->level, (unsigned)n);
+    if (was == (level != 0) &&
+        (!level || bit(p->pending, (unsigned)n) || bit(p->claimed, (unsigned)n))) {
+        return; /* a repeat that changes nothing (devices re-assert freely) */
     }
     set_bit(p->level, (unsigned)n, level);
     if (level && !bit(p->claimed, (unsigned)n)) {

@@ -161,6 +161,7 @@ static void rx_unpop(VirtioNet *n, uint16_t saved)
     if ((vdev->guest_features >> VIRTIO_RING_F_EVENT_IDX) & 1) {
         uint8_t *used = address_space_map(vdev->as, vq->used, 6 + 8 * (uint64_t)vq->num);
         if (used) {
+            address_space_notify_write(vdev->as, vq->used + 4 + 8 * (uint64_t)vq->num, 2);
             memcpy(used + 4 + 8 * (uint64_t)vq->num, &saved, 2); /* avail_event */
         }
     }

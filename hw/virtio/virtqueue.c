@@ -56,6 +56,7 @@ static uint8_t *vq_avail(const VirtQueue *vq, const AddressSpace *as)
 /* The used ring: flags, idx, ring[num] of {id, len}, avail_event. */
 static uint8_t *vq_used(const VirtQueue *vq, const AddressSpace *as)
 {
+    address_space_notify_write(as, vq->used, 6 + 8 * (uint64_t)vq->num);
     return address_space_map(as, vq->used, 6 + 8 * (uint64_t)vq->num);
 }
 
@@ -78,6 +79,7 @@ static int elem_add(VirtQueueElement *elem, const AddressSpace *as, const VringD
         if (elem->in_num == VIRTQUEUE_MAX_SG) {
             return -EIO;
         }
+        address_space_notify_write(as, d->addr, d->len);
         elem->in[elem->in_num++] = (struct iovec){ host, d->len };
     } else {
         if (elem->in_num || elem->out_num == VIRTQUEUE_MAX_SG) {
@@ -150,6 +152,7 @@ int virtqueue_pop(VirtQueue *vq, const AddressSpace *as, uint64_t features, Virt
         if (!used) {
             return -EIO;
         }
+        address_space_notify_write(as, vq->used + 4 + 8 * (uint64_t)vq->num, 2);
         store16(used + 4 + 8 * (uint64_t)vq->num, vq->last_avail_idx); /* avail_event */
     }
     return 1;

@@ -48,6 +48,9 @@ typedef struct CPUState {
     void *opaque;                  /* owner's per-CPU data (linux-user task) */
     bool running;                  /* inside exec_cpu_loop (exec/cpus.c) */
     struct CPUState *next_cpu;     /* list of registered CPUs */
+    /* System mode: this CPU's own jump cache, entries holding the whole
+     * key (exec/tb-cache.c); NULL in user mode. */
+    struct TBJumpEntry *tb_jc;
 } CPUState;
 
 /* Bytes the backend may use as a guest memory window: guest addresses in
@@ -102,6 +105,10 @@ bool exec_read_code(uint64_t addr, void *dst, size_t len);
 
 /* Translated block. */
 #define TB_NO_OFFSET UINT32_MAX
+/* A block's code lies in one guest page, plus the next for an instruction
+ * that straddles the boundary. */
+#define TB_MAX_PAGES 2
+
 typedef struct TranslationBlock {
     uint64_t pc;
     uint64_t phys;                 /* TBKey.phys and .flags */
@@ -124,6 +131,11 @@ typedef struct TranslationBlock {
     /* Backend-private data (JIT: the fault-site table that maps host code
      * back to guest pc and registers). */
     void *backend_data;
+    /* System mode: the physical pages the code came from (page numbers),
+     * and the links of exec/code-pages.c's per-page lists. */
+    unsigned nb_pages;
+    uint64_t page_addr[TB_MAX_PAGES];
+    uintptr_t page_next[TB_MAX_PAGES];
 } TranslationBlock;
 
 /* Value returned by Backend.exec: the TB that exited (or 0) in the high bits
@@ -175,6 +187,7 @@ typedef struct ExecConfig {
     unsigned max_insns;       /* per block; 0 = default */
     bool no_chain;            /* never chain blocks (debugging) */
     bool no_opt;              /* skip the IR optimizer (debugging) */
+    bool validate_ir;         /* check every block's IR (the test suite: MIMIC_VALIDATE_IR=1) */
     /* Optional: the owner's lock on guest mappings, taken around each
      * translation (before tb_lock) so that pages cannot change under the
      * translator. */
@@ -232,6 +245,15 @@ static inline uint32_t exec_jmp_cache_index(uint64_t pc)
 {
     return (uint32_t)((pc >> 1) ^ (pc >> (1 + EXEC_JMP_CACHE_BITS))) & (EXEC_JMP_CACHE_SIZE - 1);
 }
+/* A CPU's jump cache in system mode: indexed like exec_jmp_cache, one
+ * per CPU so harts do not fight over cache lines, and holding the key so a
+ * hit reads no TB. Written by its CPU only; invalidation clears tb. */
+typedef struct TBJumpEntry {
+    uint64_t pc, phys;
+    uint32_t flags;
+    struct TranslationBlock *tb;
+} TBJumpEntry;
+
 /* Drops every translation (fence.i, and when the code buffer fills). Stops
  * the world first; the caller must not be inside exec_cpu_loop. */
 void exec_tb_flush(void);

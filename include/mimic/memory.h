@@ -38,6 +38,11 @@ typedef struct MemoryRegion {
 typedef struct AddressSpace {
     MemoryRegion regions[ADDRESS_SPACE_MAX_REGIONS]; /* sorted by base, disjoint */
     int nb_regions;
+    int largest_ram; /* index of the region looked at first */
+    /* Told of every write to RAM other than the CPU's own stores (DMA,
+     * loaders) before it happens: the translator drops code there. NULL:
+     * nobody cares (a KVM guest). */
+    void (*write_hook)(uint64_t addr, uint64_t len);
 } AddressSpace;
 
 /* Adds zeroed RAM at [base, base + size) (host mmap, MAP_NORESERVE);
@@ -55,6 +60,16 @@ const MemoryRegion *address_space_lookup(const AddressSpace *as, uint64_t addr);
 /* Host pointer for [addr, addr + len) if it lies wholly inside one RAM
  * region (len 0 included), else NULL. */
 void *address_space_map(const AddressSpace *as, uint64_t addr, uint64_t len);
+/* A device or loader is about to write [addr, addr + len) of RAM through a
+ * pointer from address_space_map(). */
+static inline void address_space_notify_write(const AddressSpace *as, uint64_t addr,
+                                              uint64_t len)
+{
+    if (as->write_hook) {
+        as->write_hook(addr, len);
+    }
+}
+
 /* Copies to/from guest memory (RAM, or MMIO in naturally sized pieces);
  * 0, or -EFAULT if any byte has nothing behind it. */
 int address_space_read(const AddressSpace *as, uint64_t addr, void *buf, uint64_t len);

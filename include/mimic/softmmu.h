@@ -15,6 +15,7 @@
 #ifndef MIMIC_SOFTMMU_H
 #define MIMIC_SOFTMMU_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "mimic/exec.h"
@@ -22,12 +23,15 @@
 #define SOFTMMU_PAGE_BITS 12
 #define SOFTMMU_PAGE_SIZE (1ull << SOFTMMU_PAGE_BITS)
 #define SOFTMMU_PAGE_MASK (~(SOFTMMU_PAGE_SIZE - 1))
-#define SOFTMMU_TLB_BITS 8
+#define SOFTMMU_TLB_BITS 10
 #define SOFTMMU_TLB_SIZE (1u << SOFTMMU_TLB_BITS)
 #define SOFTMMU_NB_MODES 4
 
 /* A compare value that never matches. */
 #define SOFTMMU_INVALID UINT64_MAX
+/* Set in addr_write for a page that holds translated code: stores take
+ * the slow path, which drops the page's translations first. */
+#define SOFTMMU_TLB_CODE 1ull
 
 typedef struct SoftTLBEntry {
     uint64_t addr_read;
@@ -42,6 +46,12 @@ typedef struct SoftTLB {
     SoftTLBEntry e[SOFTMMU_NB_MODES][SOFTMMU_TLB_SIZE];
     /* Physical page of each entry (for the code of the TB key). */
     uint64_t phys[SOFTMMU_NB_MODES][SOFTMMU_TLB_SIZE];
+    /* Virtual range [lp_addr, lp_addr + ~lp_mask] covering every entry
+     * filled from a mapping larger than a page (when has_large; a mask of
+     * 0 is the whole address space): flushing one page there must flush
+     * everything. */
+    uint64_t lp_addr, lp_mask;
+    bool has_large;
 } SoftTLB;
 
 static inline SoftTLBEntry *softmmu_entry(SoftTLB *tlb, unsigned mode, uint64_t addr)
@@ -51,6 +61,11 @@ static inline SoftTLBEntry *softmmu_entry(SoftTLB *tlb, unsigned mode, uint64_t 
 
 /* Every entry of every mode invalid. */
 void softmmu_tlb_flush(SoftTLB *tlb);
+/* The entries for va's page in every mode invalid; everything if va lies
+ * in a large mapping some entry came from. */
+void softmmu_tlb_flush_page(SoftTLB *tlb, uint64_t va);
+/* An entry for va is being filled from a mapping of ~page_mask + 1 bytes. */
+void softmmu_tlb_note_mapping(SoftTLB *tlb, uint64_t va, uint64_t page_mask);
 
 /* The slow path, provided by the system-mode target. memop is the ld/st
  * op's IRMemOp (size, sign, mode); retaddr the host return address inside
@@ -61,7 +76,23 @@ typedef struct SoftMMUOps {
     void (*store)(CPUState *cpu, uint64_t addr, uint64_t value, unsigned memop,
                   uintptr_t retaddr);
     int32_t tlb_offset; /* offset of the SoftTLB from env */
+    /* The TLB mode instruction fetches use while the TB flags are these
+     * (for the JIT's inline lookup of indirect jumps). */
+    unsigned (*fetch_mode)(uint32_t tb_flags);
 } SoftMMUOps;
+
+/* Code pages (exec/code-pages.c). Tracks physical pages below phys_limit;
+ * 0 or -1 when the bitmap cannot be allocated. */
+int exec_code_pages_init(uint64_t phys_limit);
+/* The translator is about to read code at physical address pa. */
+void exec_code_page_mark(uint64_t pa);
+/* After a TLB fill has written a fast write entry for pa's page: true if
+ * the page holds code, so the entry must get SOFTMMU_TLB_CODE. */
+bool exec_code_page_fill_check(uint64_t pa);
+/* Guest memory [addr, addr + len) is about to be written other than by a
+ * fast-path store (a slow-path store, DMA, a loader): translations of it
+ * are dropped. */
+void exec_code_write(uint64_t addr, uint64_t len);
 
 /* Makes the guest state in cpu exact for an exception raised by a slow
  * path called from translated code at retaddr (0: already exact). */

@@ -211,13 +211,18 @@ static uint64_t riscv_do_wfi(void *env, uint64_t a, uint64_t b, uint64_t c)
     return 0;
 }
 
+/* sfence.vma: a = rs1's value, b = whether rs1 is not x0 (one address). */
 static uint64_t riscv_do_sfence_vma(void *env, uint64_t a, uint64_t b, uint64_t c)
 {
     RISCVCPU *cpu = env;
     if (!riscv_priv_sfence_allowed(&cpu->priv)) {
         raise_illegal(cpu);
     }
-    riscv_sys_tlb_flush(cpu);
+    if (b) {
+        softmmu_tlb_flush_page(&cpu->tlb, a);
+    } else {
+        riscv_sys_tlb_flush(cpu);
+    }
     return 0;
 }
 

@@ -11,7 +11,7 @@
  */
 #include "target/riscv64/priv.h"
 
-enum { PMP_R = 1, PMP_W = 2, PMP_X = 4, PMP_A_SHIFT = 3, PMP_L = 0x80 };
+enum { PMP_R = RISCV_PMP_R, PMP_W = RISCV_PMP_W, PMP_X = RISCV_PMP_X, PMP_A_SHIFT = 3, PMP_L = 0x80 };
 enum { PMP_OFF = 0, PMP_TOR = 1, PMP_NA4 = 2, PMP_NAPOT = 3 };
 
 /* [*lo, *hi] (inclusive) covered by entry i; false if it covers nothing. */
@@ -51,29 +51,34 @@ static bool pmp_range(const RISCVPrivState *s, unsigned i, uint64_t *lo, uint64_
     }
 }
 
-bool riscv_pmp_check(const RISCVPrivState *s, uint64_t addr, uint64_t size, RISCVAccess access,
-                     unsigned priv)
+unsigned riscv_pmp_perms(const RISCVPrivState *s, uint64_t addr, uint64_t size, unsigned priv)
 {
     uint64_t last = addr + (size ? size - 1 : 0);
     if (last < addr) {
-        return false; /* wraps */
+        return 0; /* wraps */
     }
-    unsigned need = access == RISCV_ACCESS_FETCH ? PMP_X
-                    : access == RISCV_ACCESS_LOAD ? PMP_R
-                                                  : PMP_W;
     for (unsigned i = 0; i < RISCV_PMP_ENTRIES; i++) {
         uint64_t lo, hi;
         if (!pmp_range(s, i, &lo, &hi) || last < lo || addr > hi) {
             continue; /* no byte of the access in this entry */
         }
         if (addr < lo || last > hi) {
-            return false; /* some bytes only */
+            return 0; /* some bytes only */
         }
         uint8_t cfg = s->pmpcfg[i];
         if (priv == PRV_M && !(cfg & PMP_L)) {
-            return true;
+            return PMP_R | PMP_W | PMP_X;
         }
-        return (cfg & need) != 0;
+        return cfg & (PMP_R | PMP_W | PMP_X);
     }
-    return priv == PRV_M;
+    return priv == PRV_M ? PMP_R | PMP_W | PMP_X : 0;
+}
+
+bool riscv_pmp_check(const RISCVPrivState *s, uint64_t addr, uint64_t size, RISCVAccess access,
+                     unsigned priv)
+{
+    unsigned need = access == RISCV_ACCESS_FETCH ? PMP_X
+                    : access == RISCV_ACCESS_LOAD ? PMP_R
+                                                  : PMP_W;
+    return (riscv_pmp_perms(s, addr, size, priv) & need) != 0;
 }

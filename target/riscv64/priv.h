@@ -114,6 +114,10 @@ uint64_t riscv_priv_sret(RISCVPrivState *s);
 bool riscv_priv_wfi_allowed(const RISCVPrivState *s);
 bool riscv_priv_sfence_allowed(const RISCVPrivState *s);
 
+/* pmp.c: what `priv` may do to all of [addr, addr + size): a mask of
+ * RISCV_PMP_R, _W and _X. */
+enum { RISCV_PMP_R = 1, RISCV_PMP_W = 2, RISCV_PMP_X = 4 };
+unsigned riscv_pmp_perms(const RISCVPrivState *s, uint64_t addr, uint64_t size, unsigned priv);
 /* pmp.c: may `priv` access [addr, addr + size) this way? */
 bool riscv_pmp_check(const RISCVPrivState *s, uint64_t addr, uint64_t size, RISCVAccess access,
                      unsigned priv);

@@ -106,6 +106,7 @@ static bool pte_update(void *opaque, uint64_t pa, uint64_t old_pte, uint64_t new
     if (!p || (pa & 7)) {
         return false;
     }
+    exec_code_write(pa, 8);
     *written = __atomic_compare_exchange_n(p, &old_pte, new_pte, false, __ATOMIC_SEQ_CST,
                                            __ATOMIC_SEQ_CST);
     return true;
@@ -164,19 +165,21 @@ static void tlb_fill(RISCVCPU *cpu, uint64_t va, unsigned mode, const RISCVTrans
     }
     unsigned priv = mode_priv(mode);
     const RISCVPrivState *s = &cpu->priv;
-    bool r = (t->prot & RISCV_PROT_READ) &&
-             riscv_pmp_check(s, page_pa, SOFTMMU_PAGE_SIZE, RISCV_ACCESS_LOAD, priv);
-    bool w = (t->prot & RISCV_PROT_WRITE) && !mr->readonly &&
-             riscv_pmp_check(s, page_pa, SOFTMMU_PAGE_SIZE, RISCV_ACCESS_STORE, priv);
-    bool x = (t->prot & RISCV_PROT_EXEC) &&
-             riscv_pmp_check(s, page_pa, SOFTMMU_PAGE_SIZE, RISCV_ACCESS_FETCH, priv);
+    unsigned pmp = riscv_pmp_perms(s, page_pa, SOFTMMU_PAGE_SIZE, priv);
+    bool r = (t->prot & RISCV_PROT_READ) && (pmp & RISCV_PMP_R);
+    bool w = (t->prot & RISCV_PROT_WRITE) && !mr->readonly && (pmp & RISCV_PMP_W);
+    bool x = (t->prot & RISCV_PROT_EXEC) && (pmp & RISCV_PMP_X);
     unsigned i = (unsigned)(va >> SOFTMMU_PAGE_BITS) & (SOFTMMU_TLB_SIZE - 1);
     SoftTLBEntry *e = &cpu->tlb.e[mode][i];
+    softmmu_tlb_note_mapping(&cpu->tlb, va, t->page_mask);
     e->addr_read = r ? page_va : SOFTMMU_INVALID;
     e->addr_write = w ? page_va : SOFTMMU_INVALID;
     e->addr_code = x ? page_va : SOFTMMU_INVALID;
     e->addend = (uintptr_t)host - (uintptr_t)page_va;
     cpu->tlb.phys[mode][i] = page_pa;
+    if (w && exec_code_page_fill_check(page_pa)) {
+        e->addr_write = page_va | SOFTMMU_TLB_CODE; /* stores drop the code first */
+    }
 }
 
 /* Translates and checks an access that stays inside one page. Returns the
@@ -192,6 +195,9 @@ static void *access_page(RISCVCPU *cpu, uint64_t va, unsigned size, RISCVAccess 
     }
     if (cause) {
         raise_at(cpu, (uint64_t)cause, va, retaddr);
+    }
+    if (access == RISCV_ACCESS_STORE) {
+        exec_code_write(t.pa, size); /* before the fill, so it can be fast */
     }
     tlb_fill(cpu, va, mode, &t);
     *pa = t.pa;
@@ -284,8 +290,13 @@ static void *riscv_sys_atomic_ptr(RISCVCPU *cpu, uint64_t addr, unsigned size, b
         riscv_sys_raise(cpu, store ? RISCV_EXCP_STORE_MISALIGNED : RISCV_EXCP_LOAD_MISALIGNED,
                         addr);
     }
+    unsigned mode = riscv_data_mode(cpu);
+    const SoftTLBEntry *e = softmmu_entry(&cpu->tlb, mode, addr);
+    if ((store ? e->addr_write : e->addr_read) == (addr & SOFTMMU_PAGE_MASK)) {
+        return (void *)(e->addend + (uintptr_t)addr); /* the TLB hit of a plain access */
+    }
     uint64_t pa;
-    void *p = access_page(cpu, addr, size, access, riscv_data_mode(cpu), 0, &pa);
+    void *p = access_page(cpu, addr, size, access, mode, 0, &pa);
     if (!p || (store && address_space_lookup(sysctx(cpu)->as, pa)->readonly)) {
         /* Atomics on devices are not supported: an access fault. */
         riscv_sys_raise(cpu, access_fault_cause(access), addr);
@@ -305,10 +316,25 @@ static const RISCVSysOps riscv_sys_ops = {
     .raise = riscv_sys_raise,
 };
 
+/* Fetches use M or U for those privileges; in S they use the data mode
+ * the flags carry (MPRV only affects M, so for S it is S or S with SUM). */
+static unsigned riscv_sys_fetch_mode(uint32_t tb_flags)
+{
+    unsigned priv = (tb_flags >> RISCV_TBFLAG_PRIV_SHIFT) & 3;
+    if (priv == PRV_M) {
+        return RISCV_MODE_M;
+    }
+    if (priv == PRV_U) {
+        return RISCV_MODE_U;
+    }
+    return (tb_flags >> RISCV_TBFLAG_MODE_SHIFT) & 3;
+}
+
 const SoftMMUOps riscv_softmmu_ops = {
     .load = riscv_sys_load,
     .store = riscv_sys_store,
     .tlb_offset = (int32_t)offsetof(RISCVCPU, tlb),
+    .fetch_mode = riscv_sys_fetch_mode,
 };
 
 /* ---- instruction fetch ---- */
@@ -371,6 +397,7 @@ bool exec_read_code(uint64_t addr, void *dst, size_t len)
         if (!p) {
             return false;
         }
+        exec_code_page_mark(pa); /* before reading: a store from now on drops the TB */
         memcpy(out, p, n);
         out += n;
         addr += n;

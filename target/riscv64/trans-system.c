@@ -27,10 +27,13 @@ bool trans_fence(DisasContext *ctx, const RVArgs *a)
     return true;
 }
 
+/* fence.i: in system mode a store to a page with translated code has
+ * already dropped that code (exec/code-pages.c), so only this block ends
+ * (what follows must be fetched anew); user mode flushes every translation. */
 bool trans_fence_i(DisasContext *ctx, const RVArgs *a)
 {
     ir_gen_mov(ctx->b, riscv_pc_global(), riscv_imm(ctx, (int64_t)ctx->next_pc));
-    ir_gen_exit_tb(ctx->b, EXCP_FLUSH);
+    ir_gen_exit_tb(ctx->b, ctx->system ? EXCP_NONE : EXCP_FLUSH);
     ctx->end = true;
     return true;
 }

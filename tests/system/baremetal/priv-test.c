@@ -2,8 +2,9 @@
  * priv-test.c — a bare-metal program that exercises the privileged
  * architecture of the virt machine and prints what it sees on the UART:
  * traps and their causes, Sv39 paging with A/D updates, SUM, sfence.vma,
- * U-mode, FS tracking, atomics, misaligned accesses, timer and software
- * interrupts, then powers off through the test finisher. Its output under
+ * U-mode, FS tracking, atomics, misaligned accesses, self-modifying code
+ * (plain stores, an AMO and a store inside the code itself, each followed
+ * by fence.i), timer and software interrupts, then powers off through the test finisher. Its output under
  * mimic-system-riscv64 must equal its output under qemu-system-riscv64.
  * Left out because QEMU 7.2 departs from the privileged spec there (mimic
  * follows the spec): medeleg[11] is writable in QEMU, and a misaligned AMO
@@ -162,6 +163,20 @@ static void s_mode_test(void)
     l0[0] = pte(page_b, PTE_V | PTE_R | PTE_W | PTE_A | PTE_D);
     __asm__ volatile("sfence.vma" ::: "memory");
     show("s: after remap and sfence.vma", VA(0)[1]);
+    l0[0] = pte(page_a, PTE_V | PTE_R | PTE_W | PTE_A | PTE_D);
+    __asm__ volatile("sfence.vma %0" ::"r"(VA(0)) : "memory");
+    show("s: after remap and sfence.vma of that page", VA(0)[1]);
+    /* A gigapage at 4 GiB; after its PTE is cleared, flushing another
+     * address inside it must drop the whole mapping. */
+    volatile uint64_t *giga = (volatile uint64_t *)(0x100000000ull +
+                                                    ((uint64_t)page_a - 0x80000000ull));
+    root[4] = (0x80000000ull >> 12) << 10 | PTE_V | PTE_R | PTE_W | PTE_A | PTE_D;
+    __asm__ volatile("sfence.vma" ::: "memory");
+    show("s: read through a gigapage", giga[1]);
+    root[4] = 0;
+    __asm__ volatile("sfence.vma %0" ::"r"(0x100000000ull + 0x5000) : "memory");
+    (void)giga[1];
+    expect_trap("s: gigapage gone after sfence.vma of another page in it");
     recover_to_ra = 1;
     ((void (*)(void))((uint64_t)s_mode_test + U_ALIAS))();
     expect_trap("s: fetch from a U page");
@@ -247,6 +262,7 @@ static void test_paging(void)
     CSRW(pmpcfg0, 0x1f);
     build_tables();
     page_b[1] = 0xb1;
+    page_a[1] = 0xa1;
     ustack[0] = 0x5eed;
     CSRW(satp, (8ull << 60) | ((uint64_t)root >> 12));
     show("satp mode", CSRR(satp) >> 60);
@@ -258,6 +274,46 @@ static void test_paging(void)
     show("u: read sstatus", u_results[1]);
     show("u: read own stack", u_results[2]);
     CSRW(satp, 0);
+}
+
+/* Self-modifying code: what fence.i must make visible. */
+static uint32_t smc_code[64] __attribute__((aligned(4096)));
+
+#define INSN_LI_A0(imm) ((uint32_t)(imm) << 20 | 0x513) /* addi a0, zero, imm */
+#define INSN_RET 0x00008067u                               /* jalr zero, 0(ra) */
+#define INSN_SW_A1_8_A0 0x00b52423u                        /* sw a1, 8(a0) */
+#define INSN_FENCE_I 0x0000100fu
+
+static uint64_t smc_call(uint64_t a0, uint64_t a1)
+{
+    register uint64_t r0 __asm__("a0") = a0;
+    register uint64_t r1 __asm__("a1") = a1;
+    __asm__ volatile("jalr ra, 0(%2)" : "+r"(r0), "+r"(r1) : "r"(smc_code)
+                     : "ra", "memory");
+    return r0;
+}
+
+static void test_smc(void)
+{
+    uint64_t sum = 0;
+    for (uint32_t i = 1; i <= 100; i++) {
+        smc_code[0] = INSN_LI_A0(i);
+        smc_code[1] = INSN_RET;
+        __asm__ volatile("fence.i" ::: "memory");
+        sum += smc_call(0, 0);
+    }
+    show("smc: stores + fence.i, sum of 100 rewrites", sum);
+    __atomic_exchange_n(&smc_code[0], INSN_LI_A0(77), __ATOMIC_SEQ_CST);
+    __asm__ volatile("fence.i" ::: "memory");
+    show("smc: amoswap + fence.i", smc_call(0, 0));
+    /* The code rewrites its own third instruction, then fence.i. */
+    smc_code[0] = INSN_SW_A1_8_A0;
+    smc_code[1] = INSN_FENCE_I;
+    smc_code[2] = INSN_LI_A0(1);
+    smc_code[3] = INSN_RET;
+    __asm__ volatile("fence.i" ::: "memory");
+    show("smc: rewrites itself", smc_call((uint64_t)smc_code, INSN_LI_A0(2)));
+    show("smc: rewrites itself again", smc_call((uint64_t)smc_code, INSN_LI_A0(3)));
 }
 
 static void test_interrupts(void)
@@ -300,6 +356,7 @@ int main(void)
     test_memory();
     test_fp();
     test_paging();
+    test_smc();
     test_interrupts();
     puts_("priv-test: done\n");
     FINISHER = 0x5555;
