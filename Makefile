@@ -8,6 +8,9 @@
 #   make bench          build, time bench/programs under native, qemu-riscv64, mimic
 #   make guest          build (or reuse from the cache) the RISC-V guest kernel,
 #                       initramfs and firmware for system-mode tests (build/guest)
+#   make kvm-guest      fetch (or reuse from the cache) Debian's cloud kernel and
+#                       busybox-static, build the KVM Linux initramfs (build/kvm-guest)
+#   make check-kvm-slow the slow KVM Linux boot test (suite kvm-slow), after kvm-guest
 #   make clean          remove both build directories
 # The one thing to know: meson owns the real build; this file only decides
 # when to run `meson setup` (once per build directory) and in what order.
@@ -17,7 +20,7 @@ ASAN_BUILD ?= build-asan
 JOBS ?= 2
 NINJA = nice ninja -j $(JOBS)
 
-.PHONY: all build check check-asan demo bench guest clean
+.PHONY: all build check check-asan demo bench guest kvm-guest check-kvm-slow clean
 
 all: build
 
@@ -46,6 +49,13 @@ bench: build
 guest:
 	@scripts/setup.sh $(BUILD)
 	@JOBS=$(JOBS) scripts/build-guest.sh $(BUILD)/guest
+
+kvm-guest:
+	@scripts/setup.sh $(BUILD)
+	@scripts/build-kvm-guest.sh $(BUILD)/kvm-guest
+
+check-kvm-slow: build kvm-guest
+	@scripts/run-tests.sh $(BUILD) --suite kvm-slow
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)

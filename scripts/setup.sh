@@ -47,6 +47,8 @@ PACKAGES=(
     "e2fsprogs:mkfs.ext4 -d and debugfs for the guest disk test images"
     "libslirp-dev:user-mode networking (-netdev user)"
     "libjansson-dev:JSON parsing and printing for QMP (monitor/)"
+    "qemu-system-x86:qemu-system-x86_64, oracle for the KVM microvm tests (never a runtime dependency)"
+    "busybox-static:busybox for the KVM Linux initramfs (scripts/build-kvm-guest.sh takes the same version's .deb)"
 )
 
 # setup_deb_src: `apt-get source` (scripts/build-guest.sh fetches Debian's
