@@ -13,6 +13,12 @@
  * writing: the page's TBs are invalidated and the mark cleared, so later
  * stores are fast again until the page is executed anew. Devices call
  * exec_code_write() (through the address space's write hook) for DMA.
+ * A store already past its check when another hart marks the page can
+ * land after that hart read the old bytes: slow-path stores look again
+ * after writing (exec_code_written), and the pages written as code are
+ * listed so that the guest's fence.i (exec_code_sync) drops whatever was
+ * translated from them meanwhile; without this, Linux -smp 2 ran stale
+ * code about once in 40 boots (text patching during CPU bring-up).
  * Pages are tracked below exec_code_pages_init()'s limit only; without it
  * (user mode) every function here does nothing.
  */
@@ -32,6 +38,13 @@ static uint64_t code_limit_pages;
 /* TBs by physical page: chains of (tb | k) values threaded through the
  * TBs' page_next[k], k being which of the TB's pages the link is for. */
 static uintptr_t page_hash[PAGE_HASH_SIZE];
+/* Code pages written since the last exec_code_sync() (tb_lock held): a
+ * translation that raced with those writes (a hart reading the page while
+ * another's store to it was in flight) is dropped by the guest's fence.i. */
+#define WRITTEN_MAX 64
+static uint64_t written_pages[WRITTEN_MAX];
+static unsigned nb_written;
+static bool written_overflow;
 /* Pages read by the translation in progress (tb_lock held). */
 static uint64_t pending_pages[TB_MAX_PAGES];
 static unsigned nb_pending;
@@ -121,6 +134,20 @@ void tb_pages_link(TranslationBlock *tb)
     nb_pending = 0;
 }
 
+static void note_written(uint64_t page)
+{
+    for (unsigned i = 0; i < nb_written; i++) {
+        if (written_pages[i] == page) {
+            return;
+        }
+    }
+    if (nb_written < WRITTEN_MAX) {
+        written_pages[nb_written++] = page;
+    } else {
+        written_overflow = true;
+    }
+}
+
 /* Invalidates every TB on page and unmarks it (tb_lock held). */
 static void invalidate_page(uint64_t page)
 {
@@ -153,16 +180,45 @@ void exec_code_write(uint64_t addr, uint64_t len)
             tb_lock();
             if (page_marked(page)) {
                 invalidate_page(page);
+                note_written(page);
             }
             tb_unlock();
         }
     }
 }
 
+void exec_code_written(uint64_t addr, uint64_t len)
+{
+    __atomic_thread_fence(__ATOMIC_SEQ_CST); /* the store before the mark's load */
+    exec_code_write(addr, len);
+}
+
+void exec_code_sync(void)
+{
+    if (!code_limit_pages) {
+        return;
+    }
+    tb_lock();
+    if (written_overflow) {
+        exec_tb_invalidate_range(0, UINT64_MAX); /* too many to track: every TB */
+    } else {
+        for (unsigned i = 0; i < nb_written; i++) {
+            if (page_marked(written_pages[i])) {
+                invalidate_page(written_pages[i]);
+            }
+        }
+    }
+    nb_written = 0;
+    written_overflow = false;
+    tb_unlock();
+}
+
 void tb_pages_reset(void)
 {
     memset(page_hash, 0, sizeof(page_hash));
     nb_pending = 0;
+    nb_written = 0;
+    written_overflow = false;
     if (code_bitmap) {
         memset(code_bitmap, 0, code_bitmap_bytes);
     }

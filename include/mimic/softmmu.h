@@ -90,6 +90,12 @@ bool exec_code_page_fill_check(uint64_t pa);
  * fast-path store (a slow-path store, DMA, a loader): translations of it
  * are dropped. */
 void exec_code_write(uint64_t addr, uint64_t len);
+/* After a slow-path store to [addr, addr + len): drops what another hart
+ * translated from it while the store was in flight. */
+void exec_code_written(uint64_t addr, uint64_t len);
+/* fence.i: drops every translation of the pages written as code since the
+ * last call (catching translations that raced with those writes). */
+void exec_code_sync(void);
 
 /* Makes the guest state in cpu exact for an exception raised by a slow
  * path called from translated code at retaddr (0: already exact). */

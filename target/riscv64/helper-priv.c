@@ -233,7 +233,14 @@ static uint64_t riscv_do_fs_dirty(void *env, uint64_t a, uint64_t b, uint64_t c)
     return 0;
 }
 
+static uint64_t riscv_do_fence_i(void *env, uint64_t a, uint64_t b, uint64_t c)
+{
+    exec_code_sync();
+    return 0;
+}
+
 const IRHelper riscv_helper_csr_sys = { "csr_sys", riscv_do_csr_sys };
+const IRHelper riscv_helper_fence_i = { "fence_i", riscv_do_fence_i };
 const IRHelper riscv_helper_sret = { "sret", riscv_do_sret };
 const IRHelper riscv_helper_mret = { "mret", riscv_do_mret };
 const IRHelper riscv_helper_wfi = { "wfi", riscv_do_wfi };

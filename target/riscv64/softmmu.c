@@ -268,6 +268,7 @@ static void riscv_sys_store(CPUState *cs, uint64_t addr, uint64_t value, unsigne
     if (p) {
         if (!address_space_lookup(sysctx(cpu)->as, pa)->readonly) {
             memcpy(p, &value, size); /* a ROM ignores writes */
+            exec_code_written(pa, size);
         }
         return;
     }

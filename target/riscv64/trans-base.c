@@ -89,11 +89,13 @@ bool trans_jalr(DisasContext *ctx, const RVArgs *a)
 static bool riscv_gen_branch(DisasContext *ctx, const RVArgs *a, IRCond cond)
 {
     uint64_t target = ctx->pc + (uint64_t)a->imm;
-    if (target > ctx->pc && ctx->side_exits < RISCV_MAX_SIDE_EXITS) {
+    if (!ctx->system && target > ctx->pc && ctx->side_exits < RISCV_MAX_SIDE_EXITS) {
         /* A forward branch, statically predicted not taken: the block
          * goes on with the next instruction (so loops made of several
          * small blocks become one, often a self-loop with its registers
-         * pinned) and the taken side leaves through the jump cache. */
+         * pinned) and the taken side leaves through the jump cache,
+         * probed inline in user mode. System mode looks indirect jumps up
+         * in C, which costs more than the longer blocks save. */
         unsigned fall = ir_new_label(ctx->b);
         ir_gen_brcond(ctx->b, (IRCond)(cond ^ 1), riscv_reg(ctx, a->rs1), riscv_reg(ctx, a->rs2),
                       fall);

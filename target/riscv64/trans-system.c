@@ -28,10 +28,16 @@ bool trans_fence(DisasContext *ctx, const RVArgs *a)
 }
 
 /* fence.i: in system mode a store to a page with translated code has
- * already dropped that code (exec/code-pages.c), so only this block ends
- * (what follows must be fetched anew); user mode flushes every translation. */
+ * already dropped that code (exec/code-pages.c); the helper drops what was
+ * translated from recently written code pages meanwhile, and the block ends
+ * (what follows must be fetched anew). User mode flushes every translation. */
 bool trans_fence_i(DisasContext *ctx, const RVArgs *a)
 {
+    if (ctx->system) {
+        IRTempId out = ir_new_local(ctx->b);
+        ir_gen_call(ctx->b, out, &riscv_helper_fence_i, riscv_imm(ctx, 0), riscv_imm(ctx, 0),
+                    riscv_imm(ctx, 0));
+    }
     ir_gen_mov(ctx->b, riscv_pc_global(), riscv_imm(ctx, (int64_t)ctx->next_pc));
     ir_gen_exit_tb(ctx->b, ctx->system ? EXCP_NONE : EXCP_FLUSH);
     ctx->end = true;
