@@ -65,7 +65,7 @@ static void __attribute__((format(printf, 2, 3))) report(KVMVcpuThread *t, const
     vfprintf(stderr, fmt, ap);
     fprintf(stderr, "\n");
     va_end(ap);
-    x86_cpu_dump(&t->vcpu);
+    x86_cpu_dump(&t->vcpu, t->as);
 }
 
 /* One exit; false when the loop must end. */
@@ -123,6 +123,10 @@ static bool handle_exit(KVMVcpuThread *t)
         h->event(h->opaque, cpu, KVM_VCPU_FAILED);
         return false;
     case KVM_EXIT_INTERNAL_ERROR:
+        if (run->internal.suberror == KVM_INTERNAL_ERROR_EMULATION &&
+            x86_cpu_complete_emulation(&t->vcpu, t->as) == 0) {
+            return true;
+        }
         report(t, "KVM internal error, suberror %u%s", run->internal.suberror,
                run->internal.suberror == KVM_INTERNAL_ERROR_EMULATION
                    ? " (an instruction KVM cannot emulate)" : "");

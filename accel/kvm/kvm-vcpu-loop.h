@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "accel/kvm/kvm.h"
+#include "mimic/memory.h"
 
 typedef enum KVMVcpuEvent {
     KVM_VCPU_TRIPLE_FAULT, /* KVM_EXIT_SHUTDOWN */
@@ -40,6 +41,7 @@ typedef struct KVMVcpuThread {
     KVMState *s;
     KVMVcpu vcpu;
     const KVMVcpuHooks *hooks;
+    const AddressSpace *as; /* guest memory, for diagnostics */
     pthread_t thread;
     bool started;
     int stop;        /* atomic: leave the loop at the next chance */

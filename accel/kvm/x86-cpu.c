@@ -69,7 +69,85 @@ static struct kvm_segment seg_from_gdt(uint64_t d, uint16_t selector)
     return s;
 }
 
-static int x86_setup_cpuid(KVMState *s, KVMVcpu *v, unsigned nb_cpus, char *err, size_t errlen)
+/* Feature names as QEMU spells them, and where CPUID reports them. */
+static const struct {
+    const char *name;
+    uint32_t function, index;
+    uint8_t reg, bit;
+} x86_features[] = {
+    { "pni", 1, 0, 2, 0 },        { "sse3", 1, 0, 2, 0 },      { "pclmulqdq", 1, 0, 2, 1 },
+    { "ssse3", 1, 0, 2, 9 },      { "fma", 1, 0, 2, 12 },      { "cx16", 1, 0, 2, 13 },
+    { "pcid", 1, 0, 2, 17 },      { "sse4.1", 1, 0, 2, 19 },   { "sse4.2", 1, 0, 2, 20 },
+    { "x2apic", 1, 0, 2, 21 },    { "movbe", 1, 0, 2, 22 },    { "popcnt", 1, 0, 2, 23 },
+    { "tsc-deadline", 1, 0, 2, 24 }, { "aes", 1, 0, 2, 25 },   { "xsave", 1, 0, 2, 26 },
+    { "avx", 1, 0, 2, 28 },       { "f16c", 1, 0, 2, 29 },     { "rdrand", 1, 0, 2, 30 },
+    { "fsgsbase", 7, 0, 1, 0 },   { "bmi1", 7, 0, 1, 3 },      { "hle", 7, 0, 1, 4 },
+    { "avx2", 7, 0, 1, 5 },       { "smep", 7, 0, 1, 7 },      { "bmi2", 7, 0, 1, 8 },
+    { "erms", 7, 0, 1, 9 },       { "invpcid", 7, 0, 1, 10 },  { "rtm", 7, 0, 1, 11 },
+    { "avx512f", 7, 0, 1, 16 },   { "rdseed", 7, 0, 1, 18 },   { "adx", 7, 0, 1, 19 },
+    { "smap", 7, 0, 1, 20 },      { "umip", 7, 0, 2, 2 },      { "pku", 7, 0, 2, 3 },
+    { "la57", 7, 0, 2, 16 },      { "xsaveopt", 0xd, 1, 0, 0 }, { "xsavec", 0xd, 1, 0, 1 },
+    { "xsaves", 0xd, 1, 0, 3 },   { "lahf-lm", 0x80000001, 0, 2, 0 },
+    { "abm", 0x80000001, 0, 2, 5 }, { "pdpe1gb", 0x80000001, 0, 3, 26 },
+    { "rdtscp", 0x80000001, 0, 3, 27 },
+};
+
+int x86_cpu_parse_feature(const char *spec, X86CpuidEdit *edit, bool *want, char *err,
+                          size_t errlen)
+{
+    char name[32];
+    bool on;
+    size_t n = strlen(spec);
+    if (spec[0] == '+' || spec[0] == '-') {
+        on = spec[0] == '+';
+        snprintf(name, sizeof(name), "%s", spec + 1);
+    } else if (n > 3 && !strcmp(spec + n - 3, "=on")) {
+        on = true;
+        snprintf(name, sizeof(name), "%.*s", (int)(n - 3), spec);
+    } else if (n > 4 && !strcmp(spec + n - 4, "=off")) {
+        on = false;
+        snprintf(name, sizeof(name), "%.*s", (int)(n - 4), spec);
+    } else {
+        snprintf(err, errlen, "'%s': expected -FEATURE, +FEATURE or FEATURE=on|off", spec);
+        return -1;
+    }
+    for (size_t i = 0; i < sizeof(x86_features) / sizeof(x86_features[0]); i++) {
+        if (!strcmp(x86_features[i].name, name)) {
+            *edit = (X86CpuidEdit){ x86_features[i].function, x86_features[i].index,
+                                    x86_features[i].reg, 1u << x86_features[i].bit };
+            *want = on;
+            return on ? 0 : 1;
+        }
+    }
+    snprintf(err, errlen, "unknown CPU feature '%s'", name);
+    return -1;
+}
+
+static uint32_t *cpuid_reg(struct kvm_cpuid_entry2 *e, unsigned reg)
+{
+    return reg == 0 ? &e->eax : reg == 1 ? &e->ebx : reg == 2 ? &e->ecx : &e->edx;
+}
+
+static bool cpuid_entry_matches(const struct kvm_cpuid_entry2 *e, uint32_t function,
+                                uint32_t index)
+{
+    return e->function == function &&
+           (!(e->flags & KVM_CPUID_FLAG_SIGNIFCANT_INDEX) || e->index == index);
+}
+
+bool x86_cpu_host_has(const KVMState *s, const X86CpuidEdit *edit)
+{
+    for (unsigned i = 0; i < s->cpuid->nent; i++) {
+        struct kvm_cpuid_entry2 *e = &s->cpuid->entries[i];
+        if (cpuid_entry_matches(e, edit->function, edit->index)) {
+            return (*cpuid_reg(e, edit->reg) & edit->mask) != 0;
+        }
+    }
+    return false;
+}
+
+static int x86_setup_cpuid(KVMState *s, KVMVcpu *v, unsigned nb_cpus, const X86CpuidEdit *edits,
+                           unsigned nb_edits, char *err, size_t errlen)
 {
     const struct kvm_cpuid2 *src = s->cpuid;
     size_t bytes = sizeof(*src) + src->nent * sizeof(src->entries[0]);
@@ -105,6 +183,18 @@ static int x86_setup_cpuid(KVMState *s, KVMVcpu *v, unsigned nb_cpus, char *err,
             break;
         default:
             break;
+        }
+        for (unsigned k = 0; k < nb_edits; k++) {
+            if (cpuid_entry_matches(e, edits[k].function, edits[k].index)) {
+                *cpuid_reg(e, edits[k].reg) &= ~edits[k].mask;
+            }
+            /* Without XSAVE the whole XSAVE leaf goes too: a KVM that keeps
+             * the XSAVE bit set (PVM does) still leaves a kernel without
+             * FP/SSE state components, and it falls back to FXSAVE. */
+            if (edits[k].function == 1 && edits[k].reg == 2 && edits[k].mask == 1u << 26 &&
+                e->function == 0xd) {
+                e->eax = e->ebx = e->ecx = e->edx = 0;
+            }
         }
     }
     int r = ioctl(v->fd, KVM_SET_CPUID2, c);
@@ -167,9 +257,10 @@ static int x86_setup_lapic(KVMVcpu *v, char *err, size_t errlen)
     return 0;
 }
 
-int x86_cpu_setup(KVMState *s, KVMVcpu *v, unsigned nb_cpus, char *err, size_t errlen)
+int x86_cpu_setup(KVMState *s, KVMVcpu *v, unsigned nb_cpus, const X86CpuidEdit *edits,
+                  unsigned nb_edits, char *err, size_t errlen)
 {
-    if (x86_setup_cpuid(s, v, nb_cpus, err, errlen) < 0) {
+    if (x86_setup_cpuid(s, v, nb_cpus, edits, nb_edits, err, errlen) < 0) {
         return -1;
     }
     x86_setup_msrs(s, v);
@@ -220,7 +311,46 @@ int x86_cpu_set_boot_state(KVMVcpu *v, const X86BootState *b, char *err, size_t 
     return 0;
 }
 
-void x86_cpu_dump(KVMVcpu *v)
+int x86_cpu_inject_int3(KVMVcpu *v)
+{
+    struct kvm_vcpu_events ev;
+    struct kvm_regs r;
+    if (ioctl(v->fd, KVM_GET_VCPU_EVENTS, &ev) < 0 || ioctl(v->fd, KVM_GET_REGS, &r) < 0) {
+        return -1;
+    }
+    /* The exit leaves RIP on the int3; #BP is a trap, so the guest's
+     * handler must see the address after it. */
+    r.rip += 1;
+    ev.exception.injected = 1;
+    ev.exception.nr = 3;
+    ev.exception.has_error_code = 0;
+    ev.exception.error_code = 0;
+    ev.flags = 0;
+    if (ioctl(v->fd, KVM_SET_REGS, &r) < 0 || ioctl(v->fd, KVM_SET_VCPU_EVENTS, &ev) < 0) {
+        return -1;
+    }
+    return 0;
+}
+
+int x86_cpu_complete_emulation(KVMVcpu *v, const AddressSpace *as)
+{
+    struct kvm_regs r;
+    if (ioctl(v->fd, KVM_GET_REGS, &r) < 0) {
+        return -1;
+    }
+    struct kvm_translation tr = { .linear_address = r.rip };
+    uint8_t op;
+    if (ioctl(v->fd, KVM_TRANSLATE, &tr) < 0 || !tr.valid ||
+        address_space_read(as, tr.physical_address, &op, 1) < 0) {
+        return -1;
+    }
+    if (op == 0xcc) {
+        return x86_cpu_inject_int3(v);
+    }
+    return -1;
+}
+
+void x86_cpu_dump(KVMVcpu *v, const AddressSpace *as)
 {
     struct kvm_regs r;
     struct kvm_sregs sr;
@@ -240,4 +370,16 @@ void x86_cpu_dump(KVMVcpu *v)
             (unsigned long long)r.rbp, (unsigned long long)sr.cr0, (unsigned long long)sr.cr2,
             (unsigned long long)sr.cr3, (unsigned long long)sr.cr4,
             (unsigned long long)sr.efer);
+    struct kvm_translation tr = { .linear_address = r.rip };
+    if (ioctl(v->fd, KVM_TRANSLATE, &tr) == 0 && tr.valid) {
+        uint8_t code[16];
+        if (address_space_read(as, tr.physical_address, code, sizeof(code)) == 0) {
+            fprintf(stderr, "  code at rip (physical 0x%llx):",
+                    (unsigned long long)tr.physical_address);
+            for (size_t i = 0; i < sizeof(code); i++) {
+                fprintf(stderr, " %02x", code[i]);
+            }
+            fprintf(stderr, "\n");
+        }
+    }
 }

@@ -67,7 +67,8 @@ static void usage(FILE *f)
         "  -M, -machine microvm[,acpi=off][,auto-kernel-cmdline=on|off]   the machine\n"
         "  -m SIZE               RAM (default 128M; suffixes K, M, G)\n"
         "  -smp N                vCPUs, 1 to %d, each on its own host thread\n"
-        "  -cpu host             the host's CPU as KVM offers it (the only model)\n"
+        "  -cpu host[,-FEAT...]  the host's CPU as KVM offers it (the only model); -FEAT or\n"
+        "                        FEAT=off hides a feature (e.g. -cpu host,-cx16,-xsave)\n"
         "  -kernel FILE          Linux bzImage (64-bit boot protocol) or ELF with a PVH note\n"
         "  -initrd FILE          initial ramdisk\n"
         "  -append CMDLINE       kernel command line (virtio_mmio.device= entries are added)\n"
@@ -361,6 +362,34 @@ static void parse_accel(Options *o, const char *arg)
     free(s);
 }
 
+/* -cpu host[,-FEATURE|+FEATURE|FEATURE=on|off...] */
+static void parse_cpu(Options *o, const char *arg)
+{
+    char *s = strdup(arg), *save = NULL;
+    const char *model = strtok_r(s, ",", &save);
+    if (!model || (strcmp(model, "host") && strcmp(model, "max"))) {
+        die("-cpu %s: unsupported CPU model (only 'host': the CPU as KVM offers it)", arg);
+    }
+    for (char *f = strtok_r(NULL, ",", &save); f; f = strtok_r(NULL, ",", &save)) {
+        X86CpuidEdit e;
+        bool want;
+        char err[128];
+        if (x86_cpu_parse_feature(f, &e, &want, err, sizeof(err)) < 0) {
+            die("-cpu %s: %s", arg, err);
+        }
+        MicrovmConfig *c = &o->cfg;
+        if (c->nb_cpu_clear == X86_MAX_CPUID_EDITS || c->nb_cpu_need == X86_MAX_CPUID_EDITS) {
+            die("-cpu %s: too many feature changes", arg);
+        }
+        if (want) {
+            c->cpu_need[c->nb_cpu_need++] = e;
+        } else {
+            c->cpu_clear[c->nb_cpu_clear++] = e;
+        }
+    }
+    free(s);
+}
+
 static const char *need_arg(int argc, char **argv, int *i)
 {
     if (*i + 1 >= argc) {
@@ -406,10 +435,7 @@ static void parse_args(Options *o, int argc, char **argv)
             }
             o->cfg.nb_cpus = (unsigned)n;
         } else if (!strcmp(a, "-cpu")) {
-            const char *v = need_arg(argc, argv, &i);
-            if (strcmp(v, "host") && strcmp(v, "max")) {
-                die("-cpu %s: unsupported CPU model (only 'host': the CPU as KVM offers it)", v);
-            }
+            parse_cpu(o, need_arg(argc, argv, &i));
         } else if (!strcmp(a, "-kernel")) {
             o->cfg.kernel = need_arg(argc, argv, &i);
         } else if (!strcmp(a, "-initrd")) {

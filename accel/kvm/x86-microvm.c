@@ -416,8 +416,10 @@ static int microvm_start_vm(Microvm *m, char *err, size_t errlen)
         t->vcpu.fd = -1;
         t->s = &m->kvm;
         t->hooks = &m->hooks;
+        t->as = &m->as;
         if (kvm_vcpu_create(&m->kvm, &t->vcpu, i, err, errlen) < 0 ||
-            x86_cpu_setup(&m->kvm, &t->vcpu, m->cfg.nb_cpus, err, errlen) < 0) {
+            x86_cpu_setup(&m->kvm, &t->vcpu, m->cfg.nb_cpus, m->cfg.cpu_clear,
+                          m->cfg.nb_cpu_clear, err, errlen) < 0) {
             return -1;
         }
     }
@@ -489,6 +491,15 @@ Microvm *microvm_create(const MicrovmConfig *cfg, char *err, size_t errlen)
         snprintf(err, errlen, "KVM is not available: %s", kerr);
         microvm_destroy(m);
         return NULL;
+    }
+    for (unsigned i = 0; i < cfg->nb_cpu_need; i++) {
+        if (!x86_cpu_host_has(&m->kvm, &cfg->cpu_need[i])) {
+            snprintf(err, errlen, "-cpu: the host (through KVM) does not offer a requested "
+                     "feature (CPUID 0x%x.%u bit mask 0x%x)", cfg->cpu_need[i].function,
+                     cfg->cpu_need[i].index, cfg->cpu_need[i].mask);
+            microvm_destroy(m);
+            return NULL;
+        }
     }
     kvm_vcpu_loop_init();
     m->el = event_loop_new();

@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "accel/kvm/x86-cpu.h"
 #include "mimic/chardev.h"
 
 #define MICROVM_MAX_CPUS 32
@@ -45,6 +46,12 @@ typedef struct MicrovmDevice {
 typedef struct MicrovmConfig {
     uint64_t ram_size;
     unsigned nb_cpus;
+    /* -cpu host,-FEATURE: bits taken out of the host's CPUID; and the
+     * +FEATURE ones, which the host must offer. */
+    X86CpuidEdit cpu_clear[X86_MAX_CPUID_EDITS];
+    unsigned nb_cpu_clear;
+    X86CpuidEdit cpu_need[X86_MAX_CPUID_EDITS];
+    unsigned nb_cpu_need;
     const char *kernel;
     const char *initrd;
     const char *append;
