@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "accel/kvm/kvm-vcpu-loop.h"
+#include "accel/kvm/x86-complete.h"
 #include "accel/kvm/x86-cpu.h"
 
 #define KICK_SIGNAL SIGUSR1
@@ -124,7 +125,7 @@ static bool handle_exit(KVMVcpuThread *t)
         return false;
     case KVM_EXIT_INTERNAL_ERROR:
         if (run->internal.suberror == KVM_INTERNAL_ERROR_EMULATION &&
-            x86_cpu_complete_emulation(&t->vcpu, t->as) == 0) {
+            x86_complete_instruction(&t->vcpu, t->as) == 0) {
             return true;
         }
         report(t, "KVM internal error, suberror %u%s", run->internal.suberror,

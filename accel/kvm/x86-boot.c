@@ -84,12 +84,23 @@ int x86_write_gdt(AddressSpace *as, X86BootMode mode)
     return address_space_write(as, X86_BOOT_GDT_ADDR, gdt, sizeof(gdt));
 }
 
+/* Puts "OPTION " before a message that starts with the file's name. */
+static void name_option(char *err, size_t errlen, const char *option, const char *file)
+{
+    if (!strncmp(err, file, strlen(file))) {
+        char msg[512];
+        snprintf(msg, sizeof(msg), "%s %s", option, err);
+        snprintf(err, errlen, "%s", msg);
+    }
+}
+
 int x86_load_initrd(AddressSpace *as, const X86BootConfig *c, uint64_t low_end, uint64_t limit,
                     uint64_t *addr, uint64_t *size, char *err, size_t errlen)
 {
     size_t n;
     uint8_t *buf = x86_read_file(c->initrd, MAX_IMAGE_SIZE, &n, err, errlen);
     if (!buf) {
+        name_option(err, errlen, "-initrd", c->initrd);
         return -1;
     }
     uint64_t top = x86_low_ram_size(c->ram_size);
@@ -97,8 +108,8 @@ int x86_load_initrd(AddressSpace *as, const X86BootConfig *c, uint64_t low_end, 
         top = limit;
     }
     if (n > top || ((top - n) & ~0xfffull) < low_end) {
-        snprintf(err, errlen, "%s: the initrd (%zu bytes) does not fit in RAM below 0x%llx "
-                 "above the kernel (give more -m)", c->initrd, n, (unsigned long long)top);
+        snprintf(err, errlen, "-initrd %s: the initrd (%zu bytes) does not fit in RAM below "
+                 "0x%llx above the kernel (give more -m)", c->initrd, n, (unsigned long long)top);
         free(buf);
         return -1;
     }
@@ -106,7 +117,7 @@ int x86_load_initrd(AddressSpace *as, const X86BootConfig *c, uint64_t low_end, 
     int r = address_space_write(as, at, buf, n);
     free(buf);
     if (r) {
-        snprintf(err, errlen, "%s: cannot write the initrd at 0x%llx", c->initrd,
+        snprintf(err, errlen, "-initrd %s: cannot write the initrd at 0x%llx", c->initrd,
                  (unsigned long long)at);
         return -1;
     }
@@ -121,6 +132,7 @@ int x86_load_kernel(AddressSpace *as, const X86BootConfig *c, X86BootState *b, c
     size_t size;
     uint8_t *img = x86_read_file(c->kernel, MAX_IMAGE_SIZE, &size, err, errlen);
     if (!img) {
+        name_option(err, errlen, "-kernel", c->kernel);
         return -1;
     }
     int r;
@@ -133,5 +145,8 @@ int x86_load_kernel(AddressSpace *as, const X86BootConfig *c, X86BootState *b, c
         r = -1;
     }
     free(img);
+    if (r < 0) {
+        name_option(err, errlen, "-kernel", c->kernel);
+    }
     return r;
 }

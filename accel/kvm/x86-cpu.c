@@ -332,24 +332,6 @@ int x86_cpu_inject_int3(KVMVcpu *v)
     return 0;
 }
 
-int x86_cpu_complete_emulation(KVMVcpu *v, const AddressSpace *as)
-{
-    struct kvm_regs r;
-    if (ioctl(v->fd, KVM_GET_REGS, &r) < 0) {
-        return -1;
-    }
-    struct kvm_translation tr = { .linear_address = r.rip };
-    uint8_t op;
-    if (ioctl(v->fd, KVM_TRANSLATE, &tr) < 0 || !tr.valid ||
-        address_space_read(as, tr.physical_address, &op, 1) < 0) {
-        return -1;
-    }
-    if (op == 0xcc) {
-        return x86_cpu_inject_int3(v);
-    }
-    return -1;
-}
-
 void x86_cpu_dump(KVMVcpu *v, const AddressSpace *as)
 {
     struct kvm_regs r;

@@ -61,10 +61,6 @@ int x86_cpu_set_boot_state(KVMVcpu *v, const X86BootState *b, char *err, size_t 
 /* Delivers the #BP of the int3 at RIP to the guest (RIP moves past it,
  * as the trap requires). */
 int x86_cpu_inject_int3(KVMVcpu *v);
-/* After KVM failed to emulate an instruction (PVM's KVM hands int3 to its
- * emulator, which cannot do it): completes the ones mimic knows (int3,
- * by injecting #BP); 0 if the vCPU can go on. */
-int x86_cpu_complete_emulation(KVMVcpu *v, const AddressSpace *as);
 /* Prints the vCPU's registers and the code bytes at RIP (when they are in
  * guest RAM) on stderr, for fatal exits. */
 void x86_cpu_dump(KVMVcpu *v, const AddressSpace *as);
