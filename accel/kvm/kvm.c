@@ -77,6 +77,11 @@ static int kvm_get_msr_list(KVMState *s, char *err, size_t errlen)
     return 0;
 }
 
+bool kvm_host_is_pvm(void)
+{
+    return access("/sys/module/kvm_pvm", F_OK) == 0;
+}
+
 bool kvm_msr_supported(const KVMState *s, uint32_t msr)
 {
     for (unsigned i = 0; i < s->nb_msrs; i++) {

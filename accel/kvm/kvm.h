@@ -51,6 +51,10 @@ void kvm_close(KVMState *s);
 
 int kvm_vcpu_create(KVMState *s, KVMVcpu *v, unsigned index, char *err, size_t errlen);
 void kvm_vcpu_destroy(KVMState *s, KVMVcpu *v);
+/* Whether /dev/kvm is PVM's (KVM on shadow paging without hardware
+ * virtualization: the kvm_pvm module), whose instruction emulator cannot
+ * run some instructions that kernels use. */
+bool kvm_host_is_pvm(void);
 /* Whether the host lists msr in KVM_GET_MSR_INDEX_LIST. */
 bool kvm_msr_supported(const KVMState *s, uint32_t msr);
 

@@ -80,6 +80,85 @@ static bool bitcount(struct kvm_regs *r, uint8_t op, unsigned width, unsigned re
     return true;
 }
 
+/* The linear address of a ModRM memory operand in 64-bit mode (b points at
+ * the ModRM byte); returns the bytes of ModRM + SIB + displacement, or 0
+ * for a register operand or a form not handled. */
+static size_t modrm_address(const struct kvm_regs *r, const uint8_t *b, size_t avail,
+                            uint8_t rex, uint64_t next_rip_base, uint64_t *addr)
+{
+    if (avail < 1) {
+        return 0;
+    }
+    struct kvm_regs c = *r;
+    unsigned mod = b[0] >> 6, rm = b[0] & 7;
+    size_t n = 1;
+    uint64_t ea = 0;
+    bool rip_rel = false;
+    if (mod == 3) {
+        return 0;
+    }
+    if (rm == 4) {
+        if (avail < 2) {
+            return 0;
+        }
+        uint8_t sib = b[1];
+        unsigned scale = sib >> 6, index = ((sib >> 3) & 7) | ((rex & 2) ? 8 : 0);
+        unsigned base = (sib & 7) | ((rex & 1) ? 8 : 0);
+        n = 2;
+        if (index != 4) {
+            ea += *gpr(&c, index) << scale;
+        }
+        if ((sib & 7) == 5 && mod == 0) {
+            if (avail < n + 4) {
+                return 0;
+            }
+            int32_t d;
+            memcpy(&d, b + n, 4);
+            ea += (uint64_t)(int64_t)d;
+            n += 4;
+        } else {
+            ea += *gpr(&c, base);
+        }
+    } else if (rm == 5 && mod == 0) {
+        rip_rel = true;
+    } else {
+        ea += *gpr(&c, rm | ((rex & 1) ? 8 : 0));
+    }
+    if (mod == 1) {
+        if (avail < n + 1) {
+            return 0;
+        }
+        ea += (uint64_t)(int64_t)(int8_t)b[n];
+        n += 1;
+    } else if (mod == 2 || rip_rel) {
+        if (avail < n + 4) {
+            return 0;
+        }
+        int32_t d;
+        memcpy(&d, b + n, 4);
+        ea += (uint64_t)(int64_t)d;
+        n += 4;
+    }
+    if (rip_rel) {
+        ea += next_rip_base + n; /* RIP of the next instruction (no immediate follows) */
+    }
+    *addr = ea;
+    return n;
+}
+
+/* Reads len bytes of guest memory at linear address la (one page at most). */
+static int read_linear(KVMVcpu *v, const AddressSpace *as, uint64_t la, void *buf, size_t len)
+{
+    if ((la & 0xfff) + len > 0x1000) {
+        return -1;
+    }
+    struct kvm_translation tr = { .linear_address = la };
+    if (ioctl(v->fd, KVM_TRANSLATE, &tr) < 0 || !tr.valid) {
+        return -1;
+    }
+    return address_space_read(as, tr.physical_address, buf, len) < 0 ? -1 : 0;
+}
+
 int x86_complete_instruction(KVMVcpu *v, const AddressSpace *as)
 {
     struct kvm_regs r;
@@ -137,6 +216,21 @@ int x86_complete_instruction(KVMVcpu *v, const AddressSpace *as)
     uint8_t rex = 0;
     if (sr.cs.l && i < len && (b[i] & 0xf0) == 0x40) {
         rex = b[i++];
+    }
+    if (!rep && !opsize && sr.cs.l && i + 3 <= len && b[i] == 0x0f && b[i + 1] == 0xae &&
+        ((b[i + 2] >> 3) & 7) == 2) {
+        /* ldmxcsr m32: a read of guest memory, then MXCSR */
+        uint64_t ea;
+        size_t n = modrm_address(&r, b + i + 2, len - i - 2, rex, r.rip + i + 2, &ea);
+        uint32_t val;
+        struct kvm_fpu fpu;
+        if (n == 0 || read_linear(v, as, ea, &val, 4) < 0 || (val & ~0xffffu) ||
+            ioctl(v->fd, KVM_GET_FPU, &fpu) < 0) {
+            return -1;
+        }
+        fpu.mxcsr = val;
+        r.rip += i + 2 + n;
+        return ioctl(v->fd, KVM_SET_FPU, &fpu) < 0 || ioctl(v->fd, KVM_SET_REGS, &r) < 0 ? -1 : 0;
     }
     if (rep && i + 3 <= len && b[i] == 0x0f && (b[i + 2] >> 6) == 3) {
         uint8_t modrm = b[i + 2];

@@ -5,10 +5,11 @@
  * (KVM on shadow paging, as on these machines) the emulator is asked to
  * run instructions it does not know.
  *
- * The one thing to know: only instructions without memory operands are
+ * The one thing to know: only instructions that do not write memory are
  * completed (int3 by injecting #BP; popcnt/lzcnt/tzcnt between registers;
- * clac/stac; fwait, fninit, fnclex; the fences), so completing one never
- * writes guest memory behind KVM's back; anything else stays a fatal exit.
+ * clac/stac; fwait, fninit, fnclex; the fences; ldmxcsr), so completing one
+ * never writes guest memory behind KVM's back; anything else stays a fatal
+ * exit.
  */
 #ifndef MIMIC_ACCEL_KVM_X86_COMPLETE_H
 #define MIMIC_ACCEL_KVM_X86_COMPLETE_H

@@ -64,7 +64,8 @@ static void usage(FILE *f)
         "Runs x86-64 guests on KVM as a firmware-less microvm (QEMU's -M microvm layout,\n"
         "without ACPI).\n\n"
         "  -accel kvm, -enable-kvm   the accelerator (required: x86-64 runs only on KVM)\n"
-        "  -M, -machine microvm[,acpi=off][,auto-kernel-cmdline=on|off]   the machine\n"
+        "  -M, -machine microvm[,acpi=off][,auto-kernel-cmdline=on|off][,pvm-fixups=on|off]\n"
+        "                        the machine (pvm-fixups: see docs/kvm.md)\n"
         "  -m SIZE               RAM (default 128M; suffixes K, M, G)\n"
         "  -smp N                vCPUs, 1 to %d, each on its own host thread\n"
         "  -cpu host[,-FEAT...]  the host's CPU as KVM offers it (the only model); -FEAT or\n"
@@ -165,6 +166,8 @@ static void machine_prop(const char *opt, const char *key, const char *val, void
         }
     } else if (!strcmp(key, "auto-kernel-cmdline")) {
         o->cfg.auto_cmdline = parse_bool(opt, key, val);
+    } else if (!strcmp(key, "pvm-fixups")) {
+        o->cfg.pvm_fixups = parse_bool(opt, key, val);
     } else if (!strcmp(key, "pic") || !strcmp(key, "pit") || !strcmp(key, "rtc") ||
                !strcmp(key, "isa-serial")) {
         if (strcmp(val, "auto") && !parse_bool(opt, key, val)) {
@@ -403,6 +406,7 @@ static void parse_args(Options *o, int argc, char **argv)
     o->cfg.ram_size = 128ull << 20;
     o->cfg.nb_cpus = 1;
     o->cfg.auto_cmdline = true;
+    o->cfg.pvm_fixups = true;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (a[0] == '-' && a[1] == '-') {

@@ -73,6 +73,7 @@ struct Microvm {
     VirtIODevice empty[MICROVM_VIRTIO_COUNT];
     MicrovmSlot slots[MICROVM_VIRTIO_COUNT];
     char *cmdline;          /* -append and the devices' virtio_mmio.device= */
+    bool pvm;               /* /dev/kvm is PVM's and the fixups are on */
     EventLoop *el;
     KVMVcpuThread cpus[MICROVM_MAX_CPUS];
     KVMVcpuHooks hooks;
@@ -281,12 +282,25 @@ static int microvm_create_device(Microvm *m, unsigned i, char *err, size_t errle
     return 0;
 }
 
+/* Whether the -kernel file is a Linux bzImage ("HdrS" at 0x202). */
+static bool microvm_kernel_is_linux(const char *path)
+{
+    uint8_t hdr[0x206];
+    FILE *f = fopen(path, "rb");
+    bool is_linux = f && fread(hdr, 1, sizeof(hdr), f) == sizeof(hdr) &&
+                 !memcmp(hdr + 0x202, "HdrS", 4);
+    if (f) {
+        fclose(f);
+    }
+    return is_linux;
+}
+
 /* The kernel command line: -append, then one virtio_mmio.device= per
  * device (before a " -- " that starts init's arguments, if any). */
 static int microvm_build_cmdline(Microvm *m, char *err, size_t errlen)
 {
     const char *user = m->cfg.append ? m->cfg.append : "";
-    size_t cap = strlen(user) + 64 * MICROVM_VIRTIO_COUNT + 1;
+    size_t cap = strlen(user) + 64 * MICROVM_VIRTIO_COUNT + sizeof(PVM_LINUX_ARGS) + 2;
     char *devs = calloc(1, cap), *out = calloc(1, cap);
     if (!devs || !out) {
         free(devs);
@@ -302,6 +316,12 @@ static int microvm_build_cmdline(Microvm *m, char *err, size_t errlen)
                               (unsigned long long)(MICROVM_VIRTIO_BASE +
                                                    slot * MICROVM_VIRTIO_STRIDE),
                               MICROVM_VIRTIO_IRQ + slot);
+    }
+    if (m->pvm && microvm_kernel_is_linux(m->cfg.kernel)) {
+        n += (size_t)snprintf(devs + n, cap - n, " " PVM_LINUX_ARGS);
+        fprintf(stderr, PROG ": KVM here is PVM (no hardware virtualization): adding '"
+                PVM_LINUX_ARGS "' to the kernel command line and hiding cx16 "
+                "(-M microvm,pvm-fixups=off leaves them alone)\n");
     }
     const char *dashes = strstr(user, " -- ");
     if (dashes) {
@@ -499,6 +519,15 @@ Microvm *microvm_create(const MicrovmConfig *cfg, char *err, size_t errlen)
                      cfg->cpu_need[i].index, cfg->cpu_need[i].mask);
             microvm_destroy(m);
             return NULL;
+        }
+    }
+    m->pvm = cfg->pvm_fixups && kvm_host_is_pvm();
+    if (m->pvm && m->cfg.nb_cpu_clear < X86_MAX_CPUID_EDITS) {
+        X86CpuidEdit e;
+        bool want;
+        char ferr[64];
+        if (x86_cpu_parse_feature("-cx16", &e, &want, ferr, sizeof(ferr)) == 1) {
+            m->cfg.cpu_clear[m->cfg.nb_cpu_clear++] = e;
         }
     }
     kvm_vcpu_loop_init();

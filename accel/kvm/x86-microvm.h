@@ -56,12 +56,17 @@ typedef struct MicrovmConfig {
     const char *initrd;
     const char *append;
     bool auto_cmdline;   /* append virtio_mmio.device= for each device (default on) */
+    bool pvm_fixups;     /* on PVM: hide cx16, and for Linux add PVM_LINUX_ARGS (default on) */
     MicrovmDevice devices[MICROVM_VIRTIO_COUNT];
     unsigned nb_devices;
     bool networking;
     bool no_reboot;
     Chardev *serial;     /* COM1's host end (the machine frees it); NULL: none */
 } MicrovmConfig;
+
+/* What a Linux kernel needs on PVM, whose emulator cannot run xsave/xrstor
+ * nor clac/stac, and which does not let CPUID hide them. */
+#define PVM_LINUX_ARGS "noxsave clearcpuid=smap"
 
 typedef struct Microvm Microvm;
 
