@@ -66,7 +66,7 @@ typedef struct MicrovmConfig {
 
 /* What a Linux kernel needs on PVM, whose emulator cannot run xsave/xrstor
  * nor clac/stac, and which does not let CPUID hide them. */
-#define PVM_LINUX_ARGS "noxsave clearcpuid=smap"
+#define PVM_LINUX_ARGS "noxsave clearcpuid=smap,ssse3,sse4_1,sse4_2,pclmulqdq,aes,avx,avx2,avx512f,sha_ni"
 
 typedef struct Microvm Microvm;
 
