@@ -17,6 +17,7 @@
 #include "accel/kvm/kvm-vcpu-loop.h"
 #include "accel/kvm/x86-complete.h"
 #include "accel/kvm/x86-cpu.h"
+#include "mimic/log.h"
 
 #define KICK_SIGNAL SIGUSR1
 
@@ -45,6 +46,10 @@ static void sample_halted(KVMVcpuThread *t)
     struct kvm_mp_state mp;
     struct kvm_regs r;
     int halted = 0;
+    if (log_enabled(LOG_EXEC) && ioctl(t->vcpu.fd, KVM_GET_REGS, &r) == 0) {
+        log_printf("kvm: vCPU %u: rip=0x%llx rflags=0x%llx\n", t->vcpu.index,
+                   (unsigned long long)r.rip, (unsigned long long)r.rflags);
+    }
     if (ioctl(t->vcpu.fd, KVM_GET_MP_STATE, &mp) == 0) {
         if (mp.mp_state == KVM_MP_STATE_UNINITIALIZED ||
             mp.mp_state == KVM_MP_STATE_INIT_RECEIVED) {

@@ -8,7 +8,8 @@
  * immediate_exit, so a kick that arrives just before KVM_RUN is not lost.
  * Each kick also samples whether the vCPU sits in HLT with interrupts
  * disabled (vcpu_halted), which is how a guest that halted for good is
- * noticed with the in-kernel irqchip (HLT never exits to user space).
+ * noticed with the in-kernel irqchip (HLT never exits to user space);
+ * with -d exec each sample also logs the vCPU's RIP (once a second).
  */
 #ifndef MIMIC_ACCEL_KVM_VCPU_LOOP_H
 #define MIMIC_ACCEL_KVM_VCPU_LOOP_H
