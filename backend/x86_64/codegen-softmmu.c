@@ -126,6 +126,60 @@ void jit_softmmu_emit(Emitter *e, int ra, int rv, uint64_t memop, bool store)
     }
 }
 
+void jit_softmmu_emit_goto_ptr(Emitter *e, uint32_t tb_flags)
+{
+    const SoftMMUOps *ops = exec_config()->softmmu;
+    unsigned mode = ops->fetch_mode(tb_flags);
+    int32_t code_cmp = ops->tlb_offset +
+                       (int32_t)(mode * SOFTMMU_TLB_SIZE * sizeof(SoftTLBEntry) +
+                                 offsetof(SoftTLBEntry, addr_code));
+    int32_t phys = ops->tlb_offset + (int32_t)(offsetof(SoftTLB, phys) +
+                                               mode * SOFTMMU_TLB_SIZE * sizeof(uint64_t));
+    uint8_t *miss[5];
+
+    /* rax = pc; rcx = TLB index * 32; rdx = pc's page */
+    emit_load_env(e, RAX, REG_ENV, offsetof(CPUState, pc));
+    emit_mov_rr(e, RCX, RAX);
+    emit_shift_ri(e, SHIFT_SHR, RCX, SOFTMMU_PAGE_BITS - 5);
+    emit_alu_ri(e, ALU_AND, RCX, (int32_t)((SOFTMMU_TLB_SIZE - 1) << 5));
+    emit_mov_rr(e, RDX, RAX);
+    emit_alu_ri(e, ALU_AND, RDX, (int32_t)SOFTMMU_PAGE_MASK);
+    emit_modrm_mem(e, P_REXW | 0x3b, RDX, REG_ENV, RCX, code_cmp); /* cmp rdx, addr_code */
+    miss[0] = emit_jcc(e, CC_NE);
+    /* rdx = physical pc = phys[mode][index] | page offset */
+    emit_shift_ri(e, SHIFT_SHR, RCX, 2);
+    emit_modrm_mem(e, P_REXW | 0x8b, RDX, REG_ENV, RCX, phys);
+    emit_mov_rr(e, RSI, RAX);
+    emit_alu_ri(e, ALU_AND, RSI, (int32_t)(SOFTMMU_PAGE_SIZE - 1));
+    emit_alu_rr(e, ALU_OR, RDX, RSI);
+    /* rcx = &env->tb_jc[exec_jmp_cache_index(pc)] (32-byte entries) */
+    _Static_assert(sizeof(TBJumpEntry) == 32, "entries are indexed by << 5");
+    emit_mov_rr(e, RCX, RAX);
+    emit_shift_ri(e, SHIFT_SHL, RCX, 4);
+    emit_mov_rr(e, RSI, RAX);
+    emit_shift_ri(e, SHIFT_SHR, RSI, EXEC_JMP_CACHE_BITS - 4);
+    emit_alu_rr(e, ALU_XOR, RCX, RSI);
+    emit_alu_ri(e, ALU_AND, RCX, (int32_t)((EXEC_JMP_CACHE_SIZE - 1) << 5));
+    emit_modrm_mem(e, P_REXW | 0x03, RCX, REG_ENV, -1, offsetof(CPUState, tb_jc)); /* add */
+    emit_modrm_mem(e, P_REXW | 0x3b, RAX, RCX, -1, offsetof(TBJumpEntry, pc));
+    miss[1] = emit_jcc(e, CC_NE);
+    emit_modrm_mem(e, P_REXW | 0x3b, RDX, RCX, -1, offsetof(TBJumpEntry, phys));
+    miss[2] = emit_jcc(e, CC_NE);
+    emit_modrm_mem(e, 0x8b, RSI, RCX, -1, offsetof(TBJumpEntry, flags)); /* 32-bit load */
+    emit_mov_ri(e, RDX, tb_flags);
+    emit_alu_rr(e, ALU_CMP, RSI, RDX);
+    miss[3] = emit_jcc(e, CC_NE);
+    emit_modrm_mem(e, P_REXW | 0x8b, RCX, RCX, -1, offsetof(TBJumpEntry, tb));
+    emit_test_rr(e, RCX, RCX);
+    miss[4] = emit_jcc(e, CC_E);
+    emit_modrm_mem(e, 0xff, 4, RCX, -1, offsetof(TranslationBlock, code)); /* jmp [rcx+code] */
+    if (!e->overflow) {
+        for (unsigned i = 0; i < 5; i++) {
+            emit_patch_rel32(miss[i], emit_rx(e));
+        }
+    }
+}
+
 void jit_unwind_softmmu(CPUState *cpu, uintptr_t retaddr)
 {
     TranslationBlock *tb = exec_tb_find_by_host_pc(retaddr);

@@ -997,9 +997,9 @@ static void gen_goto_ptr(Gen *g)
     Emitter *e = &g->e;
     globals_sync_all(g);
     if (exec_config()->softmmu) {
-        /* System mode: the key needs the TLB and the flags; C does it
-         * (an inline probe of the hart's jump cache made Linux -smp 2 hang
-         * now and then: docs/system.md). */
+        /* System mode: the flags are this block's (nothing that changes
+         * them reaches a goto_ptr), the physical pc comes from the TLB. */
+        jit_softmmu_emit_goto_ptr(e, g->tb->flags);
         emit_mov_rr(e, RDI, REG_ENV);
         emit_call_abs(e, (const void *)jit_lookup_code);
         emit_jmp_reg(e, RAX);

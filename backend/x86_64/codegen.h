@@ -71,6 +71,9 @@ void jit_fp_emit_slow(Emitter *e, const FpSlowPath *sp);
  * (rv = value) at the address in ra; unwinding for a raising slow path. */
 void jit_softmmu_gen_thunk(Emitter *e);
 void jit_softmmu_emit(Emitter *e, int ra, int rv, uint64_t memop, bool store);
+/* System-mode indirect jump: the inline probe of the code TLB and the
+ * CPU's jump cache; falls through to the caller's miss path. */
+void jit_softmmu_emit_goto_ptr(Emitter *e, uint32_t tb_flags);
 void jit_unwind_softmmu(CPUState *cpu, uintptr_t retaddr);
 
 /* Index of each x86 register in ucontext_t's gregs (backend.c). */

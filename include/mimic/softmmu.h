@@ -76,6 +76,9 @@ typedef struct SoftMMUOps {
     void (*store)(CPUState *cpu, uint64_t addr, uint64_t value, unsigned memop,
                   uintptr_t retaddr);
     int32_t tlb_offset; /* offset of the SoftTLB from env */
+    /* The TLB mode instruction fetches use while the TB flags are these
+     * (for the JIT's inline lookup of indirect jumps). */
+    unsigned (*fetch_mode)(uint32_t tb_flags);
 } SoftMMUOps;
 
 /* Code pages (exec/code-pages.c). Tracks physical pages below phys_limit;

@@ -317,10 +317,25 @@ static const RISCVSysOps riscv_sys_ops = {
     .raise = riscv_sys_raise,
 };
 
+/* Fetches use M or U for those privileges; in S they use the data mode
+ * the flags carry (MPRV only affects M, so for S it is S or S with SUM). */
+static unsigned riscv_sys_fetch_mode(uint32_t tb_flags)
+{
+    unsigned priv = (tb_flags >> RISCV_TBFLAG_PRIV_SHIFT) & 3;
+    if (priv == PRV_M) {
+        return RISCV_MODE_M;
+    }
+    if (priv == PRV_U) {
+        return RISCV_MODE_U;
+    }
+    return (tb_flags >> RISCV_TBFLAG_MODE_SHIFT) & 3;
+}
+
 const SoftMMUOps riscv_softmmu_ops = {
     .load = riscv_sys_load,
     .store = riscv_sys_store,
     .tlb_offset = (int32_t)offsetof(RISCVCPU, tlb),
+    .fetch_mode = riscv_sys_fetch_mode,
 };
 
 /* ---- instruction fetch ---- */
