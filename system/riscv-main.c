@@ -20,6 +20,7 @@
 #include "mimic/log.h"
 #include "mimic/net.h"
 #include "monitor/monitor.h"
+#include "system/options.h"
 #include "system/riscv-main.h"
 #include "system/riscv-virt.h"
 
@@ -60,16 +61,6 @@ typedef struct Options {
     unsigned nb_mons;
 } Options;
 
-static _Noreturn void die(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fprintf(stderr, PROG ": ");
-    vfprintf(stderr, fmt, ap);
-    fprintf(stderr, "\n");
-    va_end(ap);
-    exit(1);
-}
 
 static void usage(FILE *f)
 {
@@ -112,89 +103,41 @@ static void usage(FILE *f)
         VIRT_MAX_HARTS);
 }
 
-static uint64_t parse_size(const char *opt, const char *s)
-{
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    uint64_t mul = 1 << 20; /* QEMU: a bare number is MiB */
-    switch (*end) {
-    case 'k': case 'K': mul = 1 << 10; end++; break;
-    case 'm': case 'M': mul = 1 << 20; end++; break;
-    case 'g': case 'G': mul = 1 << 30; end++; break;
-    case 't': case 'T': mul = 1ull << 40; end++; break;
-    case '\0': break;
-    default: die("%s: invalid size '%s'", opt, s);
-    }
-    if ((*end == 'B' || *end == 'b') && end[1] == '\0') {
-        end++;
-    }
-    if (errno || *end || v <= 0 || v * (double)mul > (double)(1ull << 40)) {
-        die("%s: invalid size '%s'", opt, s);
-    }
-    return (uint64_t)(v * (double)mul);
-}
 
-/* Splits "a=b,c=d" in place; calls fn for each key/value. A leading item
- * without '=' is given with key NULL. */
-static void parse_props(const char *opt, char *s, void (*fn)(const char *opt, const char *key,
-                                                            const char *val, void *ctx),
-                        void *ctx)
-{
-    for (char *item = strtok(s, ","); item; item = strtok(NULL, ",")) {
-        char *eq = strchr(item, '=');
-        if (eq) {
-            *eq = '\0';
-            fn(opt, item, eq + 1, ctx);
-        } else {
-            fn(opt, NULL, item, ctx);
-        }
-    }
-}
 
-static bool parse_bool(const char *opt, const char *key, const char *v)
-{
-    if (!strcmp(v, "on") || !strcmp(v, "true") || !strcmp(v, "yes")) {
-        return true;
-    }
-    if (!strcmp(v, "off") || !strcmp(v, "false") || !strcmp(v, "no")) {
-        return false;
-    }
-    die("%s: %s=%s: expected on or off", opt, key, v);
-}
 
 static void drive_prop(const char *opt, const char *key, const char *val, void *ctx)
 {
     DriveOpt *d = ctx;
     if (!key) {
-        die("%s: expected key=value, got '%s'", opt, val);
+        options_die("%s: expected key=value, got '%s'", opt, val);
     } else if (!strcmp(key, "file")) {
         d->d.file = strdup(val);
     } else if (!strcmp(key, "format")) {
         d->d.format = strdup(val);
     } else if (!strcmp(key, "if")) {
         if (strcmp(val, "virtio") && strcmp(val, "none")) {
-            die("%s: if=%s is not supported (virtio or none)", opt, val);
+            options_die("%s: if=%s is not supported (virtio or none)", opt, val);
         }
         d->is_virtio = !strcmp(val, "virtio");
     } else if (!strcmp(key, "id")) {
         snprintf(d->id, sizeof(d->id), "%s", val);
     } else if (!strcmp(key, "snapshot")) {
-        d->d.snapshot = parse_bool(opt, key, val);
+        d->d.snapshot = options_parse_bool(opt, key, val);
     } else if (!strcmp(key, "readonly")) {
-        d->d.read_only = parse_bool(opt, key, val);
+        d->d.read_only = options_parse_bool(opt, key, val);
     } else if (!strcmp(key, "media") || !strcmp(key, "cache") || !strcmp(key, "aio") ||
                !strcmp(key, "discard")) {
         /* accepted for compatibility; no effect here */
     } else {
-        die("%s: unknown option '%s'", opt, key);
+        options_die("%s: unknown option '%s'", opt, key);
     }
 }
 
 static void add_slot(Options *o, VirtDeviceKind kind, unsigned index, const char *what)
 {
     if (o->nb_order == VIRT_VIRTIO_COUNT) {
-        die("%s: no free virtio-mmio slot (the virt machine has %d)", what, VIRT_VIRTIO_COUNT);
+        options_die("%s: no free virtio-mmio slot (the virt machine has %d)", what, VIRT_VIRTIO_COUNT);
     }
     o->order[o->nb_order].kind = kind;
     o->order[o->nb_order].index = index;
@@ -205,21 +148,19 @@ static void add_slot(Options *o, VirtDeviceKind kind, unsigned index, const char
 static void add_drive(Options *o, const char *arg)
 {
     if (o->nb_drives == VIRT_VIRTIO_COUNT) {
-        die("-drive: at most %d drives (the virt machine's virtio-mmio slots)",
+        options_die("-drive: at most %d drives (the virt machine's virtio-mmio slots)",
             VIRT_VIRTIO_COUNT);
     }
     DriveOpt *d = &o->drives[o->nb_drives++];
     memset(d, 0, sizeof(*d));
     d->is_virtio = true;
-    char *s = strdup(arg);
-    parse_props("-drive", s, drive_prop, d);
-    free(s);
+    options_parse_props("-drive", arg, drive_prop, d);
     if (!d->d.file) {
-        die("-drive %s: file= is required", arg);
+        options_die("-drive %s: file= is required", arg);
     }
     for (unsigned i = 0; i + 1 < o->nb_drives; i++) {
         if (d->id[0] && !strcmp(o->drives[i].id, d->id)) {
-            die("-drive: duplicate id '%s'", d->id);
+            options_die("-drive: duplicate id '%s'", d->id);
         }
     }
     if (d->is_virtio) {
@@ -243,7 +184,7 @@ static void device_prop(const char *opt, const char *key, const char *val, void 
     } else if (key && !strcmp(key, "id")) {
         /* accepted */
     } else {
-        die("-device %s: unknown property '%s'", d->driver ? d->driver : "?",
+        options_die("-device %s: unknown property '%s'", d->driver ? d->driver : "?",
             key ? key : val);
     }
 }
@@ -255,18 +196,18 @@ static Chardev *find_chardev(Options *o, const char *opt, const char *id)
             return o->chardevs[i];
         }
     }
-    die("%s: no -chardev with id '%s'", opt, id);
+    options_die("%s: no -chardev with id '%s'", opt, id);
 }
 
 static void add_chardev(Options *o, const char *arg)
 {
     char err[256];
     if (o->nb_chardevs == sizeof(o->chardevs) / sizeof(o->chardevs[0])) {
-        die("-chardev %s: too many character devices", arg);
+        options_die("-chardev %s: too many character devices", arg);
     }
     Chardev *c = chardev_parse(arg, err, sizeof(err));
     if (!c) {
-        die("-chardev %s: %s", arg, err);
+        options_die("-chardev %s: %s", arg, err);
     }
     o->chardevs[o->nb_chardevs++] = c;
 }
@@ -276,7 +217,7 @@ static void add_nic(Options *o, int (*parse)(const char *, char *, size_t), cons
 {
     char err[512];
     if (parse(arg, err, sizeof(err)) < 0) {
-        die("%s", err);
+        options_die("%s", err);
     }
     o->cfg.networking = true;
     add_slot(o, VIRT_DEV_NET, (unsigned)net_nic_count() - 1, opt);
@@ -306,33 +247,32 @@ static void add_device(Options *o, const char *arg)
     }
     if (!strncmp(arg, "virtconsole,chardev=", 20)) {
         if (o->pending_console < 0) {
-            die("-device virtconsole: needs a -device virtio-serial-device before it");
+            options_die("-device virtconsole: needs a -device virtio-serial-device before it");
         }
         o->order[o->pending_console].chardev = find_chardev(o, "-device virtconsole", arg + 20);
         o->pending_console = -1;
         return;
     }
-    char *s = strdup(arg);
     DeviceOpt d = { o, NULL, NULL };
-    parse_props("-device", s, device_prop, &d);
+    options_parse_props("-device", arg, device_prop, &d);
     if (!d.driver || strcmp(d.driver, "virtio-blk-device")) {
-        die("-device '%s': unknown device (-device help lists them)", d.driver ? d.driver : arg);
+        options_die("-device '%s': unknown device (-device help lists them)",
+                    d.driver ? d.driver : arg);
     }
     if (!d.drive) {
-        die("-device virtio-blk-device: drive= is required");
+        options_die("-device virtio-blk-device: drive= is required");
     }
     for (unsigned i = 0; i < o->nb_drives; i++) {
         if (!strcmp(o->drives[i].id, d.drive)) {
             if (o->drives[i].attached || o->drives[i].is_virtio) {
-                die("-device virtio-blk-device: drive '%s' is already in use", d.drive);
+                options_die("-device virtio-blk-device: drive '%s' is already in use", d.drive);
             }
             o->drives[i].attached = true;
             add_slot(o, VIRT_DEV_BLK, i, "-device");
-            free(s);
             return;
         }
     }
-    die("-device virtio-blk-device: no -drive with id '%s'", d.drive);
+    options_die("-device virtio-blk-device: no -drive with id '%s'", d.drive);
 }
 
 static void parse_accel(Options *o, const char *arg)
@@ -349,13 +289,13 @@ static void parse_accel(Options *o, const char *arg)
             char *end;
             unsigned long v = strtoul(item + 8, &end, 10);
             if (*end || v < 1 || v > 2048) {
-                die("-accel: bad tb-size '%s' (1 to 2048 MiB)", item + 8);
+                options_die("-accel: bad tb-size '%s' (1 to 2048 MiB)", item + 8);
             }
             o->tb_size_mib = (unsigned)v;
         } else if (!strcmp(item, "kvm")) {
-            die("-accel kvm: KVM runs only guests of the host's architecture (x86-64)");
+            options_die("-accel kvm: KVM runs only guests of the host's architecture (x86-64)");
         } else {
-            die("-accel: unknown accelerator or property '%s'", item);
+            options_die("-accel: unknown accelerator or property '%s'", item);
         }
     }
     free(s);
@@ -364,7 +304,7 @@ static void parse_accel(Options *o, const char *arg)
 static const char *need_arg(int argc, char **argv, int *i)
 {
     if (*i + 1 >= argc) {
-        die("option '%s' requires an argument", argv[*i]);
+        options_die("option '%s' requires an argument", argv[*i]);
     }
     return argv[++*i];
 }
@@ -392,29 +332,29 @@ static void parse_args(Options *o, int argc, char **argv)
                 exit(0);
             }
             if (strncmp(v, "virt", 4) || (v[4] && v[4] != ',')) {
-                die("-M %s: unsupported machine (only 'virt'; -M help)", v);
+                options_die("-M %s: unsupported machine (only 'virt'; -M help)", v);
             }
         } else if (!strcmp(a, "-m")) {
             const char *v = need_arg(argc, argv, &i);
             if (!strncmp(v, "size=", 5)) {
                 v += 5;
             }
-            o->cfg.ram_size = parse_size("-m", v);
+            o->cfg.ram_size = options_parse_size("-m", v);
             if (o->cfg.ram_size < (16ull << 20)) {
-                die("-m %s: at least 16M of RAM is needed", v);
+                options_die("-m %s: at least 16M of RAM is needed", v);
             }
         } else if (!strcmp(a, "-smp")) {
             const char *v = need_arg(argc, argv, &i);
             char *end;
             unsigned long n = strtoul(!strncmp(v, "cpus=", 5) ? v + 5 : v, &end, 10);
             if ((*end && *end != ',') || n < 1 || n > VIRT_MAX_HARTS) {
-                die("-smp %s: expected 1 to %d CPUs", v, VIRT_MAX_HARTS);
+                options_die("-smp %s: expected 1 to %d CPUs", v, VIRT_MAX_HARTS);
             }
             o->cfg.nb_harts = (unsigned)n;
         } else if (!strcmp(a, "-cpu")) {
             const char *v = need_arg(argc, argv, &i);
             if (strcmp(v, "rv64") && strcmp(v, "max") && strncmp(v, "rv64,", 5)) {
-                die("-cpu %s: unsupported CPU (rv64 or max)", v);
+                options_die("-cpu %s: unsupported CPU (rv64 or max)", v);
             }
         } else if (!strcmp(a, "-bios")) {
             const char *v = need_arg(argc, argv, &i);
@@ -436,7 +376,7 @@ static void parse_args(Options *o, int argc, char **argv)
         } else if (!strcmp(a, "-netdev")) {
             char err[512];
             if (net_parse_netdev(need_arg(argc, argv, &i), err, sizeof(err)) < 0) {
-                die("%s", err);
+                options_die("%s", err);
             }
             o->cfg.networking = true;
         } else if (!strcmp(a, "-nic")) {
@@ -444,7 +384,7 @@ static void parse_args(Options *o, int argc, char **argv)
         } else if (!strcmp(a, "-object")) {
             char err[512];
             if (net_parse_object(need_arg(argc, argv, &i), err, sizeof(err)) < 0) {
-                die("%s", err);
+                options_die("%s", err);
             }
             o->cfg.networking = true;
         } else if (!strcmp(a, "-snapshot")) {
@@ -454,7 +394,7 @@ static void parse_args(Options *o, int argc, char **argv)
         } else if (!strcmp(a, "-display")) {
             const char *v = need_arg(argc, argv, &i);
             if (strcmp(v, "none")) {
-                die("-display %s: no display support (use -display none or -nographic)", v);
+                options_die("-display %s: no display support (use -display none or -nographic)", v);
             }
         } else if (!strcmp(a, "-serial")) {
             o->serial = need_arg(argc, argv, &i);
@@ -464,12 +404,12 @@ static void parse_args(Options *o, int argc, char **argv)
             int r = !strcmp(a, "-qmp") ? monitor_add_qmp(v, err, sizeof(err))
                                        : monitor_add_hmp(v, err, sizeof(err));
             if (r < 0) {
-                die("%s %s: %s", a, v, err);
+                options_die("%s %s: %s", a, v, err);
             }
         } else if (!strcmp(a, "-mon")) {
             const char *v = need_arg(argc, argv, &i);
             if (o->nb_mons == sizeof(o->mons) / sizeof(o->mons[0])) {
-                die("-mon %s: too many monitors", v);
+                options_die("-mon %s: too many monitors", v);
             }
             o->mons[o->nb_mons++] = v;
         } else if (!strcmp(a, "-S")) {
@@ -486,15 +426,15 @@ static void parse_args(Options *o, int argc, char **argv)
                 exit(0);
             }
             if (log_parse_mask(v, &log_mask, err, sizeof(err)) < 0) {
-                die("-d: %s", err);
+                options_die("-d: %s", err);
             }
         } else if (!strcmp(a, "-D")) {
             const char *v = need_arg(argc, argv, &i);
             if (log_open_file(v) < 0) {
-                die("-D %s: %s", v, strerror(errno));
+                options_die("-D %s: %s", v, strerror(errno));
             }
         } else {
-            die("unknown option '%s' (-help lists the options)", argv[i]);
+            options_die("unknown option '%s' (-help lists the options)", argv[i]);
         }
     }
 }
@@ -512,7 +452,7 @@ static void setup_serial(Options *o)
         return;
     }
     if (monitor_uses_stdio() && (!strcmp(s, "stdio") || !strcmp(s, "mon:stdio"))) {
-        die("-serial %s: cannot use stdio by multiple character devices (a monitor uses it)",
+        options_die("-serial %s: cannot use stdio by multiple character devices (a monitor uses it)",
             s);
     }
     if (!strncmp(s, "chardev:", 8)) {
@@ -522,12 +462,13 @@ static void setup_serial(Options *o)
     char err[256];
     o->cfg.serial = chardev_parse(s, err, sizeof(err));
     if (!o->cfg.serial) {
-        die("-serial %s: %s", s, err);
+        options_die("-serial %s: %s", s, err);
     }
 }
 
 int riscv_system_main(int argc, char **argv)
 {
+    options_prog = PROG;
     static Options o;
     parse_args(&o, argc, argv);
     setup_serial(&o);
@@ -536,16 +477,16 @@ int riscv_system_main(int argc, char **argv)
         bool control, pretty;
         if (monitor_parse_mon(o.mons[i], id, sizeof(id), &control, &pretty, err,
                               sizeof(err)) < 0) {
-            die("-mon %s: %s", o.mons[i], err);
+            options_die("-mon %s: %s", o.mons[i], err);
         }
         Chardev *chr = find_chardev(&o, "-mon", id);
         if (monitor_add_on_chardev(chr, control, pretty, err, sizeof(err)) < 0) {
-            die("-mon %s: %s", o.mons[i], err);
+            options_die("-mon %s: %s", o.mons[i], err);
         }
     }
     /* if=none drives without a -device are opened by nobody, as in QEMU. */
     if (o.pending_console >= 0) {
-        die("-device virtio-serial-device: needs a -device virtconsole,chardev=ID port");
+        options_die("-device virtio-serial-device: needs a -device virtconsole,chardev=ID port");
     }
     for (unsigned i = 0; i < o.nb_order; i++) {
         VirtDevice *d = &o.cfg.devices[o.cfg.nb_devices++];
@@ -564,17 +505,17 @@ int riscv_system_main(int argc, char **argv)
     ec.target = riscv_sys_target();
     ec.softmmu = &riscv_softmmu_ops;
     if (o.tb_size_mib && !o.interp && code_buffer_init((size_t)o.tb_size_mib << 20) < 0) {
-        die("-accel tb-size=%u: cannot allocate the code buffer", o.tb_size_mib);
+        options_die("-accel tb-size=%u: cannot allocate the code buffer", o.tb_size_mib);
     }
     exec_init(&ec);
 
     char err[512];
     VirtMachine *m = virt_create(&o.cfg, err, sizeof(err));
     if (!m) {
-        die("%s", err);
+        options_die("%s", err);
     }
     if (virt_start_monitor(m, err, sizeof(err)) < 0) {
-        die("%s", err);
+        options_die("%s", err);
     }
     int status = virt_run(m);
     monitor_finish();

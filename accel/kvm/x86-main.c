@@ -18,6 +18,7 @@
 #include "mimic/chardev.h"
 #include "mimic/log.h"
 #include "mimic/net.h"
+#include "system/options.h"
 
 #define PROG "mimic-system-x86_64"
 
@@ -45,17 +46,6 @@ typedef struct Options {
     unsigned nb_chardevs;
 } Options;
 
-static _Noreturn void die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static _Noreturn void die(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fprintf(stderr, PROG ": ");
-    vfprintf(stderr, fmt, ap);
-    fprintf(stderr, "\n");
-    va_end(ap);
-    exit(1);
-}
 
 static void usage(FILE *f)
 {
@@ -93,61 +83,8 @@ static void usage(FILE *f)
         MICROVM_MAX_CPUS);
 }
 
-static uint64_t parse_size(const char *opt, const char *s)
-{
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    uint64_t mul = 1 << 20; /* QEMU: a bare number is MiB */
-    switch (*end) {
-    case 'k': case 'K': mul = 1 << 10; end++; break;
-    case 'm': case 'M': mul = 1 << 20; end++; break;
-    case 'g': case 'G': mul = 1 << 30; end++; break;
-    case 't': case 'T': mul = 1ull << 40; end++; break;
-    case '\0': break;
-    default: die("%s: invalid size '%s'", opt, s);
-    }
-    if ((*end == 'B' || *end == 'b') && end[1] == '\0') {
-        end++;
-    }
-    if (errno || *end || v <= 0 || v * (double)mul > (double)(1ull << 40)) {
-        die("%s: invalid size '%s'", opt, s);
-    }
-    return (uint64_t)(v * (double)mul);
-}
 
-static bool parse_bool(const char *opt, const char *key, const char *v)
-{
-    if (!strcmp(v, "on") || !strcmp(v, "true") || !strcmp(v, "yes")) {
-        return true;
-    }
-    if (!strcmp(v, "off") || !strcmp(v, "false") || !strcmp(v, "no")) {
-        return false;
-    }
-    die("%s: %s=%s: expected on or off", opt, key, v);
-}
 
-/* Calls fn for each "key=value" (or bare "value", key NULL) of s. */
-static void parse_props(const char *opt, const char *arg,
-                        void (*fn)(const char *opt, const char *key, const char *val, void *ctx),
-                        void *ctx)
-{
-    char *s = strdup(arg);
-    if (!s) {
-        die("out of memory");
-    }
-    char *save = NULL;
-    for (char *item = strtok_r(s, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
-        char *eq = strchr(item, '=');
-        if (eq) {
-            *eq = '\0';
-            fn(opt, item, eq + 1, ctx);
-        } else {
-            fn(opt, NULL, item, ctx);
-        }
-    }
-    free(s);
-}
 
 static void machine_prop(const char *opt, const char *key, const char *val, void *ctx)
 {
@@ -158,34 +95,34 @@ static void machine_prop(const char *opt, const char *key, const char *val, void
             exit(0);
         }
         if (strcmp(val, "microvm")) {
-            die("%s %s: unsupported machine (only 'microvm'; -M help)", opt, val);
+            options_die("%s %s: unsupported machine (only 'microvm'; -M help)", opt, val);
         }
     } else if (!strcmp(key, "acpi")) {
-        if (strcmp(val, "auto") && parse_bool(opt, key, val)) {
-            die("%s: acpi=on is not supported: this microvm has no ACPI tables (acpi=off)", opt);
+        if (strcmp(val, "auto") && options_parse_bool(opt, key, val)) {
+            options_die("%s: acpi=on is not supported: this microvm has no ACPI tables (acpi=off)", opt);
         }
     } else if (!strcmp(key, "auto-kernel-cmdline")) {
-        o->cfg.auto_cmdline = parse_bool(opt, key, val);
+        o->cfg.auto_cmdline = options_parse_bool(opt, key, val);
     } else if (!strcmp(key, "pvm-fixups")) {
-        o->cfg.pvm_fixups = parse_bool(opt, key, val);
+        o->cfg.pvm_fixups = options_parse_bool(opt, key, val);
     } else if (!strcmp(key, "pic") || !strcmp(key, "pit") || !strcmp(key, "rtc") ||
                !strcmp(key, "isa-serial")) {
-        if (strcmp(val, "auto") && !parse_bool(opt, key, val)) {
-            die("%s: %s=off is not supported (the device is always there)", opt, key);
+        if (strcmp(val, "auto") && !options_parse_bool(opt, key, val)) {
+            options_die("%s: %s=off is not supported (the device is always there)", opt, key);
         }
     } else if (!strcmp(key, "ioapic2")) {
-        if (strcmp(val, "auto") && parse_bool(opt, key, val)) {
-            die("%s: ioapic2=on is not supported", opt);
+        if (strcmp(val, "auto") && options_parse_bool(opt, key, val)) {
+            options_die("%s: ioapic2=on is not supported", opt);
         }
     } else if (!strcmp(key, "x-option-roms") || !strcmp(key, "graphics")) {
-        (void)parse_bool(opt, key, val); /* no firmware, no display: no effect */
+        (void)options_parse_bool(opt, key, val); /* no firmware, no display: no effect */
     } else if (!strcmp(key, "accel")) {
         if (strcmp(val, "kvm")) {
-            die("%s: accel=%s: x86-64 TCG is not implemented; use accel=kvm", opt, val);
+            options_die("%s: accel=%s: x86-64 TCG is not implemented; use accel=kvm", opt, val);
         }
         o->kvm = true;
     } else {
-        die("%s: unknown machine property '%s'", opt, key);
+        options_die("%s: unknown machine property '%s'", opt, key);
     }
 }
 
@@ -193,34 +130,34 @@ static void drive_prop(const char *opt, const char *key, const char *val, void *
 {
     DriveOpt *d = ctx;
     if (!key) {
-        die("%s: expected key=value, got '%s'", opt, val);
+        options_die("%s: expected key=value, got '%s'", opt, val);
     } else if (!strcmp(key, "file")) {
         d->d.file = strdup(val);
     } else if (!strcmp(key, "format")) {
         d->d.format = strdup(val);
     } else if (!strcmp(key, "if")) {
         if (strcmp(val, "virtio") && strcmp(val, "none")) {
-            die("%s: if=%s is not supported (virtio or none)", opt, val);
+            options_die("%s: if=%s is not supported (virtio or none)", opt, val);
         }
         d->is_virtio = !strcmp(val, "virtio");
     } else if (!strcmp(key, "id")) {
         snprintf(d->id, sizeof(d->id), "%s", val);
     } else if (!strcmp(key, "snapshot")) {
-        d->d.snapshot = parse_bool(opt, key, val);
+        d->d.snapshot = options_parse_bool(opt, key, val);
     } else if (!strcmp(key, "readonly")) {
-        d->d.read_only = parse_bool(opt, key, val);
+        d->d.read_only = options_parse_bool(opt, key, val);
     } else if (!strcmp(key, "media") || !strcmp(key, "cache") || !strcmp(key, "aio") ||
                !strcmp(key, "discard")) {
         /* accepted for compatibility; no effect here */
     } else {
-        die("%s: unknown option '%s'", opt, key);
+        options_die("%s: unknown option '%s'", opt, key);
     }
 }
 
 static void add_slot(Options *o, MicrovmDeviceKind kind, unsigned index, const char *what)
 {
     if (o->nb_order == MICROVM_VIRTIO_COUNT) {
-        die("%s: no free virtio-mmio transport (microvm has %d)", what, MICROVM_VIRTIO_COUNT);
+        options_die("%s: no free virtio-mmio transport (microvm has %d)", what, MICROVM_VIRTIO_COUNT);
     }
     o->order[o->nb_order].kind = kind;
     o->order[o->nb_order].index = index;
@@ -230,20 +167,20 @@ static void add_slot(Options *o, MicrovmDeviceKind kind, unsigned index, const c
 static void add_drive(Options *o, const char *arg)
 {
     if (o->nb_drives == MICROVM_VIRTIO_COUNT) {
-        die("-drive: at most %d drives (microvm's virtio-mmio transports)",
+        options_die("-drive: at most %d drives (microvm's virtio-mmio transports)",
             MICROVM_VIRTIO_COUNT);
     }
     DriveOpt *d = &o->drives[o->nb_drives++];
     memset(d, 0, sizeof(*d));
     d->d.kind = MICROVM_DEV_BLK;
     d->is_virtio = true;
-    parse_props("-drive", arg, drive_prop, d);
+    options_parse_props("-drive", arg, drive_prop, d);
     if (!d->d.file) {
-        die("-drive %s: file= is required", arg);
+        options_die("-drive %s: file= is required", arg);
     }
     for (unsigned i = 0; i + 1 < o->nb_drives; i++) {
         if (d->id[0] && !strcmp(o->drives[i].id, d->id)) {
-            die("-drive: duplicate id '%s'", d->id);
+            options_die("-drive: duplicate id '%s'", d->id);
         }
     }
     if (d->is_virtio) {
@@ -266,7 +203,7 @@ static void device_prop(const char *opt, const char *key, const char *val, void 
     } else if (key && !strcmp(key, "id")) {
         /* accepted */
     } else {
-        die("%s %s: unknown property '%s'", opt, d->driver ? d->driver : "?", key ? key : val);
+        options_die("%s %s: unknown property '%s'", opt, d->driver ? d->driver : "?", key ? key : val);
     }
 }
 
@@ -277,18 +214,18 @@ static Chardev *find_chardev(Options *o, const char *opt, const char *id)
             return o->chardevs[i];
         }
     }
-    die("%s: no -chardev with id '%s'", opt, id);
+    options_die("%s: no -chardev with id '%s'", opt, id);
 }
 
 static void add_chardev(Options *o, const char *arg)
 {
     char err[256];
     if (o->nb_chardevs == sizeof(o->chardevs) / sizeof(o->chardevs[0])) {
-        die("-chardev %s: too many character devices", arg);
+        options_die("-chardev %s: too many character devices", arg);
     }
     Chardev *c = chardev_parse(arg, err, sizeof(err));
     if (!c) {
-        die("-chardev %s: %s", arg, err);
+        options_die("-chardev %s: %s", arg, err);
     }
     o->chardevs[o->nb_chardevs++] = c;
 }
@@ -298,7 +235,7 @@ static void add_nic(Options *o, int (*parse)(const char *, char *, size_t), cons
 {
     char err[512];
     if (parse(arg, err, sizeof(err)) < 0) {
-        die("%s", err);
+        options_die("%s", err);
     }
     o->cfg.networking = true;
     add_slot(o, MICROVM_DEV_NET, (unsigned)net_nic_count() - 1, opt);
@@ -321,24 +258,24 @@ static void add_device(Options *o, const char *arg)
         return;
     }
     DeviceOpt d = { NULL, NULL };
-    parse_props("-device", arg, device_prop, &d);
+    options_parse_props("-device", arg, device_prop, &d);
     if (!d.driver || strcmp(d.driver, "virtio-blk-device")) {
-        die("-device '%s': unknown device (-device help lists them)", d.driver ? d.driver : arg);
+        options_die("-device '%s': unknown device (-device help lists them)", d.driver ? d.driver : arg);
     }
     if (!d.drive) {
-        die("-device virtio-blk-device: drive= is required");
+        options_die("-device virtio-blk-device: drive= is required");
     }
     for (unsigned i = 0; i < o->nb_drives; i++) {
         if (!strcmp(o->drives[i].id, d.drive)) {
             if (o->drives[i].attached || o->drives[i].is_virtio) {
-                die("-device virtio-blk-device: drive '%s' is already in use", d.drive);
+                options_die("-device virtio-blk-device: drive '%s' is already in use", d.drive);
             }
             o->drives[i].attached = true;
             add_slot(o, MICROVM_DEV_BLK, i, "-device");
             return;
         }
     }
-    die("-device virtio-blk-device: no -drive with id '%s'", d.drive);
+    options_die("-device virtio-blk-device: no -drive with id '%s'", d.drive);
 }
 
 static void parse_accel(Options *o, const char *arg)
@@ -352,14 +289,14 @@ static void parse_accel(Options *o, const char *arg)
         if (!strcmp(item, "kvm")) {
             o->kvm = true;
         } else if (!strcmp(item, "tcg") || !strncmp(item, "tcg:", 4)) {
-            die("-accel %s: x86-64 TCG is not implemented; mimic runs x86-64 guests only on "
+            options_die("-accel %s: x86-64 TCG is not implemented; mimic runs x86-64 guests only on "
                 "KVM (-accel kvm)", arg);
         } else if (!strncmp(item, "kernel-irqchip=", 15)) {
             if (strcmp(item + 15, "on")) {
-                die("-accel %s: only kernel-irqchip=on is supported", arg);
+                options_die("-accel %s: only kernel-irqchip=on is supported", arg);
             }
         } else {
-            die("-accel: unknown accelerator or property '%s'", item);
+            options_die("-accel: unknown accelerator or property '%s'", item);
         }
     }
     free(s);
@@ -371,18 +308,18 @@ static void parse_cpu(Options *o, const char *arg)
     char *s = strdup(arg), *save = NULL;
     const char *model = strtok_r(s, ",", &save);
     if (!model || (strcmp(model, "host") && strcmp(model, "max"))) {
-        die("-cpu %s: unsupported CPU model (only 'host': the CPU as KVM offers it)", arg);
+        options_die("-cpu %s: unsupported CPU model (only 'host': the CPU as KVM offers it)", arg);
     }
     for (char *f = strtok_r(NULL, ",", &save); f; f = strtok_r(NULL, ",", &save)) {
         X86CpuidEdit e;
         bool want;
         char err[128];
         if (x86_cpu_parse_feature(f, &e, &want, err, sizeof(err)) < 0) {
-            die("-cpu %s: %s", arg, err);
+            options_die("-cpu %s: %s", arg, err);
         }
         MicrovmConfig *c = &o->cfg;
         if (c->nb_cpu_clear == X86_MAX_CPUID_EDITS || c->nb_cpu_need == X86_MAX_CPUID_EDITS) {
-            die("-cpu %s: too many feature changes", arg);
+            options_die("-cpu %s: too many feature changes", arg);
         }
         if (want) {
             c->cpu_need[c->nb_cpu_need++] = e;
@@ -396,7 +333,7 @@ static void parse_cpu(Options *o, const char *arg)
 static const char *need_arg(int argc, char **argv, int *i)
 {
     if (*i + 1 >= argc) {
-        die("option '%s' requires an argument", argv[*i]);
+        options_die("option '%s' requires an argument", argv[*i]);
     }
     return argv[++*i];
 }
@@ -419,23 +356,23 @@ static void parse_args(Options *o, int argc, char **argv)
             printf(PROG " version 0.1.0 (QEMU-compatible command line)\n");
             exit(0);
         } else if (!strcmp(a, "-M") || !strcmp(a, "-machine")) {
-            parse_props(a, need_arg(argc, argv, &i), machine_prop, o);
+            options_parse_props(a, need_arg(argc, argv, &i), machine_prop, o);
         } else if (!strcmp(a, "-accel")) {
             parse_accel(o, need_arg(argc, argv, &i));
         } else if (!strcmp(a, "-enable-kvm")) {
             o->kvm = true;
         } else if (!strcmp(a, "-m")) {
             const char *v = need_arg(argc, argv, &i);
-            o->cfg.ram_size = parse_size("-m", !strncmp(v, "size=", 5) ? v + 5 : v);
+            o->cfg.ram_size = options_parse_size("-m", !strncmp(v, "size=", 5) ? v + 5 : v);
             if (o->cfg.ram_size < (16ull << 20)) {
-                die("-m %s: at least 16M of RAM is needed", v);
+                options_die("-m %s: at least 16M of RAM is needed", v);
             }
         } else if (!strcmp(a, "-smp")) {
             const char *v = need_arg(argc, argv, &i);
             char *end;
             unsigned long n = strtoul(!strncmp(v, "cpus=", 5) ? v + 5 : v, &end, 10);
             if ((*end && *end != ',') || n < 1 || n > MICROVM_MAX_CPUS) {
-                die("-smp %s: expected 1 to %d CPUs", v, MICROVM_MAX_CPUS);
+                options_die("-smp %s: expected 1 to %d CPUs", v, MICROVM_MAX_CPUS);
             }
             o->cfg.nb_cpus = (unsigned)n;
         } else if (!strcmp(a, "-cpu")) {
@@ -455,7 +392,7 @@ static void parse_args(Options *o, int argc, char **argv)
         } else if (!strcmp(a, "-netdev")) {
             char err[512];
             if (net_parse_netdev(need_arg(argc, argv, &i), err, sizeof(err)) < 0) {
-                die("%s", err);
+                options_die("%s", err);
             }
             o->cfg.networking = true;
         } else if (!strcmp(a, "-nic")) {
@@ -463,7 +400,7 @@ static void parse_args(Options *o, int argc, char **argv)
         } else if (!strcmp(a, "-object")) {
             char err[512];
             if (net_parse_object(need_arg(argc, argv, &i), err, sizeof(err)) < 0) {
-                die("%s", err);
+                options_die("%s", err);
             }
             o->cfg.networking = true;
         } else if (!strcmp(a, "-snapshot")) {
@@ -473,7 +410,7 @@ static void parse_args(Options *o, int argc, char **argv)
         } else if (!strcmp(a, "-display")) {
             const char *v = need_arg(argc, argv, &i);
             if (strcmp(v, "none")) {
-                die("-display %s: no display support (use -display none or -nographic)", v);
+                options_die("-display %s: no display support (use -display none or -nographic)", v);
             }
         } else if (!strcmp(a, "-serial")) {
             o->serial = need_arg(argc, argv, &i);
@@ -489,15 +426,15 @@ static void parse_args(Options *o, int argc, char **argv)
                 exit(0);
             }
             if (log_parse_mask(v, &log_mask, err, sizeof(err)) < 0) {
-                die("-d: %s", err);
+                options_die("-d: %s", err);
             }
         } else if (!strcmp(a, "-D")) {
             const char *v = need_arg(argc, argv, &i);
             if (log_open_file(v) < 0) {
-                die("-D %s: %s", v, strerror(errno));
+                options_die("-D %s: %s", v, strerror(errno));
             }
         } else {
-            die("unknown option '%s' (-help lists the options)", argv[i]);
+            options_die("unknown option '%s' (-help lists the options)", argv[i]);
         }
     }
 }
@@ -517,23 +454,24 @@ static void setup_serial(Options *o)
     char err[256];
     o->cfg.serial = chardev_parse(s, err, sizeof(err));
     if (!o->cfg.serial) {
-        die("-serial %s: %s", s, err);
+        options_die("-serial %s: %s", s, err);
     }
 }
 
 int x86_system_main(int argc, char **argv)
 {
+    options_prog = PROG;
     static Options o;
     parse_args(&o, argc, argv);
     if (!o.kvm) {
-        die("no accelerator given: x86-64 TCG is not implemented; use -accel kvm "
+        options_die("no accelerator given: x86-64 TCG is not implemented; use -accel kvm "
             "(or -enable-kvm)");
     }
     if (!o.cfg.kernel) {
-        die("-kernel is required: microvm boots a kernel directly (there is no firmware)");
+        options_die("-kernel is required: microvm boots a kernel directly (there is no firmware)");
     }
     if (o.cfg.initrd && !o.cfg.kernel) {
-        die("-initrd needs -kernel");
+        options_die("-initrd needs -kernel");
     }
     for (unsigned i = 0; i < o.nb_order; i++) {
         MicrovmDevice *d = &o.cfg.devices[o.cfg.nb_devices++];
@@ -550,7 +488,7 @@ int x86_system_main(int argc, char **argv)
     char err[512];
     Microvm *m = microvm_create(&o.cfg, err, sizeof(err));
     if (!m) {
-        die("%s", err);
+        options_die("%s", err);
     }
     int status = microvm_run(m);
     microvm_destroy(m);
