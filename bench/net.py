@@ -17,73 +17,42 @@ Usage: bench/net.py [--build build] [--runs 3] [--size 16] [--markdown]
 """
 import argparse
 import os
-import re
 import socket
 import statistics
-import subprocess
 import sys
-import threading
 import time
 import urllib.request
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests",
+                                "system", "guest"))
+from guestrun import Guest, free_port  # noqa: E402
 
 DEADLINE = 300
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+def boot(emu, guest, append, extra):
+    return Guest(emu, guest, "mimic.test=netbench " + append, extra,
+                 bios=os.path.join(guest, "fw_dynamic.bin"))
 
 
-class Guest:
-    """One emulator run; console lines are collected with their arrival times."""
+def wait_for(g, pattern):
+    found = g.wait_for_timed(pattern, time.time() + DEADLINE)
+    if not found:
+        raise RuntimeError("guest never printed /%s/; last lines:\n%s" % (pattern, g.tail(10)))
+    return found
 
-    def __init__(self, emu, guest, append, extra):
-        cmd = [emu, "-M", "virt", "-m", "256M", "-nographic", "-no-reboot",
-               "-bios", os.path.join(guest, "fw_dynamic.bin"),
-               "-kernel", os.path.join(guest, "Image"),
-               "-initrd", os.path.join(guest, "initramfs.cpio.gz"),
-               "-append", "console=ttyS0 panic=-1 mimic.test=netbench " + append] + extra
-        self.p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                  stderr=subprocess.STDOUT)
-        self.lines = []
-        self.t = threading.Thread(target=self._read, daemon=True)
-        self.t.start()
 
-    def _read(self):
-        for raw in self.p.stdout:
-            self.lines.append((time.perf_counter(), raw.decode(errors="replace").rstrip()))
-
-    def wait_for(self, pattern):
-        rx = re.compile(pattern)
-        end = time.time() + DEADLINE
-        while time.time() < end:
-            for when, line in list(self.lines):
-                m = rx.search(line)
-                if m:
-                    return when, m
-            if self.p.poll() is not None and not self.t.is_alive():
-                break
-            time.sleep(0.01)
-        raise RuntimeError("guest never printed /%s/; last lines:\n%s" %
-                           (pattern, "\n".join(l for _, l in self.lines[-10:])))
-
-    def finish(self):
-        try:
-            self.p.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            self.p.kill()
+def finish(g):
+    g.finish(time.time() + 60)
 
 
 def run_user(emu, guest, size):
     down, up = free_port(), free_port()
-    g = Guest(emu, guest, "mimic.role=user mimic.size=%d" % size,
+    g = boot(emu, guest, "mimic.role=user mimic.size=%d" % size,
               ["-netdev", "user,id=n0,hostfwd=tcp:127.0.0.1:%d-:80,hostfwd=tcp:127.0.0.1:%d-:81"
                % (down, up), "-device", "virtio-net-device,netdev=n0"])
     try:
-        g.wait_for(r"netbench serving")
+        wait_for(g, r"netbench serving")
         t0 = time.perf_counter()
         data = urllib.request.urlopen("http://127.0.0.1:%d/blob" % down, timeout=120).read()
         t_down = time.perf_counter() - t0
@@ -94,35 +63,35 @@ def run_user(emu, guest, size):
         with socket.create_connection(("127.0.0.1", up), timeout=120) as s:
             for _ in range(size):
                 s.sendall(chunk)
-        when, m = g.wait_for(r"netbench received (\d+) bytes")
+        when, m = wait_for(g, r"netbench received (\d+) bytes")
         t_up = when - t0
         if int(m.group(1)) != size << 20:
             raise RuntimeError("guest received %s bytes, expected %d" % (m.group(1), size << 20))
         return size / t_down, size / t_up
     finally:
-        g.finish()
+        finish(g)
 
 
 def run_socket(emu, guest, size):
     port = free_port()
-    a = Guest(emu, guest, "mimic.role=a mimic.size=%d" % size,
+    a = boot(emu, guest, "mimic.role=a mimic.size=%d" % size,
               ["-netdev", "socket,id=n0,listen=127.0.0.1:%d" % port,
                "-device", "virtio-net-device,netdev=n0,mac=52:54:00:12:34:01"])
     b = None
     try:
-        a.wait_for(r"netbench a listening")
-        b = Guest(emu, guest, "mimic.role=b mimic.size=%d" % size,
+        wait_for(a, r"netbench a listening")
+        b = boot(emu, guest, "mimic.role=b mimic.size=%d" % size,
                   ["-netdev", "socket,id=n0,connect=127.0.0.1:%d" % port,
                    "-device", "virtio-net-device,netdev=n0,mac=52:54:00:12:34:02"])
-        t0, _ = b.wait_for(r"netbench b sending")
-        t1, m = a.wait_for(r"netbench a received (\d+) bytes")
+        t0, _ = wait_for(b, r"netbench b sending")
+        t1, m = wait_for(a, r"netbench a received (\d+) bytes")
         if int(m.group(1)) != size << 20:
             raise RuntimeError("guest a received %s bytes, expected %d" % (m.group(1), size << 20))
         return size / (t1 - t0)
     finally:
-        a.finish()
+        finish(a)
         if b:
-            b.finish()
+            finish(b)
 
 
 def main():

@@ -11,62 +11,13 @@ import hashlib
 import os
 import re
 import socket
-import subprocess
 import sys
-import threading
 import time
 import urllib.request
 
+from guestrun import Guest, free_port
+
 TIMEOUT = 300
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-class Guest:
-    """One emulator run; its console lines are collected by a thread."""
-
-    def __init__(self, emu, guest, append, extra):
-        cmd = [emu, "-M", "virt", "-m", "256M", "-nographic", "-no-reboot",
-               "-kernel", os.path.join(guest, "Image"),
-               "-initrd", os.path.join(guest, "initramfs.cpio.gz"),
-               "-append", "console=ttyS0 panic=-1 " + append] + extra
-        self.p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                  stderr=subprocess.STDOUT)
-        self.lines = []
-        self.t = threading.Thread(target=self._read, daemon=True)
-        self.t.start()
-
-    def _read(self):
-        for raw in self.p.stdout:
-            self.lines.append(raw.decode(errors="replace").rstrip("\r\n"))
-
-    def wait_for(self, pattern, deadline):
-        rx = re.compile(pattern)
-        while time.time() < deadline:
-            for line in list(self.lines):
-                m = rx.search(line)
-                if m:
-                    return m
-            if self.p.poll() is not None and not self.t.is_alive():
-                break
-            time.sleep(0.1)
-        return None
-
-    def finish(self, deadline):
-        try:
-            return self.p.wait(timeout=max(1, deadline - time.time()))
-        except subprocess.TimeoutExpired:
-            self.p.kill()
-            return None
-
-    def tail(self):
-        return "\n".join("    " + l for l in self.lines[-15:])
 
 
 def check_hostfwd(emu, guest):
