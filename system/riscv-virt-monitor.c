@@ -182,14 +182,6 @@ void virt_monitor_dump_mtree(void *opaque, MonBuf *out)
 
 /* ---- page tables: info tlb (every leaf) and info mem (merged ranges) ---- */
 
-#define PTE_V 0x1
-#define PTE_R 0x2
-#define PTE_W 0x4
-#define PTE_X 0x8
-#define PTE_U 0x10
-#define PTE_G 0x20
-#define PTE_A 0x40
-#define PTE_D 0x80
 #define WALK_MAX_READS (4u << 20)  /* hostile tables that point at themselves */
 #define WALK_MAX_LINES 65536
 
@@ -214,9 +206,9 @@ static void walk_print(Walk *w, uint64_t va, uint64_t pa, uint64_t size, unsigne
     }
     monbuf_printf(w->out, "%016llx %016llx %016llx %c%c%c%c%c%c%c\n", (unsigned long long)va,
                   (unsigned long long)pa, (unsigned long long)size,
-                  attr & PTE_R ? 'r' : '-', attr & PTE_W ? 'w' : '-', attr & PTE_X ? 'x' : '-',
-                  attr & PTE_U ? 'u' : '-', attr & PTE_G ? 'g' : '-', attr & PTE_A ? 'a' : '-',
-                  attr & PTE_D ? 'd' : '-');
+                  attr & RISCV_PTE_R ? 'r' : '-', attr & RISCV_PTE_W ? 'w' : '-', attr & RISCV_PTE_X ? 'x' : '-',
+                  attr & RISCV_PTE_U ? 'u' : '-', attr & RISCV_PTE_G ? 'g' : '-', attr & RISCV_PTE_A ? 'a' : '-',
+                  attr & RISCV_PTE_D ? 'd' : '-');
 }
 
 static void walk_leaf(Walk *w, uint64_t va, uint64_t pa, uint64_t size, unsigned attr)
@@ -245,12 +237,12 @@ static void walk_table(Walk *w, uint64_t table, int level, uint64_t va_prefix)
             return;
         }
         uint64_t pte;
-        if (!debug_read_pte(w->m, table + i * 8, &pte) || !(pte & PTE_V)) {
+        if (!debug_read_pte(w->m, table + i * 8, &pte) || !(pte & RISCV_PTE_V)) {
             continue;
         }
         uint64_t va = va_prefix | (i << shift);
         uint64_t ppn = (pte >> 10) & ((1ull << 44) - 1);
-        if (pte & (PTE_R | PTE_X)) {
+        if (pte & (RISCV_PTE_R | RISCV_PTE_X)) {
             /* sign-extend from the top virtual-address bit */
             unsigned top = w->va_bits - 1;
             if ((va >> top) & 1) {

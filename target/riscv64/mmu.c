@@ -11,16 +11,6 @@
  */
 #include "target/riscv64/mmu.h"
 
-enum {
-    PTE_V = 1 << 0,
-    PTE_R = 1 << 1,
-    PTE_W = 1 << 2,
-    PTE_X = 1 << 3,
-    PTE_U = 1 << 4,
-    PTE_A = 1 << 6,
-    PTE_D = 1 << 7,
-};
-
 #define PTE_PPN_SHIFT 10
 #define PTE_PPN_BITS 44
 /* Bits 54..63: reserved, PBMT and N (Svpbmt and Svnapot are not
@@ -59,19 +49,19 @@ static int access_fault(RISCVAccess access)
 static int leaf_prot(uint64_t pte, const RISCVTranslateRequest *req)
 {
     int prot = 0;
-    if ((pte & PTE_R) || ((pte & PTE_X) && req->mxr)) {
+    if ((pte & RISCV_PTE_R) || ((pte & RISCV_PTE_X) && req->mxr)) {
         prot |= RISCV_PROT_READ;
     }
-    if (pte & PTE_W) {
+    if (pte & RISCV_PTE_W) {
         prot |= RISCV_PROT_WRITE;
     }
-    if (pte & PTE_X) {
+    if (pte & RISCV_PTE_X) {
         prot |= RISCV_PROT_EXEC;
     }
     if (req->user) {
-        return (pte & PTE_U) ? prot : 0;
+        return (pte & RISCV_PTE_U) ? prot : 0;
     }
-    if (pte & PTE_U) {
+    if (pte & RISCV_PTE_U) {
         /* S never executes U pages; it reads and writes them only with SUM. */
         return req->sum ? prot & ~RISCV_PROT_EXEC : 0;
     }
@@ -131,10 +121,10 @@ int riscv_translate(const RISCVTranslateRequest *req, const RISCVPageTableMemory
             if (!mem->read_pte(mem->opaque, pte_addr, &pte)) {
                 return access_fault(req->access);
             }
-            if (!(pte & PTE_V) || ((pte & PTE_W) && !(pte & PTE_R)) || (pte & PTE_HIGH_MASK)) {
+            if (!(pte & RISCV_PTE_V) || ((pte & RISCV_PTE_W) && !(pte & RISCV_PTE_R)) || (pte & PTE_HIGH_MASK)) {
                 return page_fault(req->access);
             }
-            if (pte & (PTE_R | PTE_X)) {
+            if (pte & (RISCV_PTE_R | RISCV_PTE_X)) {
                 break; /* a leaf */
             }
             if (level == 0) {
@@ -154,7 +144,7 @@ int riscv_translate(const RISCVTranslateRequest *req, const RISCVPageTableMemory
             return page_fault(req->access);
         }
         bool store = req->access == RISCV_ACCESS_STORE;
-        uint64_t want = pte | PTE_A | (store ? PTE_D : 0);
+        uint64_t want = pte | RISCV_PTE_A | (store ? RISCV_PTE_D : 0);
         if (want != pte) {
             bool written;
             if (!mem->update_pte(mem->opaque, pte_addr, pte, want, &written)) {
@@ -165,7 +155,7 @@ int riscv_translate(const RISCVTranslateRequest *req, const RISCVPageTableMemory
             }
             pte = want;
         }
-        if (!(pte & PTE_D)) {
+        if (!(pte & RISCV_PTE_D)) {
             prot &= ~RISCV_PROT_WRITE;
         }
         uint64_t page_size = 1ull << (PAGE_SHIFT + VPN_BITS * (unsigned)level);

@@ -40,6 +40,18 @@ typedef enum RISCVAccess {
     RISCV_ACCESS_STORE, /* also AMOs and SC */
 } RISCVAccess;
 
+/* Page-table entry bits (privileged spec, Sv39/48/57 PTE format). */
+enum {
+    RISCV_PTE_V = 1 << 0,
+    RISCV_PTE_R = 1 << 1,
+    RISCV_PTE_W = 1 << 2,
+    RISCV_PTE_X = 1 << 3,
+    RISCV_PTE_U = 1 << 4,
+    RISCV_PTE_G = 1 << 5,
+    RISCV_PTE_A = 1 << 6,
+    RISCV_PTE_D = 1 << 7,
+};
+
 /* Permissions granted by a translation, for the TLB. */
 enum {
     RISCV_PROT_READ = 1,

@@ -19,18 +19,11 @@
 #include <time.h>
 
 #include "system/riscv-virt-internal.h"
+#include "target/riscv64/mmu.h"
 
 static const char *kernel;
 static VirtMachine *m;
 
-#define PTE_V 0x1
-#define PTE_R 0x2
-#define PTE_W 0x4
-#define PTE_X 0x8
-#define PTE_U 0x10
-#define PTE_G 0x20
-#define PTE_A 0x40
-#define PTE_D 0x80
 
 #define ROOT 0x80100000ull
 #define L1 0x80101000ull
@@ -76,13 +69,13 @@ static void clear_tables(void)
 static void test_sv39_walk(void **state)
 {
     clear_tables();
-    put_pte(ROOT, 1, 0x80000000, PTE_V | PTE_R | PTE_W | PTE_X | PTE_A | PTE_D); /* 1 GiB */
-    put_pte(ROOT, 0, L1, PTE_V);
-    put_pte(L1, 0, L0, PTE_V);
-    put_pte(L0, 0x10, 0x80200000, PTE_V | PTE_R | PTE_U | PTE_A);
-    put_pte(L0, 0x11, 0x80201000, PTE_V | PTE_R | PTE_U | PTE_A);
-    put_pte(L0, 0x20, 0x10000000, PTE_V | PTE_R | PTE_A);   /* the UART */
-    put_pte(ROOT, 511, 0x80000000, PTE_V | PTE_R | PTE_W | PTE_A | PTE_D | PTE_G);
+    put_pte(ROOT, 1, 0x80000000, RISCV_PTE_V | RISCV_PTE_R | RISCV_PTE_W | RISCV_PTE_X | RISCV_PTE_A | RISCV_PTE_D); /* 1 GiB */
+    put_pte(ROOT, 0, L1, RISCV_PTE_V);
+    put_pte(L1, 0, L0, RISCV_PTE_V);
+    put_pte(L0, 0x10, 0x80200000, RISCV_PTE_V | RISCV_PTE_R | RISCV_PTE_U | RISCV_PTE_A);
+    put_pte(L0, 0x11, 0x80201000, RISCV_PTE_V | RISCV_PTE_R | RISCV_PTE_U | RISCV_PTE_A);
+    put_pte(L0, 0x20, 0x10000000, RISCV_PTE_V | RISCV_PTE_R | RISCV_PTE_A);   /* the UART */
+    put_pte(ROOT, 511, 0x80000000, RISCV_PTE_V | RISCV_PTE_R | RISCV_PTE_W | RISCV_PTE_A | RISCV_PTE_D | RISCV_PTE_G);
     RISCVPrivState *s = &m->harts[1]->priv;
     s->satp = (8ull << 60) | (ROOT >> 12);
     s->priv = PRV_U; /* the monitor still sees kernel pages */
@@ -128,7 +121,7 @@ static void test_sv39_walk(void **state)
     /* the walk set no A/D bits */
     uint64_t pte;
     assert_int_equal(address_space_read(&m->as, L0 + 0x10 * 8, &pte, 8), 0);
-    assert_int_equal(pte & PTE_D, 0);
+    assert_int_equal(pte & RISCV_PTE_D, 0);
     s->satp = 0;
     s->priv = PRV_M;
 }
@@ -137,7 +130,7 @@ static void test_hostile_sv57(void **state)
 {
     clear_tables();
     for (unsigned i = 0; i < 512; i++) {
-        put_pte(ROOT, i, ROOT, PTE_V); /* every entry: the table itself */
+        put_pte(ROOT, i, ROOT, RISCV_PTE_V); /* every entry: the table itself */
     }
     RISCVPrivState *s = &m->harts[0]->priv;
     s->satp = (10ull << 60) | (ROOT >> 12);
