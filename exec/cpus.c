@@ -45,6 +45,9 @@ bool exec_cpu_unregister(CPUState *cpu)
     }
     bool last = first_cpu == NULL;
     pthread_mutex_unlock(&cpus_lock);
+    /* Off the list, so no flush can reach its jump cache any more. */
+    free(cpu->tb_jc);
+    cpu->tb_jc = NULL;
     return last;
 }
 

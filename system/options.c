@@ -64,10 +64,18 @@ void options_parse_props(const char *opt, const char *arg,
                          void (*fn)(const char *opt, const char *key, const char *val, void *ctx),
                          void *ctx)
 {
-    char *s = strdup(arg);
-    if (!s) {
+    /* Callbacks may keep pointers into the copy, so each copy stays on a
+     * list for the life of the process (reachable, not leaked). */
+    static struct KeptArg { struct KeptArg *next; char s[]; } *kept;
+    size_t len = strlen(arg) + 1;
+    struct KeptArg *k = malloc(sizeof(*k) + len);
+    if (!k) {
         options_die("%s: out of memory", opt);
     }
+    memcpy(k->s, arg, len);
+    k->next = kept;
+    kept = k;
+    char *s = k->s;
     char *save = NULL;
     for (char *item = strtok_r(s, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
         char *eq = strchr(item, '=');

@@ -197,9 +197,9 @@ static void device_prop(const char *opt, const char *key, const char *val, void 
 {
     DeviceOpt *d = ctx;
     if (!key && !d->driver) {
-        d->driver = strdup(val);
+        d->driver = val;
     } else if (key && !strcmp(key, "drive")) {
-        d->drive = strdup(val);
+        d->drive = val;
     } else if (key && !strcmp(key, "id")) {
         /* accepted */
     } else {
