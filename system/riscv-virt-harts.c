@@ -8,6 +8,7 @@
  * is an Excp returned by exec_cpu_loop. Interrupts and device requests are
  * looked at, under the machine lock, every time the hart comes back here.
  */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -85,6 +86,44 @@ static void virt_trap_for(RISCVCPU *cpu, Excp e)
     }
 }
 
+/* Something new for a hart that polls with wfi: a kick (a line rising, a
+ * request) or a write of 1 to its msip. */
+static uint64_t virt_hart_events(VirtMachine *m, unsigned hart)
+{
+    return m->hart_events[hart] + m->clint.msip_sets[hart];
+}
+
+/* A wfi that returns at once because an interrupt is already pending: the
+ * hart resumes, as the spec asks; but one that does so again and again at
+ * the same pc without taking a trap is polling memory, and after
+ * WFI_POLL_THRESHOLD times it waits for something new for it (or at most
+ * WFI_POLL_WAIT_NS) first. OpenSBI 1.1 waits for HSM hart_start that way,
+ * with the cold-boot IPI still pending, and its hart_start publishes the
+ * state before the start address: a poller that runs meanwhile boots the
+ * wrong address (docs/system.md, "wfi polling"). Waiting for the IPI that
+ * follows the address closes that window. Lock held. */
+static void virt_wfi_poll(VirtMachine *m, RISCVCPU *cpu)
+{
+    unsigned h = (unsigned)cpu->priv.mhartid;
+    if (cpu->cs.pc != m->wfi_poll_pc[h] || cpu->nb_traps != m->wfi_poll_traps[h]) {
+        m->wfi_poll_pc[h] = cpu->cs.pc;
+        m->wfi_poll_traps[h] = cpu->nb_traps;
+        m->wfi_polls[h] = 0;
+    }
+    if (++m->wfi_polls[h] < WFI_POLL_THRESHOLD) {
+        return;
+    }
+    uint64_t seen = virt_hart_events(m, h);
+    uint64_t until = m->clint.clock_ns() + WFI_POLL_WAIT_NS;
+    struct timespec ts = { (time_t)(until / 1000000000), (long)(until % 1000000000) };
+    while (virt_hart_events(m, h) == seen && !m->shutdown && !m->reboot_pending &&
+           m->test.request == SIFIVE_TEST_NONE && !m->pause_req) {
+        if (pthread_cond_timedwait(&m->wake, &m->lock, &ts) == ETIMEDOUT) {
+            break;
+        }
+    }
+}
+
 /* wfi: sleeps until an interrupt is pending in mie or the machine stops.
  * Interrupt sources wake the hart through m->wake; the wait is also
  * bounded by the next timer deadline, so a timer interrupt does not
@@ -93,6 +132,11 @@ static void virt_wfi_wait(VirtMachine *m, RISCVCPU *cpu)
 {
     pthread_mutex_lock(&m->lock);
     virt_sync_timers(m);
+    if (riscv_sys_wfi_wakeup(cpu)) {
+        virt_wfi_poll(m, cpu);
+        pthread_mutex_unlock(&m->lock);
+        return;
+    }
     while (!riscv_sys_wfi_wakeup(cpu) && !m->shutdown && m->test.request == SIFIVE_TEST_NONE &&
            !m->pause_req) {
         uint64_t deadline = m->timer_deadline;

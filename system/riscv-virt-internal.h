@@ -54,7 +54,19 @@ struct VirtMachine {
     unsigned paused_harts;   /* parked now */
     uint64_t stop_mtime;     /* the guest's mtime when it stopped */
     pid_t hart_tid[VIRT_MAX_HARTS];
+    /* wfi polling (riscv-virt-harts.c): kicks per hart, and per hart the
+     * pc and trap count of the last wfi that found an interrupt pending
+     * and how many such in a row. */
+    uint64_t hart_events[VIRT_MAX_HARTS];
+    uint64_t wfi_poll_pc[VIRT_MAX_HARTS];
+    uint64_t wfi_poll_traps[VIRT_MAX_HARTS];
+    unsigned wfi_polls[VIRT_MAX_HARTS];
 };
+
+/* A hart that polls with wfi waits for an event after this many wfis in a
+ * row that found an interrupt pending, for at most WFI_POLL_WAIT_NS. */
+#define WFI_POLL_THRESHOLD 64
+#define WFI_POLL_WAIT_NS (50 * 1000 * 1000ull)
 
 void virt_lock(void *opaque);
 void virt_unlock(void *opaque);

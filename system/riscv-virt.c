@@ -55,6 +55,7 @@ static uint64_t virt_read_time(void *opaque)
 void virt_kick(VirtMachine *m, unsigned hart)
 {
     __atomic_store_n(&m->harts[hart]->cs.exit_request, 1, __ATOMIC_RELEASE);
+    m->hart_events[hart]++;
     pthread_cond_broadcast(&m->wake);
 }
 

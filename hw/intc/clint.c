@@ -110,6 +110,7 @@ static void clint_write(void *opaque, uint64_t offset, uint64_t value, unsigned 
         uint64_t h = offset / 4;
         if (size == 4 && !(offset & 3) && h < c->nb_harts) {
             c->msip[h] = value & 1;
+            c->msip_sets[h] += value & 1;
         }
     } else if (part_ok(offset, size)) {
         if (offset >= MTIME && offset < MTIME + 8) {

@@ -27,6 +27,7 @@ typedef struct CLINT {
     IRQLine software_irq[CLINT_MAX_HARTS]; /* MSIP of each hart */
     IRQLine timer_irq[CLINT_MAX_HARTS];    /* MTIP of each hart */
     int64_t mtime_offset;                  /* set by writes to mtime */
+    uint64_t msip_sets[CLINT_MAX_HARTS];   /* writes of 1 to msip, even over 1 */
     uint64_t (*clock_ns)(void);            /* the host's monotonic clock */
 } CLINT;
 

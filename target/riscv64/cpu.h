@@ -37,6 +37,7 @@ typedef struct RISCVCPU {
     uint32_t frm;         /* dynamic rounding mode */
     uint64_t res_addr;    /* LR reservation address, or -1 */
     uint64_t res_val;     /* value loaded by LR */
+    uint64_t nb_traps;    /* traps taken (system mode): tells a machine a wfi loop polls */
     uint64_t instret;     /* retired instructions (approximate, for rdinstret) */
     /* System mode only (sys == NULL in user mode). */
     const RISCVSysOps *sys;

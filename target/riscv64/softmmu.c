@@ -39,6 +39,7 @@ void riscv_sys_take_trap(RISCVCPU *cpu, uint64_t cause, uint64_t tval)
     uint64_t epc = cpu->cs.pc;
     unsigned from = cpu->priv.priv;
     cpu->res_addr = UINT64_MAX;
+    cpu->nb_traps++;
     cpu->cs.pc = riscv_priv_trap(&cpu->priv, epc, cause, tval);
     if (log_enabled(LOG_INT)) {
         log_printf("riscv: hart %llu: %s %llu at 0x%llx (tval 0x%llx), priv %u -> %u, "

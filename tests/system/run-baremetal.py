@@ -4,7 +4,7 @@
 file, which was produced by the same program under qemu-system-riscv64.
 
 Usage: run-baremetal.py EMULATOR PROG EXPECTED [--backend jit|interp]
-                        [--oracle qemu-system-riscv64]
+                        [--oracle qemu-system-riscv64] [--smp N]
 
 With --oracle, the program also runs under that emulator and its output
 must match too (the check that EXPECTED is still what QEMU prints).
@@ -42,9 +42,11 @@ def main():
     ap.add_argument("expected")
     ap.add_argument("--backend", default="jit")
     ap.add_argument("--oracle")
+    ap.add_argument("--smp", default="1")
     a = ap.parse_args()
     expected = open(a.expected).read()
-    base = ["-M", "virt", "-m", "128M", "-nographic", "-bios", "none", "-kernel", a.prog]
+    base = ["-M", "virt", "-m", "128M", "-nographic", "-bios", "none", "-kernel", a.prog,
+            "-smp", a.smp]
     ok = True
     rc, out = run([a.emulator] + base + ["-accel", "tcg,backend=" + a.backend])
     if rc is None:
