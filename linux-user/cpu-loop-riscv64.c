@@ -11,6 +11,7 @@
 #include <signal.h>
 
 #include "linux-user/cpu-loop.h"
+#include "linux-user/gdb.h"
 #include "linux-user/guest-mem.h"
 #include "linux-user/guest-signal.h"
 #include "linux-user/host-signal.h"
@@ -87,6 +88,9 @@ static void riscv_handle_excp(LinuxTask *t, RISCVCPU *cpu, Excp e)
         break;
     case EXCP_FETCH_FAULT:
         riscv_fetch_fault(t, cs->pc);
+        break;
+    case EXCP_DEBUG:
+        gdb_user_debug_stop(cs);
         break;
     case EXCP_NONE:
     case EXCP_FLUSH:

@@ -29,6 +29,7 @@ typedef enum Excp {
     EXCP_FETCH_FAULT,  /* could not read the instruction at env->pc */
     EXCP_INTERRUPT,    /* exit_request was set */
     EXCP_HALT,         /* system mode: wfi, wait for an interrupt */
+    EXCP_DEBUG,        /* debugger: breakpoint at env->pc, or a single step done */
 } Excp;
 
 struct TranslationBlock;
@@ -51,7 +52,12 @@ typedef struct CPUState {
     /* System mode: this CPU's own jump cache, entries holding the whole
      * key (exec/tb-cache.c); NULL in user mode. */
     struct TBJumpEntry *tb_jc;
+    /* Debugger single step (exec/debug.c): EXEC_STEP_REQUEST runs one
+     * instruction, then the exec loop returns EXCP_DEBUG. */
+    uint8_t debug_step;
 } CPUState;
+
+enum { EXEC_STEP_NONE, EXEC_STEP_REQUEST, EXEC_STEP_DONE };
 
 /* Bytes the backend may use as a guest memory window: guest addresses in
  * [0, guest_limit) map to host guest_base + addr. Set by the owner (linux-user)
@@ -267,6 +273,19 @@ TranslationBlock *exec_tb_find_by_host_pc(uintptr_t host_pc);
  * guest fault in cpu and longjmps to cpu->fault_jmp; returns otherwise. */
 void exec_handle_host_fault(CPUState *cpu, uintptr_t host_pc, uint64_t host_addr, int si_code,
                             void *uc);
+
+/* Debugger breakpoints (exec/debug.c), shared by every CPU. The exec loop
+ * returns EXCP_DEBUG before running an instruction at a breakpoint, and
+ * blocks are translated to end before one; inserting or removing one drops
+ * the translations of its address. Checked at translation time and in the
+ * C loop only: translated code does not pay for them. */
+#define EXEC_MAX_BREAKPOINTS 64
+/* False if the table is full. Inserting an existing one is no error. */
+bool exec_breakpoint_insert(uint64_t pc);
+/* False if there was none at pc. */
+bool exec_breakpoint_remove(uint64_t pc);
+void exec_breakpoint_remove_all(void);
+bool exec_breakpoint_at(uint64_t pc);
 
 /* Code buffer (exec/code-buffer.c): the only place that knows about W^X.
  * Code is written through the writable view and run from the executable
