@@ -54,6 +54,7 @@ struct VirtMachine {
     unsigned paused_harts;   /* parked now */
     uint64_t stop_mtime;     /* the guest's mtime when it stopped */
     pid_t hart_tid[VIRT_MAX_HARTS];
+    struct VirtGdb *gdb;     /* the gdb stub (riscv-virt-gdb.c), or NULL */
 };
 
 void virt_lock(void *opaque);
@@ -77,5 +78,9 @@ void virt_park_hart(VirtMachine *m);
 void virt_request_shutdown(VirtMachine *m, int status, bool guest, const char *reason);
 /* The monitor's view of the machine (riscv-virt-monitor.c). */
 extern const MonitorMachineOps virt_monitor_ops;
+int virt_monitor_read_memory(void *opaque, unsigned cpu, bool virt, uint64_t addr, void *buf,
+                             size_t len, uint64_t *fault_addr);
+/* A debugger's view of virtual address va on hart cpu (riscv-virt-monitor.c). */
+bool virt_debug_translate(VirtMachine *m, unsigned cpu, uint64_t va, uint64_t *pa);
 
 #endif
