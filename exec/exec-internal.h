@@ -41,6 +41,7 @@ void tb_cache_insert(TranslationBlock *tb);
 void tb_cache_keep(TranslationBlock *tb);
 /* debug.c: how many breakpoints are set. */
 unsigned exec_breakpoint_count(void);
+unsigned exec_watchpoint_count(void);
 void tb_chain(TranslationBlock *from, unsigned slot, TranslationBlock *to);
 void host_disas_log(const TranslationBlock *tb);
 /* Unhooks tb from lookups and chains; its code stays until a flush

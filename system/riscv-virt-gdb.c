@@ -27,6 +27,8 @@ struct VirtGdb {
     EventTimer *stop_timer;
     bool stop_pending;       /* a hart hit a debug exit; the timer stops all */
     unsigned stop_hart;
+    GdbWatchKind stop_watch; /* and the watchpoint it hit (0: none) */
+    uint64_t stop_addr;
 };
 
 static unsigned gdb_nb_cpus(void *opaque)
@@ -92,6 +94,37 @@ static void gdb_resume(void *opaque, int step_cpu)
     }
 }
 
+static unsigned watch_flags(GdbWatchKind kind)
+{
+    return kind == GDB_WATCH_WRITE  ? EXEC_WATCH_WRITE
+           : kind == GDB_WATCH_READ ? EXEC_WATCH_READ
+                                    : EXEC_WATCH_READ | EXEC_WATCH_WRITE;
+}
+
+/* The harts' TLBs forget every page so that watched ones refill slow. */
+static void flush_tlbs(VirtGdb *g)
+{
+    for (unsigned h = 0; h < g->m->cfg.nb_harts; h++) {
+        riscv_sys_tlb_flush(g->m->harts[h]);
+    }
+}
+
+static int gdb_watch_insert(void *opaque, GdbWatchKind kind, uint64_t addr, uint64_t len)
+{
+    if (!exec_watchpoint_insert(addr, len, watch_flags(kind))) {
+        return -1;
+    }
+    flush_tlbs(opaque);
+    return 0;
+}
+
+static int gdb_watch_remove(void *opaque, GdbWatchKind kind, uint64_t addr, uint64_t len)
+{
+    exec_watchpoint_remove(addr, len, watch_flags(kind));
+    flush_tlbs(opaque);
+    return 0;
+}
+
 static void gdb_interrupt(void *opaque)
 {
     VirtGdb *g = opaque;
@@ -110,6 +143,8 @@ static void gdb_kill(void *opaque)
 static void gdb_disconnect(VirtGdb *g)
 {
     exec_breakpoint_remove_all();
+    exec_watchpoint_remove_all();
+    flush_tlbs(g);
     for (unsigned h = 0; h < g->m->cfg.nb_harts; h++) {
         g->m->harts[h]->cs.debug_step = EXEC_STEP_NONE;
     }
@@ -146,6 +181,8 @@ static const GdbHostOps virt_gdb_ops = {
     .interrupt = gdb_interrupt,
     .kill = gdb_kill,
     .detach = gdb_detach,
+    .watch_insert = gdb_watch_insert,
+    .watch_remove = gdb_watch_remove,
     .send = gdb_send,
 };
 
@@ -189,17 +226,25 @@ static void gdb_stop_fired(void *opaque)
     }
     virt_monitor_ops.stop(g->m);
     g->stop_pending = false;
-    gdb_stub_report_stop(g->stub, g->stop_hart, 5, 0, 0);
+    gdb_stub_report_stop(g->stub, g->stop_hart, 5, g->stop_watch, g->stop_addr);
 }
 
 void virt_gdb_debug_exit(VirtMachine *m, unsigned hart)
 {
+    CPUState *cs = &m->harts[hart]->cs;
+    unsigned watch = cs->debug_watch_flags;
+    cs->debug_watch_flags = 0;
     pthread_mutex_lock(&m->lock);
     VirtGdb *g = m->gdb;
     if (g && g->conn_fd >= 0 && m->runstate == MON_RUNSTATE_RUNNING) {
         if (!g->stop_pending) {
             g->stop_pending = true;
             g->stop_hart = hart;
+            g->stop_watch = watch == EXEC_WATCH_WRITE  ? GDB_WATCH_WRITE
+                            : watch == EXEC_WATCH_READ ? GDB_WATCH_READ
+                            : watch                    ? GDB_WATCH_ACCESS
+                                                       : 0;
+            g->stop_addr = cs->debug_watch_addr;
             event_timer_mod(g->stop_timer, event_clock_ns());
         }
         /* Until the stop parks every hart (this one at the top of its loop). */

@@ -55,6 +55,10 @@ typedef struct CPUState {
     /* Debugger single step (exec/debug.c): EXEC_STEP_REQUEST runs one
      * instruction, then the exec loop returns EXCP_DEBUG. */
     uint8_t debug_step;
+    /* The watchpoint the last debug stop hit (EXEC_WATCH_* of the
+     * watchpoint, 0: none) and the address accessed. */
+    uint8_t debug_watch_flags;
+    uint64_t debug_watch_addr;
 } CPUState;
 
 enum { EXEC_STEP_NONE, EXEC_STEP_REQUEST, EXEC_STEP_DONE };
@@ -286,6 +290,26 @@ bool exec_breakpoint_insert(uint64_t pc);
 bool exec_breakpoint_remove(uint64_t pc);
 void exec_breakpoint_remove_all(void);
 bool exec_breakpoint_at(uint64_t pc);
+
+/* Debugger watchpoints (exec/debug.c), on guest virtual addresses. Only
+ * soft-MMU slow paths look at them (system mode): the owner of the TLBs
+ * flushes them after a change, and a TLB fill of a page that holds a
+ * watchpoint leaves its read and write entries invalid, so every access
+ * to that page takes the slow path. */
+#define EXEC_MAX_WATCHPOINTS 16
+enum { EXEC_WATCH_READ = 1, EXEC_WATCH_WRITE = 2 };
+bool exec_watchpoint_insert(uint64_t addr, uint64_t len, unsigned flags);
+bool exec_watchpoint_remove(uint64_t addr, uint64_t len, unsigned flags);
+void exec_watchpoint_remove_all(void);
+/* True if a watchpoint lies on [page, page + size). */
+bool exec_watchpoint_on_page(uint64_t page, uint64_t size);
+/* A slow path (called from translated code at retaddr) is about to access
+ * [addr, addr + len). On a watchpoint hit outside a single step, the
+ * instruction is unwound and restarted as a single step (leaving through
+ * cpu->fault_jmp), so the debugger stops right after it with the hit in
+ * debug_watch_*; within a step the hit is only recorded. */
+void exec_watchpoint_check(CPUState *cpu, uint64_t addr, unsigned len, bool write,
+                           uintptr_t retaddr);
 
 /* Code buffer (exec/code-buffer.c): the only place that knows about W^X.
  * Code is written through the writable view and run from the executable

@@ -171,9 +171,15 @@ static const GdbHostOps fake_ops = {
     .send = fake_send,
 };
 
-/* exec/debug.c drops translations on a breakpoint change: none here. */
+/* exec/debug.c drops translations on a breakpoint change and unwinds for
+ * a watchpoint hit: neither happens here. */
 void exec_tb_invalidate_range(uint64_t start, uint64_t end)
 {
+}
+
+void exec_softmmu_unwind(CPUState *cpu, uintptr_t retaddr)
+{
+    abort();
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

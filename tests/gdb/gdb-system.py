@@ -3,10 +3,12 @@
 (gdb-baremetal.c) started with -S -gdb tcp::PORT:
 
 1. gdb-multiarch in batch mode: breakpoint, continue, registers (CSRs and
-   priv included), memory, stepi, threads (one per hart), a variable
-   written, and the guest's poweroff seen as the inferior's exit.
+   priv included), memory, stepi, threads (one per hart), a hardware
+   watchpoint, a variable written, and the guest's poweroff seen as the
+   inferior's exit.
 2. A raw protocol client: Ctrl-C while running (T02), breakpoints and
-   vCont, binary X writes, no-ack mode, and hostile packets (bad checksums,
+   vCont, write/read/access watchpoints, binary X writes, no-ack mode,
+   and hostile packets (bad checksums,
    oversized packets, bad hex, bad registers, threads and addresses,
    unknown packets) that must get an answer and leave the guest running.
 
@@ -51,13 +53,14 @@ def with_gdb(a):
             "info registers pc", "break tick", "continue", "p $a0", "continue", "p $a0",
             "p/x $mstatus", "p $priv", "p/x $mhartid", "x/2gx &ticks", "stepi",
             "info registers pc", "info threads", "thread 2", "p/x $mhartid", "thread 1",
-            "delete", "set var done = 1", "continue"])
+            "delete", "watch ticks", "continue", "delete", "set var done = 1", "continue"])
         gdbclient.check_output(out, [
             "pc             0x1000", "Breakpoint 1 at",
             "Breakpoint 1, tick (n=", "$1 = 1", "Breakpoint 1, tick (n=", "$2 = 2",
             "$3 = 0x", "$4 = 3", "$5 = 0x0", "<ticks>:\t0x0000000000000003",
             "<tick+", "Thread 1 (hart 0)", "Thread 2 (hart 1)",
-            "$6 = 0x1", "exited normally"])
+            "$6 = 0x1", "Hardware watchpoint 2: ticks", "Old value = 3", "New value = 6",
+            "exited normally"])
         emu_out, _ = emu.communicate(timeout=30)
     finally:
         if emu.poll() is None:
@@ -102,7 +105,8 @@ def hostile(c):
             ("G00", "E01"),
             ("Hg9", "E01"), ("Hx1", "E01"), ("Hg", "E01"), ("T3", "E01"), ("T0", "E01"),
             ("T1", "OK"), ("T2", "OK"), ("Hg2", "OK"), ("Hg1", "OK"),
-            ("Z0,", "E01"), ("Z9,0,0", ""),
+            ("Z0,", "E01"), ("Z9,0,0", ""), ("Z2,80000000,0", "E01"),
+            ("Z2,80000000,fffffffff", "E01"),
             ("vCont;x", "E01"), ("vCont;c:9", "E01"), ("vCont;t", "OK"),
             ("qXfer:features:read:target.xml", "E00"),
             ("qXfer:features:read:nope.xml:0,10", "E00"),
@@ -154,6 +158,17 @@ def raw(a):
         c.send(b"X%x,8:" % ticks + esc)
         expect(c.recv(), "OK", "X")
         expect(c.ask("m%x,8" % ticks), data.hex(), "m after X")
+        # watchpoints: the stop comes right after the access
+        def pc():
+            return int.from_bytes(bytes.fromhex(c.ask("p20")), "little")
+        for z, reply, var in (("2", "watch", ticks), ("3", "rwatch", done), ("4", "awatch", ticks)):
+            n = 8 if var == ticks else 4
+            expect(c.ask("Z%s,%x,%x" % (z, var, n)), "OK", "Z" + z)
+            c.send("c")
+            expect(c.recv(), "T05thread:1;%s:%x;" % (reply, var), "watchpoint Z" + z)
+            expect(c.ask("z%s,%x,%x" % (z, var, n)), "OK", "z" + z)
+            if var == ticks and not tick < pc() < tick + 0x10:
+                raise AssertionError("write watchpoint stop at 0x%x, not in tick()" % pc())
         # single step moves the pc
         c.send("vCont;s:1")
         expect(c.recv(), "T05thread:1;", "step")
