@@ -67,6 +67,7 @@ class RawClient:
 
     def __init__(self, port):
         self.s = socket.create_connection(("127.0.0.1", port), timeout=20)
+        self.s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.buf = b""
         self.ack = True
 
