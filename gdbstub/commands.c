@@ -65,7 +65,7 @@ int gdb_thread_cpu(GdbStub *s, int64_t tid, unsigned cur)
     if (tid <= 0) {
         return (int)cur;
     }
-    if ((uint64_t)tid > s->ops->nb_cpus(s->opaque)) {
+    if ((uint64_t)tid > s->ops->nb_cpus(s->opaque) || tid > GDB_MAX_CPUS) {
         return -1;
     }
     return (int)(tid - 1);
@@ -139,11 +139,17 @@ void gdb_stub_report_exit(GdbStub *s, int status)
     gdb_reply_end(s);
 }
 
-void gdb_resume(GdbStub *s, int step_cpu)
+uint64_t gdb_all_cpus(GdbStub *s)
+{
+    unsigned n = s->ops->nb_cpus(s->opaque);
+    return n >= 64 ? ~0ull : (1ull << n) - 1;
+}
+
+void gdb_resume(GdbStub *s, uint64_t run, int step_cpu)
 {
     s->running = true;
     s->stop_watch = 0;
-    s->ops->resume(s->opaque, step_cpu);
+    s->ops->resume(s->opaque, run, step_cpu);
 }
 
 static void cmd_read_regs(GdbStub *s)
@@ -298,7 +304,7 @@ static void cmd_resume(GdbStub *s, const char *p, bool step)
         }
         g_cpu(s)->pc = addr;
     }
-    gdb_resume(s, step ? (int)s->g_cpu : -1);
+    gdb_resume(s, gdb_all_cpus(s), step ? (int)s->g_cpu : -1);
 }
 
 static void cmd_set_thread(GdbStub *s, const char *p)

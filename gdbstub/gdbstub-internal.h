@@ -69,7 +69,9 @@ bool gdb_parse_hex(const char **p, uint64_t *out);
 bool gdb_parse_thread(const char **p, int64_t *tid);
 /* The CPU for a thread id (any and all: cur); -1 if no such thread. */
 int gdb_thread_cpu(GdbStub *s, int64_t tid, unsigned cur);
-/* Resumes: step_cpu -1 continues. */
-void gdb_resume(GdbStub *s, int step_cpu);
+/* Resumes the CPUs in run; step_cpu (-1: none) steps. */
+void gdb_resume(GdbStub *s, uint64_t run, int step_cpu);
+/* Every CPU's bit. */
+uint64_t gdb_all_cpus(GdbStub *s);
 
 #endif

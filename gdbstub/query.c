@@ -110,12 +110,13 @@ bool gdb_handle_query(GdbStub *s, char *p)
     return true;
 }
 
-/* vCont;action[:thread];... — all-stop: a step action names the CPU to
- * step, every other CPU continues; 't' alone keeps the guest stopped. */
+/* vCont;action[:thread];... — each CPU takes the first action that names
+ * it (or has no thread); CPUs no action names stay stopped, as does one
+ * with 't'. Only one CPU steps (the host runs one step at a time). */
 static void v_cont(GdbStub *s, const char *p)
 {
     int step_cpu = -1;
-    bool run = false;
+    uint64_t all = gdb_all_cpus(s), assigned = 0, run = 0;
     while (*p == ';') {
         char a = p[1];
         p += 2;
@@ -131,19 +132,28 @@ static void v_cont(GdbStub *s, const char *p)
             gdb_reply(s, "E01");
             return;
         }
-        int cpu = (int)s->g_cpu;
+        uint64_t these = all; /* no thread, or -1: every CPU not yet named */
         if (*p == ':') {
             int64_t tid;
+            int cpu;
             p++;
             if (!gdb_parse_thread(&p, &tid) || (cpu = gdb_thread_cpu(s, tid, s->g_cpu)) < 0) {
                 gdb_reply(s, "E01");
                 return;
             }
+            if (tid > 0) {
+                these = 1ull << cpu;
+            }
         }
-        if (a == 's' && step_cpu < 0) {
-            step_cpu = cpu;
+        these &= ~assigned;
+        assigned |= these;
+        if (a == 't') {
+            continue;
         }
-        run |= a != 't';
+        run |= these;
+        if (a == 's' && step_cpu < 0 && these) {
+            step_cpu = __builtin_ctzll(these);
+        }
     }
     if (*p) {
         gdb_reply(s, "E01");
@@ -156,7 +166,7 @@ static void v_cont(GdbStub *s, const char *p)
     if (step_cpu >= 0) {
         s->g_cpu = (unsigned)step_cpu;
     }
-    gdb_resume(s, step_cpu);
+    gdb_resume(s, run, step_cpu);
 }
 
 bool gdb_handle_v(GdbStub *s, char *p)

@@ -54,7 +54,7 @@ static int user_write_mem(void *opaque, CPUState *cpu, uint64_t addr, const void
     return r < 0 ? -1 : 0;
 }
 
-static void user_resume(void *opaque, int step_cpu)
+static void user_resume(void *opaque, uint64_t run, int step_cpu)
 {
     if (step_cpu >= 0) {
         cur_cpu->debug_step = EXEC_STEP_REQUEST;

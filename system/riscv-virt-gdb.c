@@ -29,6 +29,7 @@ struct VirtGdb {
     unsigned stop_hart;
     GdbWatchKind stop_watch; /* and the watchpoint it hit (0: none) */
     uint64_t stop_addr;
+    uint64_t held;           /* harts gdb left stopped when it resumed others */
 };
 
 static unsigned gdb_nb_cpus(void *opaque)
@@ -81,10 +82,11 @@ static int gdb_write_mem(void *opaque, CPUState *cpu, uint64_t addr, const void 
     return 0;
 }
 
-static void gdb_resume(void *opaque, int step_cpu)
+static void gdb_resume(void *opaque, uint64_t run, int step_cpu)
 {
     VirtGdb *g = opaque;
     char err[128];
+    g->held = ~run;
     if (step_cpu >= 0) {
         g->m->harts[step_cpu]->cs.debug_step = EXEC_STEP_REQUEST;
     }
@@ -145,6 +147,7 @@ static void gdb_disconnect(VirtGdb *g)
     exec_breakpoint_remove_all();
     exec_watchpoint_remove_all();
     flush_tlbs(g);
+    g->held = 0;
     for (unsigned h = 0; h < g->m->cfg.nb_harts; h++) {
         g->m->harts[h]->cs.debug_step = EXEC_STEP_NONE;
     }
@@ -213,6 +216,10 @@ static void gdb_listen_readable(void *opaque, int fd, unsigned revents)
         return;
     }
     g->conn_fd = c;
+    /* As QEMU: a debugger that attaches finds the machine stopped. */
+    if (g->m->runstate == MON_RUNSTATE_RUNNING) {
+        virt_monitor_ops.stop(g->m);
+    }
     gdb_stub_connected(g->stub);
     event_loop_set_fd(g->m->el, c, POLLIN, gdb_conn_readable, g);
 }
@@ -227,6 +234,18 @@ static void gdb_stop_fired(void *opaque)
     virt_monitor_ops.stop(g->m);
     g->stop_pending = false;
     gdb_stub_report_stop(g->stub, g->stop_hart, 5, g->stop_watch, g->stop_addr);
+}
+
+bool virt_gdb_hold(VirtMachine *m, unsigned hart)
+{
+    VirtGdb *g = m->gdb;
+    if (!g || !(g->held >> hart & 1)) {
+        return false;
+    }
+    while ((g->held >> hart & 1) && !m->pause_req && !m->shutdown && !m->reboot_pending) {
+        pthread_cond_wait(&m->wake, &m->lock);
+    }
+    return true;
 }
 
 void virt_gdb_debug_exit(VirtMachine *m, unsigned hart)

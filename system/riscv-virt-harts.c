@@ -134,6 +134,10 @@ static void virt_hart_loop(VirtMachine *m, RISCVCPU *cpu)
             pthread_mutex_unlock(&m->lock);
             continue;
         }
+        if (virt_gdb_hold(m, (unsigned)cpu->priv.mhartid)) {
+            pthread_mutex_unlock(&m->lock);
+            continue;
+        }
         if (virt_handle_requests(m)) {
             pthread_mutex_unlock(&m->lock);
             break;

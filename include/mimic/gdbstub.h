@@ -21,6 +21,8 @@
 
 /* The largest packet accepted or sent (payload bytes). */
 #define GDB_PACKET_SIZE 16384
+/* The most CPUs (gdb threads) a stub serves. */
+#define GDB_MAX_CPUS 64
 /* The largest register, in bytes. */
 #define GDB_MAX_REG_SIZE 16
 
@@ -54,9 +56,10 @@ typedef struct GdbHostOps {
      * accessible (nothing is written then). */
     int (*read_mem)(void *opaque, CPUState *cpu, uint64_t addr, void *buf, size_t len);
     int (*write_mem)(void *opaque, CPUState *cpu, uint64_t addr, const void *buf, size_t len);
-    /* Resumes the guest; step_cpu (or -1) runs one instruction only and
-     * stops again. The host later calls gdb_stub_report_stop. */
-    void (*resume)(void *opaque, int step_cpu);
+    /* Resumes the CPUs in the run mask (bit n: CPU n; the others stay
+     * stopped); step_cpu (or -1), one of them, runs one instruction only
+     * and stops again. The host later calls gdb_stub_report_stop. */
+    void (*resume)(void *opaque, uint64_t run, int step_cpu);
     /* Ctrl-C: stop the running guest (then report the stop with signal 2);
      * NULL where nothing reads the connection while the guest runs. */
     void (*interrupt)(void *opaque);

@@ -135,9 +135,9 @@ static int fake_write_mem(void *opaque, CPUState *cpu, uint64_t addr, const void
     return 0;
 }
 
-static void fake_resume(void *opaque, int step_cpu)
+static void fake_resume(void *opaque, uint64_t run, int step_cpu)
 {
-    if (step_cpu >= 2) {
+    if (step_cpu >= 2 || !run || (run & ~3ull) || (step_cpu >= 0 && !(run >> step_cpu & 1))) {
         abort();
     }
     resumed = true;

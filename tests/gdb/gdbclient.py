@@ -38,8 +38,10 @@ def wait_listening(port, proc, deadline=20.0):
 
 def run_gdb(elf, port, commands, timeout=120):
     args = [GDB, "-nx", "-batch", "-ex", "set architecture riscv:rv64",
-            "-ex", "set confirm off", "-ex", "file " + elf,
-            "-ex", "target remote 127.0.0.1:%d" % port]
+            "-ex", "set confirm off"]
+    if elf:
+        args += ["-ex", "file " + elf]
+    args += ["-ex", "target remote 127.0.0.1:%d" % port]
     for c in commands:
         args += ["-ex", c]
     p = subprocess.run(args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
