@@ -6,10 +6,12 @@
  * The one thing to know: the stub is synchronous here — while stopped,
  * the thread that hit the breakpoint reads the socket until gdb resumes;
  * while running nobody reads it, so Ctrl-C takes effect at the next stop.
- * gdb sees one thread (the one that stops); a forked child does not talk
- * to the debugger and drops the breakpoints it inherited.
+ * gdb sees one thread (the one that stops; threads that stop meanwhile
+ * wait their turn); a forked child does not talk to the debugger and drops
+ * the breakpoints it inherited.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +25,7 @@ static GdbStub *stub;
 static int conn_fd = -1;
 static pid_t stub_pid;
 static CPUState *cur_cpu;  /* the CPU that stopped */
+static pthread_mutex_t serve_lock = PTHREAD_MUTEX_INITIALIZER; /* one stop at a time */
 
 static unsigned user_nb_cpus(void *opaque)
 {
@@ -149,12 +152,13 @@ void gdb_user_debug_stop(CPUState *cpu)
         exec_breakpoint_remove_all(); /* a forked child runs on alone */
         return;
     }
-    if (conn_fd < 0) {
-        return;
+    pthread_mutex_lock(&serve_lock);
+    if (conn_fd >= 0) {
+        cur_cpu = cpu;
+        gdb_stub_report_stop(stub, 0, 5, 0, 0);
+        serve();
     }
-    cur_cpu = cpu;
-    gdb_stub_report_stop(stub, 0, 5, 0, 0);
-    serve();
+    pthread_mutex_unlock(&serve_lock);
 }
 
 void gdb_user_exit(int status)
