@@ -68,8 +68,9 @@ bool exec_breakpoint_remove(uint64_t pc)
     }
     pthread_mutex_unlock(&bp_lock);
     if (found) {
-        /* Blocks were cut short before it: let them grow again. */
-        exec_tb_invalidate_range(pc, pc + 1);
+        /* Blocks that cover it, and those cut short before it (which end
+         * at pc): they grow again when translated next. */
+        exec_tb_invalidate_range(pc ? pc - 1 : 0, pc + 1);
     }
     return found;
 }

@@ -40,6 +40,7 @@ void gdb_stub_connected(GdbStub *s)
     s->rx_state = RX_IDLE;
     s->no_ack = false;
     s->tx_len = 0;
+    s->running = false; /* the host stops the guest for a new debugger */
     s->g_cpu = s->stop_cpu;
 }
 

@@ -78,7 +78,8 @@ typedef struct GdbStub GdbStub;
 
 GdbStub *gdb_stub_new(const GdbArch *arch, const GdbHostOps *ops, void *opaque, bool system);
 void gdb_stub_free(GdbStub *s);
-/* A new debugger connected: protocol state back to the start (acks on). */
+/* A new debugger connected to a stopped guest: protocol state back to the
+ * start (acks on, not running). */
 void gdb_stub_connected(GdbStub *s);
 /* Bytes from the debugger. */
 void gdb_stub_input(GdbStub *s, const uint8_t *buf, size_t len);
