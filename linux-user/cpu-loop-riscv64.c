@@ -119,6 +119,7 @@ void riscv_cpu_loop(LinuxTask *t)
             log_printf("exception %d at pc 0x%llx\n", (int)e, (unsigned long long)cpu->cs.pc);
         }
         riscv_handle_excp(t, cpu, e);
+        gdb_user_poll(&cpu->cs);
         signal_deliver(t);
         signal_host_apply_mask(t);
     }

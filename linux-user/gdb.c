@@ -4,14 +4,20 @@
  * thread whenever the guest stops (breakpoint, single step).
  *
  * The one thing to know: the stub is synchronous here — while stopped,
- * the thread that hit the breakpoint reads the socket until gdb resumes;
- * while running nobody reads it, so Ctrl-C takes effect at the next stop.
- * gdb sees one thread (the one that stops; threads that stop meanwhile
+ * the thread that hit the breakpoint reads the socket until gdb resumes.
+ * While the guest runs, a watcher thread (all signals blocked) waits for
+ * Ctrl-C, then sets a flag and exit_request; the CPU thread reports the
+ * stop at its next exit from translated code (a blocking system call
+ * finishes first). gdb sees one thread (the one that stops; threads that stop meanwhile
  * wait their turn); a forked child does not talk to the debugger and drops
  * the breakpoints it inherited.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
+#include <signal.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +32,11 @@ static int conn_fd = -1;
 static pid_t stub_pid;
 static CPUState *cur_cpu;  /* the CPU that stopped */
 static pthread_mutex_t serve_lock = PTHREAD_MUTEX_INITIALIZER; /* one stop at a time */
+/* The Ctrl-C watcher: running while the guest runs; wake_pipe stops it. */
+static pthread_t watcher;
+static bool watcher_on;
+static int wake_pipe[2] = { -1, -1 };
+static int interrupt_req;
 
 static unsigned user_nb_cpus(void *opaque)
 {
@@ -103,6 +114,56 @@ static const GdbHostOps user_gdb_ops = {
     .send = user_send,
 };
 
+static void *watch_conn(void *opaque)
+{
+    struct pollfd p[2] = { { conn_fd, POLLIN, 0 }, { wake_pipe[0], POLLIN, 0 } };
+    for (;;) {
+        if (poll(p, 2, -1) < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            return NULL;
+        }
+        if (p[1].revents) {
+            return NULL;
+        }
+        uint8_t c;
+        if (recv(conn_fd, &c, 1, MSG_PEEK) == 1 && c == 0x03) {
+            recv(conn_fd, &c, 1, 0);
+            __atomic_store_n(&interrupt_req, 1, __ATOMIC_RELEASE);
+            __atomic_store_n(&cur_cpu->exit_request, 1, __ATOMIC_RELEASE);
+        }
+        return NULL; /* anything else waits for the next stop */
+    }
+}
+
+static void watcher_start(void)
+{
+    if (conn_fd < 0 || !gdb_stub_running(stub) || (wake_pipe[0] < 0 && pipe2(wake_pipe, O_CLOEXEC))) {
+        return;
+    }
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, &old); /* guest signals are not its business */
+    watcher_on = pthread_create(&watcher, NULL, watch_conn, NULL) == 0;
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+
+/* Stops the watcher; a Ctrl-C it saw is merged into the stop at hand. */
+static void watcher_stop(void)
+{
+    if (watcher_on) {
+        char c = 0;
+        if (write(wake_pipe[1], &c, 1) == 1) {
+            pthread_join(watcher, NULL);
+        }
+        while (read(wake_pipe[0], &c, 1) < 0 && errno == EINTR) {
+        }
+        watcher_on = false;
+    }
+    __atomic_store_n(&interrupt_req, 0, __ATOMIC_RELAXED);
+}
+
 /* Serves the debugger until it resumes the guest or goes away. */
 static void serve(void)
 {
@@ -143,7 +204,20 @@ int gdb_user_start(const char *spec, CPUState *cpu)
     cur_cpu = cpu;
     gdb_stub_connected(stub);
     serve();
+    watcher_start();
     return 0;
+}
+
+/* Reports a stop (lock held) and serves until gdb resumes. */
+static void stop_and_serve(CPUState *cpu, int sig)
+{
+    watcher_stop();
+    if (conn_fd >= 0) {
+        cur_cpu = cpu;
+        gdb_stub_report_stop(stub, 0, sig, 0, 0);
+        serve();
+        watcher_start();
+    }
 }
 
 void gdb_user_debug_stop(CPUState *cpu)
@@ -153,17 +227,27 @@ void gdb_user_debug_stop(CPUState *cpu)
         return;
     }
     pthread_mutex_lock(&serve_lock);
-    if (conn_fd >= 0) {
-        cur_cpu = cpu;
-        gdb_stub_report_stop(stub, 0, 5, 0, 0);
-        serve();
-    }
+    stop_and_serve(cpu, 5);
     pthread_mutex_unlock(&serve_lock);
+}
+
+void gdb_user_poll(CPUState *cpu)
+{
+    if (__atomic_load_n(&interrupt_req, __ATOMIC_ACQUIRE) && getpid() == stub_pid) {
+        pthread_mutex_lock(&serve_lock);
+        if (__atomic_load_n(&interrupt_req, __ATOMIC_ACQUIRE)) {
+            stop_and_serve(cpu, 2);
+        }
+        pthread_mutex_unlock(&serve_lock);
+    }
 }
 
 void gdb_user_exit(int status)
 {
     if (stub && conn_fd >= 0 && getpid() == stub_pid) {
+        pthread_mutex_lock(&serve_lock);
+        watcher_stop();
+        pthread_mutex_unlock(&serve_lock);
         gdb_stub_report_exit(stub, status);
         close(conn_fd);
         conn_fd = -1;

@@ -2,7 +2,8 @@
 """gdb-user.py — the user-mode gdb stub test: mimic-riscv64 -g PORT runs
 gdb-target.c and gdb-multiarch in batch mode breaks in a function, reads
 registers and memory, steps, watches a global (software watchpoint) and
-sees the exit code.
+sees the exit code; then a raw protocol client interrupts a spinning
+guest with Ctrl-C, lets it finish and sees its exit status.
 
 Usage: gdb-user.py MIMIC PROGRAM [--backend jit|interp]
 Exits 77 (skipped) without gdb-multiarch."""
@@ -11,6 +12,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import gdbclient  # noqa: E402
@@ -54,8 +56,57 @@ def main():
         print(text)
         print("FAIL: the program's output or exit status (%d) is wrong" % emu.returncode)
         return 1
+    ctrl_c(a)
     print("gdb-user (%s): OK" % a.backend)
     return 0
+
+
+def symbol(elf, name):
+    out = subprocess.run(["riscv64-linux-gnu-nm", elf], stdout=subprocess.PIPE,
+                         check=True).stdout.decode()
+    for line in out.splitlines():
+        f = line.split()
+        if len(f) == 3 and f[2] == name:
+            return int(f[0], 16)
+    raise KeyError(name)
+
+
+def ctrl_c(a):
+    port = gdbclient.free_port()
+    emu = subprocess.Popen([a.mimic, "-accel", "tcg,backend=" + a.backend, "-g", str(port),
+                            a.program, "spin"], stdin=subprocess.DEVNULL,
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        gdbclient.wait_listening(port, emu)
+        c = gdbclient.RawClient(port)
+        for want, pkt in (("T05", "?"), ("vCont;c;C;s;S;t", "vCont?")):
+            r = c.ask(pkt)
+            if not r.startswith(want):
+                raise AssertionError("%s: %r" % (pkt, r))
+        c.send("vCont;c")
+        time.sleep(0.3)
+        c.send_raw(b"\x03")
+        r = c.recv()
+        if not r.startswith("T02"):
+            raise AssertionError("Ctrl-C: %r" % r)
+        spins = int.from_bytes(bytes.fromhex(c.ask("m%x,8" % symbol(a.program, "spins"))),
+                               "little")
+        if spins == 0:
+            raise AssertionError("the guest did not spin")
+        if c.ask("M%x,4:01000000" % symbol(a.program, "stop_spin")) != "OK":
+            raise AssertionError("M failed")
+        c.send("c")
+        r = c.recv()
+        if r != "W07":
+            raise AssertionError("exit: %r" % r)
+        out, _ = emu.communicate(timeout=30)
+        c.close()
+    finally:
+        if emu.poll() is None:
+            emu.kill()
+            emu.wait()
+    if emu.returncode != 7 or b"spun" not in out:
+        raise AssertionError("spin: status %d, output %r" % (emu.returncode, out))
 
 
 if __name__ == "__main__":
