@@ -6,8 +6,8 @@
  * The one thing to know: the stub is synchronous here — while stopped,
  * the thread that hit the breakpoint reads the socket until gdb resumes.
  * While the guest runs, a watcher thread (all signals blocked) waits for
- * Ctrl-C, then sets a flag and exit_request; the CPU thread reports the
- * stop at its next exit from translated code (a blocking system call
+ * Ctrl-C, then sets a flag and every CPU's exit_request; the first CPU
+ * thread out of translated code reports the stop (a blocking system call
  * finishes first). gdb sees one thread (the one that stops; threads that stop meanwhile
  * wait their turn); a forked child does not talk to the debugger and drops
  * the breakpoints it inherited.
@@ -131,7 +131,7 @@ static void *watch_conn(void *opaque)
         if (recv(conn_fd, &c, 1, MSG_PEEK) == 1 && c == 0x03) {
             recv(conn_fd, &c, 1, 0);
             __atomic_store_n(&interrupt_req, 1, __ATOMIC_RELEASE);
-            __atomic_store_n(&cur_cpu->exit_request, 1, __ATOMIC_RELEASE);
+            exec_cpu_kick_all(); /* the first CPU out of translated code stops */
         }
         return NULL; /* anything else waits for the next stop */
     }

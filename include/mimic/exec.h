@@ -229,6 +229,8 @@ void exec_cpu_end(CPUState *cpu);
  * exec_end_exclusive); the caller must not be running. */
 void exec_start_exclusive(void);
 void exec_end_exclusive(void);
+/* Sets exit_request on every registered CPU (from any thread). */
+void exec_cpu_kick_all(void);
 /* Around fork(): the world is stopped and the cache locked, so the child
  * gets consistent tables; in the child only self remains registered. */
 void exec_fork_prepare(void);
