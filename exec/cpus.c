@@ -60,6 +60,16 @@ void exec_cpu_foreach(void (*fn)(CPUState *cpu, void *opaque), void *opaque)
     pthread_mutex_unlock(&cpus_lock);
 }
 
+static void cpu_kick(CPUState *cpu, void *opaque)
+{
+    __atomic_store_n(&cpu->exit_request, 1, __ATOMIC_RELEASE);
+}
+
+void exec_cpu_kick_all(void)
+{
+    exec_cpu_foreach(cpu_kick, NULL);
+}
+
 void exec_cpu_start(CPUState *cpu)
 {
     pthread_mutex_lock(&cpus_lock);

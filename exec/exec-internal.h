@@ -36,6 +36,12 @@ TranslationBlock *tb_hash_lookup(const TBKey *key);
 /* Frees every TB and restarts the code buffer (world stopped). */
 void tb_flush_locked(void);
 void tb_cache_insert(TranslationBlock *tb);
+/* Keeps tb for host-pc lookups and the next flush only: nobody finds it
+ * by key (a debugger's single-step block). */
+void tb_cache_keep(TranslationBlock *tb);
+/* debug.c: how many breakpoints are set. */
+unsigned exec_breakpoint_count(void);
+unsigned exec_watchpoint_count(void);
 void tb_chain(TranslationBlock *from, unsigned slot, TranslationBlock *to);
 void host_disas_log(const TranslationBlock *tb);
 /* Unhooks tb from lookups and chains; its code stays until a flush

@@ -87,18 +87,58 @@ static int count_insns(const IRBlock *b)
     return n;
 }
 
+/* The index of the first instruction after the block's first that sits
+ * on a breakpoint, or 0 if none does. */
+static unsigned first_breakpoint_insn(const IRBlock *b)
+{
+    unsigned n = 0;
+    for (uint32_t i = 0; i < b->nb_ops; i++) {
+        if (b->ops[i].opc == IR_insn_start) {
+            if (n > 0 && exec_breakpoint_at(b->ops[i].c[0])) {
+                return n;
+            }
+            n++;
+        }
+    }
+    return 0;
+}
+
+/* A single-step block returns to the loop after its one instruction:
+ * every way out becomes exit_tb(EXCP_DEBUG). */
+static void make_step_exits(IRBlock *b)
+{
+    for (uint32_t i = 0; i < b->nb_ops; i++) {
+        IROp *op = &b->ops[i];
+        if (op->opc == IR_goto_tb || op->opc == IR_goto_ptr ||
+            (op->opc == IR_exit_tb && op->c[0] == EXCP_NONE)) {
+            op->opc = IR_exit_tb;
+            op->c[0] = EXCP_DEBUG;
+        }
+    }
+}
+
 /* Translates the block at pc (tb_lock held); NULL if the code buffer is
- * full and everything must be flushed first. */
-static TranslationBlock *tb_translate(CPUState *cpu, const TBKey *key)
+ * full and everything must be flushed first. A single-step block (step)
+ * has one instruction and is kept out of the lookup tables. */
+static TranslationBlock *tb_translate(CPUState *cpu, const TBKey *key, bool step)
 {
     uint64_t pc = key->pc;
     uint64_t t0 = now_ns();
-    unsigned max_insns = config.max_insns;
+    unsigned max_insns = step ? 1 : config.max_insns;
     for (;;) {
         ir_block_reset(&ir_block);
         tb_pages_begin();
         TranslateRequest req = { .cpu = cpu, .b = &ir_block, .pc = pc, .max_insns = max_insns };
         uint32_t size = config.target->translate(&req);
+        if (step) {
+            make_step_exits(&ir_block);
+        } else if (exec_breakpoint_count()) {
+            unsigned before_bp = first_breakpoint_insn(&ir_block);
+            if (before_bp) {
+                max_insns = before_bp; /* end the block before the breakpoint */
+                continue;
+            }
+        }
         if (log_enabled(LOG_IN_ASM)) {
             log_guest_code(pc, size);
         }
@@ -151,8 +191,13 @@ static TranslationBlock *tb_translate(CPUState *cpu, const TBKey *key)
                     config.backend->name, (unsigned long long)pc);
             abort();
         }
-        tb_pages_link(tb);
-        tb_cache_insert(tb);
+        if (step) {
+            tb->invalid = true; /* never chained to or looked up */
+            tb_cache_keep(tb);
+        } else {
+            tb_pages_link(tb);
+            tb_cache_insert(tb);
+        }
         exec_stats.blocks_translated++;
         exec_stats.guest_insns_translated += tb->nb_insns;
         exec_stats.translate_ns += now_ns() - t0;
@@ -179,7 +224,7 @@ static TranslationBlock *tb_find(CPUState *cpu, const TBKey *key, TranslationBlo
             /* Another thread may have translated it meanwhile. */
             tb = tb_hash_lookup(key);
             if (!tb) {
-                tb = tb_translate(cpu, key);
+                tb = tb_translate(cpu, key, false);
             }
         }
         if (tb && last && generation == exec_flush_generation && !config.no_chain) {
@@ -189,6 +234,22 @@ static TranslationBlock *tb_find(CPUState *cpu, const TBKey *key, TranslationBlo
         if (translate && config.memory_unlock) {
             config.memory_unlock();
         }
+    }
+    return tb;
+}
+
+/* The one-instruction block of a single step; NULL if a flush is needed
+ * first. */
+static TranslationBlock *tb_translate_step(CPUState *cpu, const TBKey *key)
+{
+    if (config.memory_lock) {
+        config.memory_lock();
+    }
+    tb_lock();
+    TranslationBlock *tb = tb_translate(cpu, key, true);
+    tb_unlock();
+    if (config.memory_unlock) {
+        config.memory_unlock();
     }
     return tb;
 }
@@ -219,13 +280,25 @@ Excp exec_cpu_loop(CPUState *cpu)
             exec_cpu_end(cpu);
             return EXCP_INTERRUPT;
         }
+        if (cpu->debug_step == EXEC_STEP_DONE ||
+            (cpu->debug_step == EXEC_STEP_NONE && exec_breakpoint_count() &&
+             exec_breakpoint_at(cpu->pc))) {
+            cpu->debug_step = EXEC_STEP_NONE;
+            exec_cpu_end(cpu);
+            return EXCP_DEBUG;
+        }
         TBKey key = { cpu->pc, cpu->pc, 0 };
         if (config.target->tb_key && !config.target->tb_key(cpu, &key)) {
             last = NULL; /* a guest exception moved pc */
             continue;
         }
         uint64_t generation = __atomic_load_n(&exec_flush_generation, __ATOMIC_ACQUIRE);
-        TranslationBlock *tb = tb_find(cpu, &key, last, last_slot, generation);
+        TranslationBlock *tb;
+        if (cpu->debug_step == EXEC_STEP_REQUEST) {
+            tb = tb_translate_step(cpu, &key);
+        } else {
+            tb = tb_find(cpu, &key, last, last_slot, generation);
+        }
         if (!tb) {
             exec_flush_from_loop(cpu, generation);
             last = NULL;
@@ -234,6 +307,11 @@ Excp exec_cpu_loop(CPUState *cpu)
         if (log_enabled(LOG_EXEC)) {
             __atomic_fetch_add(&exec_stats.loop_entries, 1, __ATOMIC_RELAXED);
             log_printf("Trace: %p [%016llx]\n", (void *)tb, (unsigned long long)tb->pc);
+        }
+        if (cpu->debug_step == EXEC_STEP_REQUEST) {
+            /* Whatever way the step leaves (trap, fault, system call), the
+             * next entry to the loop reports it. */
+            cpu->debug_step = EXEC_STEP_DONE;
         }
         uintptr_t ret = config.backend->exec(cpu, tb);
         unsigned kind = ret & TB_EXIT_MASK;
@@ -251,6 +329,9 @@ Excp exec_cpu_loop(CPUState *cpu)
         if (e == EXCP_FLUSH) {
             exec_flush_from_loop(cpu, __atomic_load_n(&exec_flush_generation, __ATOMIC_ACQUIRE));
             continue;
+        }
+        if (e == EXCP_DEBUG) {
+            cpu->debug_step = EXEC_STEP_NONE;
         }
         exec_cpu_end(cpu);
         return e;

@@ -154,6 +154,11 @@ void tb_cache_insert(TranslationBlock *tb)
     tb->hash_next = tb_hash[h];
     tb_hash[h] = tb;
     __atomic_store_n(&exec_jmp_cache[exec_jmp_cache_index(tb->pc)], tb, __ATOMIC_RELEASE);
+    tb_cache_keep(tb);
+}
+
+void tb_cache_keep(TranslationBlock *tb)
+{
     if (nb_tbs == cap_tbs) {
         cap_tbs = cap_tbs ? cap_tbs * 2 : 1024;
         all_tbs = realloc(all_tbs, cap_tbs * sizeof(*all_tbs));

@@ -11,6 +11,7 @@
 #include <signal.h>
 
 #include "linux-user/cpu-loop.h"
+#include "linux-user/gdb.h"
 #include "linux-user/guest-mem.h"
 #include "linux-user/guest-signal.h"
 #include "linux-user/host-signal.h"
@@ -88,6 +89,9 @@ static void riscv_handle_excp(LinuxTask *t, RISCVCPU *cpu, Excp e)
     case EXCP_FETCH_FAULT:
         riscv_fetch_fault(t, cs->pc);
         break;
+    case EXCP_DEBUG:
+        gdb_user_debug_stop(cs);
+        break;
     case EXCP_NONE:
     case EXCP_FLUSH:
     case EXCP_INTERRUPT:
@@ -115,6 +119,7 @@ void riscv_cpu_loop(LinuxTask *t)
             log_printf("exception %d at pc 0x%llx\n", (int)e, (unsigned long long)cpu->cs.pc);
         }
         riscv_handle_excp(t, cpu, e);
+        gdb_user_poll(&cpu->cs);
         signal_deliver(t);
         signal_host_apply_mask(t);
     }

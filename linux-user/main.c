@@ -18,6 +18,7 @@
 #include "linux-user/host-signal.h"
 #include "linux-user/linux-user.h"
 #include "linux-user/loader.h"
+#include "linux-user/gdb.h"
 #include "linux-user/proc-self.h"
 #include "linux-user/syscall.h"
 #include "mimic/log.h"
@@ -44,6 +45,7 @@ typedef struct Options {
     EnvEdit *env_edits;
     int nb_env_edits;
     int prog_index;    /* index in argv of the guest program */
+    const char *gdb;   /* -g: wait for gdb on this port */
 } Options;
 
 static void usage(FILE *f)
@@ -69,6 +71,8 @@ static void usage(FILE *f)
             "                        and size of the translated-code buffer (default 256)\n"
             "  -one-insn-per-tb      translate one guest instruction per block\n"
             "  -nochain              never chain translated blocks\n"
+            "  -g port               wait for gdb on TCP port (or tcp:HOST:PORT) before\n"
+            "                        the first instruction (env QEMU_GDB)\n"
             "\n"
             "The exit status is the guest program's.\n");
 }
@@ -166,7 +170,7 @@ static void add_env_edit(Options *o, const char *text, bool unset)
 /* True for the options that take an argument (opt without its dashes). */
 static bool option_has_arg(const char *opt)
 {
-    static const char *const with_arg[] = { "L", "E", "U", "0", "cpu", "d", "D", "accel" };
+    static const char *const with_arg[] = { "L", "E", "U", "0", "cpu", "d", "D", "accel", "g" };
     for (size_t k = 0; k < sizeof(with_arg) / sizeof(with_arg[0]); k++) {
         if (strcmp(opt, with_arg[k]) == 0) {
             return true;
@@ -179,6 +183,8 @@ static void parse_options(int argc, char **argv, Options *o)
 {
     const char *s = getenv("QEMU_LD_PREFIX");
     o->ld_prefix = s && *s ? s : NULL;
+    s = getenv("QEMU_GDB");
+    o->gdb = s && *s ? s : NULL;
     if (getenv("QEMU_STRACE")) {
         o->log_mask |= LOG_STRACE;
     }
@@ -232,6 +238,8 @@ static void parse_options(int argc, char **argv, Options *o)
             o->log_mask |= LOG_STRACE;
         } else if (!strcmp(opt, "one-insn-per-tb") || !strcmp(opt, "singlestep")) {
             o->one_insn = true;
+        } else if (!strcmp(opt, "g")) {
+            o->gdb = arg;
         } else if (!strcmp(opt, "nochain")) {
             o->no_chain = true;
         } else {
@@ -419,5 +427,8 @@ int linux_user_main(int argc, char **argv)
     signal_host_set_task(task);
     signal_host_inherit(task);
     exec_cpu_register(&cpu->cs);
+    if (o.gdb && gdb_user_start(o.gdb, &cpu->cs) < 0) {
+        return 1;
+    }
     riscv_cpu_loop(task);
 }

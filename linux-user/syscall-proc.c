@@ -19,6 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "linux-user/gdb.h"
 #include "linux-user/guest-mem.h"
 #include "linux-user/safe-syscall.h"
 #include "linux-user/syscall-nr.h"
@@ -28,6 +29,7 @@
 
 void process_exit(int status)
 {
+    gdb_user_exit(status);
     fflush(stdout);
     if (log_file) {
         fflush(log_file);

@@ -48,6 +48,7 @@ PACKAGES=(
     "libslirp-dev:user-mode networking (-netdev user)"
     "libjansson-dev:JSON parsing and printing for QMP (monitor/)"
     "qemu-system-x86:qemu-system-x86_64, oracle for the KVM microvm tests (never a runtime dependency)"
+    "gdb-multiarch:the debugger the gdb stub tests drive (tests/gdb)"
     "busybox-static:busybox for the KVM Linux initramfs (scripts/build-kvm-guest.sh takes the same version's .deb)"
 )
 

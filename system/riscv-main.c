@@ -22,6 +22,7 @@
 #include "monitor/monitor.h"
 #include "system/options.h"
 #include "system/riscv-main.h"
+#include "system/riscv-virt-gdb.h"
 #include "system/riscv-virt.h"
 
 #define PROG "mimic-system-riscv64"
@@ -58,6 +59,7 @@ typedef struct Options {
     unsigned nb_chardevs;
     int pending_console;     /* a virtio-serial-device waiting for its virtconsole, or -1 */
     const char *mons[8];     /* -mon specs, resolved once every -chardev is known */
+    const char *gdb;         /* -gdb / -s: where the gdb stub listens */
     unsigned nb_mons;
 } Options;
 
@@ -96,7 +98,9 @@ static void usage(FILE *f)
         "  -monitor SPEC         human monitor, (qemu) prompt: stdio, pty, none, or a socket\n"
         "                        as for -qmp (with -nographic: behind Ctrl-a c on the serial)\n"
         "  -mon chardev=ID[,mode=control|readline][,pretty=on]   a monitor on a -chardev\n"
-        "  -S                    start stopped; the monitor's cont starts the guest\n"
+        "  -S                    start stopped; the monitor's cont (or gdb's continue) starts it\n"
+        "  -gdb SPEC             gdb stub on tcp::PORT, tcp:HOST:PORT or unix:PATH,server=on\n"
+        "  -s                    the same as -gdb tcp::1234\n"
         "  -accel tcg[,backend=jit|interp][,tb-size=MiB]\n"
         "  -d ITEM[,ITEM...]     log, e.g. -d int,mmu (-d help lists them); -D FILE logs to FILE\n"
         "  -h, -help             this text; -version prints the version\n",
@@ -412,6 +416,10 @@ static void parse_args(Options *o, int argc, char **argv)
                 options_die("-mon %s: too many monitors", v);
             }
             o->mons[o->nb_mons++] = v;
+        } else if (!strcmp(a, "-gdb")) {
+            o->gdb = need_arg(argc, argv, &i);
+        } else if (!strcmp(a, "-s")) {
+            o->gdb = "tcp::1234";
         } else if (!strcmp(a, "-S")) {
             o->cfg.start_paused = true;
         } else if (!strcmp(a, "-no-reboot")) {
@@ -517,7 +525,11 @@ int riscv_system_main(int argc, char **argv)
     if (virt_start_monitor(m, err, sizeof(err)) < 0) {
         options_die("%s", err);
     }
+    if (o.gdb && virt_gdb_start(m, o.gdb, err, sizeof(err)) < 0) {
+        options_die("-gdb %s: %s", o.gdb, err);
+    }
     int status = virt_run(m);
+    virt_gdb_stop(m);
     monitor_finish();
     virt_destroy(m);
     return status;

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "system/riscv-virt-gdb.h"
 #include "system/riscv-virt-internal.h"
 
 /* A reboot needs every hart out of translated code: each one that sees
@@ -177,17 +178,25 @@ static void virt_hart_loop(VirtMachine *m, RISCVCPU *cpu)
             pthread_mutex_unlock(&m->lock);
             continue;
         }
+        if (virt_gdb_hold(m, (unsigned)cpu->priv.mhartid)) {
+            pthread_mutex_unlock(&m->lock);
+            continue;
+        }
         if (virt_handle_requests(m)) {
             pthread_mutex_unlock(&m->lock);
             break;
         }
         virt_sync_timers(m);
-        riscv_sys_take_interrupt(cpu);
+        if (!cs->debug_step) { /* a debugger's step runs the instruction at pc */
+            riscv_sys_take_interrupt(cpu);
+        }
         pthread_mutex_unlock(&m->lock);
 
         Excp e = exec_cpu_loop(cs);
         if (e == EXCP_HALT) {
             virt_wfi_wait(m, cpu);
+        } else if (e == EXCP_DEBUG) {
+            virt_gdb_debug_exit(m, (unsigned)cpu->priv.mhartid);
         } else if (e == EXCP_SEGV || e == EXCP_BUS) {
             fprintf(stderr, "mimic-system-riscv64: internal error: user-mode fault exit %d "
                             "at pc 0x%llx\n", (int)e, (unsigned long long)cs->pc);

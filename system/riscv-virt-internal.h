@@ -61,6 +61,7 @@ struct VirtMachine {
     uint64_t wfi_poll_pc[VIRT_MAX_HARTS];
     uint64_t wfi_poll_traps[VIRT_MAX_HARTS];
     unsigned wfi_polls[VIRT_MAX_HARTS];
+    struct VirtGdb *gdb;     /* the gdb stub (riscv-virt-gdb.c), or NULL */
 };
 
 /* A hart that polls with wfi waits for an event after this many wfis in a
@@ -89,5 +90,9 @@ void virt_park_hart(VirtMachine *m);
 void virt_request_shutdown(VirtMachine *m, int status, bool guest, const char *reason);
 /* The monitor's view of the machine (riscv-virt-monitor.c). */
 extern const MonitorMachineOps virt_monitor_ops;
+int virt_monitor_read_memory(void *opaque, unsigned cpu, bool virt, uint64_t addr, void *buf,
+                             size_t len, uint64_t *fault_addr);
+/* A debugger's view of virtual address va on hart cpu (riscv-virt-monitor.c). */
+bool virt_debug_translate(VirtMachine *m, unsigned cpu, uint64_t va, uint64_t *pa);
 
 #endif

@@ -119,7 +119,7 @@ static bool debug_update_pte(void *opaque, uint64_t pa, uint64_t old_pte, uint64
  * monitor: as an S-mode load with SUM and MXR set, so user, kernel and
  * execute-only pages all read (the hart may be in U mode); physical in M
  * mode or with satp Bare. */
-static bool debug_translate(VirtMachine *m, unsigned cpu, uint64_t va, uint64_t *pa)
+bool virt_debug_translate(VirtMachine *m, unsigned cpu, uint64_t va, uint64_t *pa)
 {
     const RISCVPrivState *s = &m->harts[cpu]->priv;
     unsigned mode = (unsigned)(s->satp >> 60);
@@ -152,7 +152,7 @@ int virt_monitor_read_memory(void *opaque, unsigned cpu, bool virt, uint64_t add
         }
         uint64_t pa = addr;
         const uint8_t *src = NULL;
-        if (!virt || debug_translate(m, cpu, addr, &pa)) {
+        if (!virt || virt_debug_translate(m, cpu, addr, &pa)) {
             src = address_space_map(&m->as, pa, chunk);
         }
         if (!src) {

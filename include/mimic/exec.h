@@ -29,6 +29,7 @@ typedef enum Excp {
     EXCP_FETCH_FAULT,  /* could not read the instruction at env->pc */
     EXCP_INTERRUPT,    /* exit_request was set */
     EXCP_HALT,         /* system mode: wfi, wait for an interrupt */
+    EXCP_DEBUG,        /* debugger: breakpoint at env->pc, or a single step done */
 } Excp;
 
 struct TranslationBlock;
@@ -51,7 +52,16 @@ typedef struct CPUState {
     /* System mode: this CPU's own jump cache, entries holding the whole
      * key (exec/tb-cache.c); NULL in user mode. */
     struct TBJumpEntry *tb_jc;
+    /* Debugger single step (exec/debug.c): EXEC_STEP_REQUEST runs one
+     * instruction, then the exec loop returns EXCP_DEBUG. */
+    uint8_t debug_step;
+    /* The watchpoint the last debug stop hit (EXEC_WATCH_* of the
+     * watchpoint, 0: none) and the address accessed. */
+    uint8_t debug_watch_flags;
+    uint64_t debug_watch_addr;
 } CPUState;
+
+enum { EXEC_STEP_NONE, EXEC_STEP_REQUEST, EXEC_STEP_DONE };
 
 /* Bytes the backend may use as a guest memory window: guest addresses in
  * [0, guest_limit) map to host guest_base + addr. Set by the owner (linux-user)
@@ -219,6 +229,8 @@ void exec_cpu_end(CPUState *cpu);
  * exec_end_exclusive); the caller must not be running. */
 void exec_start_exclusive(void);
 void exec_end_exclusive(void);
+/* Sets exit_request on every registered CPU (from any thread). */
+void exec_cpu_kick_all(void);
 /* Around fork(): the world is stopped and the cache locked, so the child
  * gets consistent tables; in the child only self remains registered. */
 void exec_fork_prepare(void);
@@ -267,6 +279,39 @@ TranslationBlock *exec_tb_find_by_host_pc(uintptr_t host_pc);
  * guest fault in cpu and longjmps to cpu->fault_jmp; returns otherwise. */
 void exec_handle_host_fault(CPUState *cpu, uintptr_t host_pc, uint64_t host_addr, int si_code,
                             void *uc);
+
+/* Debugger breakpoints (exec/debug.c), shared by every CPU. The exec loop
+ * returns EXCP_DEBUG before running an instruction at a breakpoint, and
+ * blocks are translated to end before one; inserting or removing one drops
+ * the translations of its address. Checked at translation time and in the
+ * C loop only: translated code does not pay for them. */
+#define EXEC_MAX_BREAKPOINTS 64
+/* False if the table is full. Inserting an existing one is no error. */
+bool exec_breakpoint_insert(uint64_t pc);
+/* False if there was none at pc. */
+bool exec_breakpoint_remove(uint64_t pc);
+void exec_breakpoint_remove_all(void);
+bool exec_breakpoint_at(uint64_t pc);
+
+/* Debugger watchpoints (exec/debug.c), on guest virtual addresses. Only
+ * soft-MMU slow paths look at them (system mode): the owner of the TLBs
+ * flushes them after a change, and a TLB fill of a page that holds a
+ * watchpoint leaves its read and write entries invalid, so every access
+ * to that page takes the slow path. */
+#define EXEC_MAX_WATCHPOINTS 16
+enum { EXEC_WATCH_READ = 1, EXEC_WATCH_WRITE = 2 };
+bool exec_watchpoint_insert(uint64_t addr, uint64_t len, unsigned flags);
+bool exec_watchpoint_remove(uint64_t addr, uint64_t len, unsigned flags);
+void exec_watchpoint_remove_all(void);
+/* True if a watchpoint lies on [page, page + size). */
+bool exec_watchpoint_on_page(uint64_t page, uint64_t size);
+/* A slow path (called from translated code at retaddr) is about to access
+ * [addr, addr + len). On a watchpoint hit outside a single step, the
+ * instruction is unwound and restarted as a single step (leaving through
+ * cpu->fault_jmp), so the debugger stops right after it with the hit in
+ * debug_watch_*; within a step the hit is only recorded. */
+void exec_watchpoint_check(CPUState *cpu, uint64_t addr, unsigned len, bool write,
+                           uintptr_t retaddr);
 
 /* Code buffer (exec/code-buffer.c): the only place that knows about W^X.
  * Code is written through the writable view and run from the executable

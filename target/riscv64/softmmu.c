@@ -181,6 +181,10 @@ static void tlb_fill(RISCVCPU *cpu, uint64_t va, unsigned mode, const RISCVTrans
     if (w && exec_code_page_fill_check(page_pa)) {
         e->addr_write = page_va | SOFTMMU_TLB_CODE; /* stores drop the code first */
     }
+    if (exec_watchpoint_on_page(page_va, SOFTMMU_PAGE_SIZE)) {
+        /* A debugger watches this page: every load and store is checked. */
+        e->addr_read = e->addr_write = SOFTMMU_INVALID;
+    }
 }
 
 /* Translates and checks an access that stays inside one page. Returns the
@@ -196,6 +200,9 @@ static void *access_page(RISCVCPU *cpu, uint64_t va, unsigned size, RISCVAccess 
     }
     if (cause) {
         raise_at(cpu, (uint64_t)cause, va, retaddr);
+    }
+    if (access != RISCV_ACCESS_FETCH) {
+        exec_watchpoint_check(&cpu->cs, va, size, access == RISCV_ACCESS_STORE, retaddr);
     }
     if (access == RISCV_ACCESS_STORE) {
         exec_code_write(t.pa, size); /* before the fill, so it can be fast */

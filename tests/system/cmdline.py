@@ -39,6 +39,10 @@ BAD = [
     (["-qmp", "unix:/tmp/mimic-q.sock,server=maybe"], "server=maybe"),
     (["-qmp", "tcp:127.0.0.1:4444,server=on,bogus=1"], "bogus"),
     (["-qmp", "unix:/tmp/mimic-q.sock"], "server=on"),
+    (["-gdb", "tcp::99999", "-bios", "none", "-kernel", "@PRIV@"], "-gdb tcp::99999: gdb: bad port"),
+    (["-gdb", "tcp:localhost", "-bios", "none", "-kernel", "@PRIV@"], "tcp:[HOST]:PORT"),
+    (["-gdb", "unix:/tmp/mimic-g.sock,bogus=1", "-bios", "none", "-kernel", "@PRIV@"], "bogus=1"),
+    (["-gdb"], "-gdb"),
     (["-qmp", "ftp:host"], "unknown character device"),
     (["-qmp", "unix:/nonexistent-dir/q.sock,server=on,wait=off"], "No such file"),
     (["-monitor", "frob"], "-monitor frob"),
@@ -52,6 +56,7 @@ BAD = [
 GOOD = [
     (["-help"], "-bios"),
     (["-help"], "-qmp"),
+    (["-help"], "-gdb SPEC"),
     (["-version"], "version"),
     (["-M", "help"], "virt"),
     (["-d", "help"], "int"),
