@@ -181,6 +181,45 @@ static void cmd_cont(HmpContext *h, const char *args)
     }
 }
 
+/* savevm, loadvm, delvm: one NAME argument (savevm without one: QEMU
+ * names the snapshot after the time; mimic asks for a name). */
+static void snapshot_cmd(HmpContext *h, const char *args,
+                         int (*op)(void *, const char *, char *, size_t))
+{
+    char err[512];
+    if (!op) {
+        out(h, "this machine does not support snapshots\n");
+    } else if (!*args) {
+        out(h, "Parameter 'name' is missing\n");
+    } else if (op(OPQ, args, err, sizeof(err)) < 0) {
+        out(h, "Error: %s\n", err);
+    }
+}
+
+static void cmd_savevm(HmpContext *h, const char *args)
+{
+    snapshot_cmd(h, args, OPS->savevm);
+}
+
+static void cmd_loadvm(HmpContext *h, const char *args)
+{
+    snapshot_cmd(h, args, OPS->loadvm);
+}
+
+static void cmd_delvm(HmpContext *h, const char *args)
+{
+    snapshot_cmd(h, args, OPS->delvm);
+}
+
+static void info_snapshots(HmpContext *h, const char *args)
+{
+    if (OPS->info_snapshots) {
+        OPS->info_snapshots(OPQ, h->out);
+    } else {
+        out(h, "this machine does not support snapshots\n");
+    }
+}
+
 static void cmd_system_reset(HmpContext *h, const char *args)
 {
     OPS->system_reset(OPQ);
@@ -426,6 +465,9 @@ static const HmpCommand hmp_commands[] = {
     { "x", NULL, "/fmt addr", "virtual memory dump starting at 'addr' (fmt: count, format "
       "x d u o c, size b h w g)", cmd_x },
     { "xp", NULL, "/fmt addr", "physical memory dump starting at 'addr'", cmd_xp },
+    { "savevm", NULL, "tag", "save a VM snapshot", cmd_savevm },
+    { "loadvm", NULL, "tag", "restore a VM snapshot from its tag", cmd_loadvm },
+    { "delvm", NULL, "tag", "delete a VM snapshot from its tag", cmd_delvm },
     { NULL, NULL, NULL, NULL, NULL },
 };
 
@@ -439,6 +481,7 @@ static const HmpCommand hmp_info_commands[] = {
       info_tlb },
     { "mem", NULL, "", "show the active virtual memory mappings", info_mem },
     { "version", NULL, "", "show the version of QEMU", info_version },
+    { "snapshots", NULL, "", "show the currently saved VM snapshots", info_snapshots },
     { NULL, NULL, NULL, NULL, NULL },
 };
 

@@ -102,6 +102,12 @@ typedef struct MonitorMachineOps {
     void (*dump_mem)(void *opaque, unsigned cpu, MonBuf *out);
     unsigned (*block_count)(void *opaque);
     void (*block_info)(void *opaque, unsigned index, MonBlockInfo *out);
+    /* Optional (NULL: the machine has no snapshots): savevm, loadvm,
+     * delvm NAME, 0 or -1 with QEMU's message; info snapshots. */
+    int (*savevm)(void *opaque, const char *name, char *err, size_t errlen);
+    int (*loadvm)(void *opaque, const char *name, char *err, size_t errlen);
+    int (*delvm)(void *opaque, const char *name, char *err, size_t errlen);
+    void (*info_snapshots)(void *opaque, MonBuf *out);
 } MonitorMachineOps;
 
 /* The options, collected before the machine exists (-qmp, -monitor, -mon);

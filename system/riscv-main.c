@@ -59,6 +59,7 @@ typedef struct Options {
     int pending_console;     /* a virtio-serial-device waiting for its virtconsole, or -1 */
     const char *mons[8];     /* -mon specs, resolved once every -chardev is known */
     unsigned nb_mons;
+    const char *loadvm;  /* -loadvm NAME */
 } Options;
 
 
@@ -412,6 +413,8 @@ static void parse_args(Options *o, int argc, char **argv)
                 options_die("-mon %s: too many monitors", v);
             }
             o->mons[o->nb_mons++] = v;
+        } else if (!strcmp(a, "-loadvm")) {
+            o->loadvm = need_arg(argc, argv, &i);
         } else if (!strcmp(a, "-S")) {
             o->cfg.start_paused = true;
         } else if (!strcmp(a, "-no-reboot")) {
@@ -516,6 +519,9 @@ int riscv_system_main(int argc, char **argv)
     }
     if (virt_start_monitor(m, err, sizeof(err)) < 0) {
         options_die("%s", err);
+    }
+    if (o.loadvm && virt_start_loadvm(m, o.loadvm, err, sizeof(err)) < 0) {
+        options_die("-loadvm %s: %s", o.loadvm, err);
     }
     int status = virt_run(m);
     monitor_finish();

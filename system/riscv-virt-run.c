@@ -200,6 +200,10 @@ const MonitorMachineOps virt_monitor_ops = {
     .dump_mem = virt_monitor_dump_mem,
     .block_count = virt_monitor_block_count,
     .block_info = virt_monitor_block_info,
+    .savevm = virt_savevm,
+    .loadvm = virt_loadvm,
+    .delvm = virt_delvm,
+    .info_snapshots = virt_info_snapshots,
 };
 
 int virt_start_monitor(VirtMachine *m, char *err, size_t errlen)

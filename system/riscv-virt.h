@@ -84,6 +84,10 @@ void virt_destroy(VirtMachine *m);
  * virt_create, before virt_run); -1 with a message. */
 int virt_start_monitor(VirtMachine *m, char *err, size_t errlen);
 
+/* -loadvm NAME: the machine takes the state of snapshot NAME before its
+ * harts start; -1 with QEMU's message. */
+int virt_start_loadvm(VirtMachine *m, const char *name, char *err, size_t errlen);
+
 /* Debian's OpenSBI fw_dynamic.bin for the generic platform. */
 #define VIRT_DEFAULT_BIOS "/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin"
 
