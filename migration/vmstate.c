@@ -152,6 +152,13 @@ static int load_page(MigMachine *mm, MigReader *r, bool apply, char *err, size_t
     return 0;
 }
 
+static void machine_lock(const MigMachine *mm, bool lock)
+{
+    if (mm->lock) {
+        (lock ? mm->lock : mm->unlock)(mm->lock_opaque);
+    }
+}
+
 /* Reads one section into *staged (a copy of its device, made here). */
 static int load_section(MigMachine *mm, MigReader *r, void **staged, char *err, size_t errlen)
 {
@@ -199,7 +206,9 @@ static int load_section(MigMachine *mm, MigReader *r, void **staged, char *err, 
     if (!r->failed) {
         MigReader sub;
         char why[256] = "";
+        machine_lock(mm, true);
         memcpy(copy, s->obj, s->size);
+        machine_lock(mm, false);
         mig_reader_init_mem(&sub, payload, len);
         ret = s->load(copy, &sub, version, why, sizeof(why));
         if (ret == 0 && sub.failed) {
@@ -256,11 +265,13 @@ int mig_load(MigMachine *mm, MigReader *r, bool apply, char *err, size_t errlen)
             ret = -1;
         }
     }
+    machine_lock(mm, true);
     for (unsigned i = 0; i < mm->nb_sections; i++) {
         if (ret == 0 && apply) {
             memcpy(mm->sections[i].obj, staged[i], mm->sections[i].size);
         }
         free(staged[i]);
     }
+    machine_lock(mm, false);
     return ret;
 }

@@ -46,6 +46,11 @@ typedef struct MigMachine {
     uint8_t *ram;          /* host address of guest RAM */
     MigSection sections[MIG_MAX_SECTIONS];
     unsigned nb_sections;
+    /* Optional: taken around every look at a device during a load (the
+     * machine lock, when other threads run devices meanwhile). */
+    void (*lock)(void *opaque);
+    void (*unlock)(void *opaque);
+    void *lock_opaque;
 } MigMachine;
 
 /* -1 with "device X does not support snapshots" when one cannot save. */

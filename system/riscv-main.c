@@ -18,6 +18,7 @@
 #include "mimic/exec.h"
 #include "mimic/chardev.h"
 #include "mimic/log.h"
+#include "migration/migration.h"
 #include "mimic/net.h"
 #include "monitor/monitor.h"
 #include "system/options.h"
@@ -60,6 +61,7 @@ typedef struct Options {
     const char *mons[8];     /* -mon specs, resolved once every -chardev is known */
     unsigned nb_mons;
     const char *loadvm;  /* -loadvm NAME */
+    const char *incoming; /* -incoming URI */
 } Options;
 
 
@@ -413,6 +415,8 @@ static void parse_args(Options *o, int argc, char **argv)
                 options_die("-mon %s: too many monitors", v);
             }
             o->mons[o->nb_mons++] = v;
+        } else if (!strcmp(a, "-incoming")) {
+            o->incoming = need_arg(argc, argv, &i);
         } else if (!strcmp(a, "-loadvm")) {
             o->loadvm = need_arg(argc, argv, &i);
         } else if (!strcmp(a, "-S")) {
@@ -523,7 +527,12 @@ int riscv_system_main(int argc, char **argv)
     if (o.loadvm && virt_start_loadvm(m, o.loadvm, err, sizeof(err)) < 0) {
         options_die("-loadvm %s: %s", o.loadvm, err);
     }
+    virt_migration_init(m);
+    if (o.incoming && virt_start_incoming(m, o.incoming, err, sizeof(err)) < 0) {
+        options_die("-incoming %s: %s", o.incoming, err);
+    }
     int status = virt_run(m);
+    migration_finish();
     monitor_finish();
     virt_destroy(m);
     return status;

@@ -90,6 +90,12 @@ int virt_savevm(void *m, const char *name, char *err, size_t errlen);
 int virt_loadvm(void *m, const char *name, char *err, size_t errlen);
 int virt_delvm(void *m, const char *name, char *err, size_t errlen);
 void virt_info_snapshots(void *m, MonBuf *out);
+/* riscv-virt-migration.c: the monitor's migrate commands. */
+int virt_mon_migrate(void *opaque, const char *uri, char *err, size_t errlen);
+int virt_mon_migrate_incoming(void *opaque, const char *uri, char *err, size_t errlen);
+void virt_mon_migrate_cancel(void *opaque);
+void virt_mon_query_migrate(void *opaque, MonMigrateInfo *out);
+int virt_mon_migrate_set_downtime(void *opaque, uint64_t ms, char *err, size_t errlen);
 /* The monitor's view of the machine (riscv-virt-monitor.c). */
 extern const MonitorMachineOps virt_monitor_ops;
 

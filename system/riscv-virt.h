@@ -88,6 +88,12 @@ int virt_start_monitor(VirtMachine *m, char *err, size_t errlen);
  * harts start; -1 with QEMU's message. */
 int virt_start_loadvm(VirtMachine *m, const char *name, char *err, size_t errlen);
 
+/* Live migration: set up once (after virt_create); -incoming URI|defer
+ * makes the machine wait for a migration stream (before virt_run); at
+ * exit, before virt_destroy, migration_finish() (migration/migration.h). */
+void virt_migration_init(VirtMachine *m);
+int virt_start_incoming(VirtMachine *m, const char *uri, char *err, size_t errlen);
+
 /* Debian's OpenSBI fw_dynamic.bin for the generic platform. */
 #define VIRT_DEFAULT_BIOS "/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin"
 

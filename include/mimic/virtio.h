@@ -55,6 +55,7 @@ typedef struct VirtQueueElement {
     unsigned out_num, in_num;
     struct iovec out[VIRTQUEUE_MAX_SG];
     struct iovec in[VIRTQUEUE_MAX_SG];
+    uint64_t in_addr[VIRTQUEUE_MAX_SG]; /* guest address of each in[] */
 } VirtQueueElement;
 
 /* Takes the next available chain: 1 (elem filled), 0 (queue empty), or
