@@ -199,6 +199,10 @@ def live(emu, guest, tmp):
                  info["ram"]["transferred"] >> 10, c1, c2))
         qd.cmd("quit")
         qs.cmd("quit")
+        for name, p in (("source", src), ("destination", dst)):
+            if p.wait(timeout=TIMEOUT) != 0:
+                fail("%s: exit status %d: %s" % (name, p.returncode,
+                                                 p.stdout.read()[-2000:].decode(errors="replace")))
     finally:
         for p in (src, dst):
             if p.poll() is None:
@@ -224,7 +228,8 @@ def negative(emu, elf, tmp):
     if q.wait_migration()["status"] != "completed":
         fail("migrate to file:")
     q.cmd("quit")
-    p.wait(timeout=TIMEOUT)
+    if p.wait(timeout=TIMEOUT) != 0:
+        fail("source to file: exit status %d: %s" % (p.returncode, p.stdout.read()[-2000:]))
     data = open(good, "rb").read()
     cases = {
         "truncated": data[:len(data) // 2],
@@ -248,7 +253,8 @@ def negative(emu, elf, tmp):
     if q.wait_migration()["status"] != "completed":
         fail("exec: incoming")
     q.cmd("quit")
-    p.wait(timeout=TIMEOUT)
+    if p.wait(timeout=TIMEOUT) != 0:
+        fail("exec: incoming: exit status %d: %s" % (p.returncode, p.stdout.read()[-2000:]))
     # a destination that disappears: the source keeps running
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
@@ -273,7 +279,8 @@ def negative(emu, elf, tmp):
         fail("the source's guest does not run after a failed migration")
     print("vanished destination: source still running (%s)" % info.get("error-desc"))
     q.cmd("quit")
-    p.wait(timeout=TIMEOUT)
+    if p.wait(timeout=TIMEOUT) != 0:
+        fail("failed source: exit status %d: %s" % (p.returncode, p.stdout.read()[-2000:]))
 
 
 def main():

@@ -115,11 +115,16 @@ def main():
         out = q.hmp("loadvm snap1")
         if out.strip():
             fail("loadvm said: %r" % out)
-        c = wait_count(s1, before + 5, mark)
-        first = c[0] if c[0] <= after + 1 else None
+        deadline = time.time() + TIMEOUT
+        back = []
+        while not back and time.time() < deadline:
+            # lines printed before the loadvm stopped the guest come first
+            back = [v for v in counts(s1)[mark:] if v <= after + 1]
+            time.sleep(0.02)
+        first = back[0] if back else None
         if first is None or first < before + 1:
             fail("after loadvm the count went on at %s, saved between %d and %d" %
-                 (c[:3], before, after))
+                 (counts(s1)[mark:mark + 3], before, after))
         err = q.hmp("loadvm nosuch")
         if "does not exist" not in err:
             fail("loadvm of a missing snapshot: %r" % err)
@@ -141,7 +146,8 @@ def main():
             fail("delvm left snap1")
         q.hmp("savevm snap2")
         q.cmd("quit")
-        p.wait(timeout=TIMEOUT)
+        if p.wait(timeout=TIMEOUT) != 0:
+            fail("quit: exit status %d: %s" % (p.returncode, p.stdout.read()[-2000:]))
         print("-loadvm continued at %d (%.2fs)" % (c[0], time.time() - t0))
         # 4. the image: listed with a VM size, and clean
         lst = subprocess.run([img, "snapshot", "-l", disk], capture_output=True,
@@ -172,7 +178,8 @@ def main():
         if "No block device can accept snapshots" not in err:
             fail("savevm without a disk: %r" % err)
         q.cmd("quit")
-        p.wait(timeout=TIMEOUT)
+        if p.wait(timeout=TIMEOUT) != 0:
+            fail("quit without a disk: exit status %d" % p.returncode)
         print("PASS")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
