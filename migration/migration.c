@@ -231,7 +231,7 @@ static void finish_thread(int r, const char *err)
     mig_channel_close(&mig.ch);
     pthread_mutex_unlock(&mig.lock);
     set_status(s);
-    if (mig.incoming) {
+    if (mig.incoming && s != MIG_CANCELLED) { /* cancelled: mimic is exiting */
         mig.incoming = false;
         mig.host.incoming_done(mig.host.opaque, r == 0, err);
     }
@@ -373,14 +373,6 @@ int migration_incoming(const char *uri, char *err, size_t errlen)
         return -1;
     }
     return 0;
-}
-
-bool migration_incoming_active(void)
-{
-    pthread_mutex_lock(&mig.lock);
-    bool b = mig.incoming && (mig.status == MIG_SETUP || mig.status == MIG_ACTIVE);
-    pthread_mutex_unlock(&mig.lock);
-    return b;
 }
 
 void migration_cancel(void)

@@ -45,8 +45,6 @@ int migration_incoming(const char *uri, char *err, size_t errlen);
 void migration_cancel(void);
 void migration_query(MonMigrateInfo *out);
 int migration_set_downtime(uint64_t ms, char *err, size_t errlen);
-/* Whether an incoming migration is running (cont is refused meanwhile). */
-bool migration_incoming_active(void);
 /* At exit, without the lock: cancels what runs and waits for its thread. */
 void migration_finish(void);
 

@@ -177,6 +177,8 @@ def live(emu, guest, tmp):
                    for e in qs.events):
             fail("no MIGRATION completed event on the source: %s" % qs.events)
         dcon = Console(dst)
+        if qd.wait_migration()["status"] != "completed":
+            fail("the destination's migration did not complete")
         if qd.cmd("query-status")["return"]["status"] != "running":
             fail("the destination does not run")
         # the destination's shell answers; the loop goes on there
