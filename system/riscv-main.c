@@ -504,6 +504,7 @@ int riscv_system_main(int argc, char **argv)
             d->drive = o.drives[o.order[i].index].d;
             d->drive.id = o.drives[o.order[i].index].id;
             d->drive.snapshot |= o.snapshot;
+            d->drive.incoming = o.incoming != NULL;
         }
     }
 

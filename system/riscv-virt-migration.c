@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "migration/migration.h"
+#include "system/drive.h"
 #include "system/riscv-virt-internal.h"
 
 static void mig_describe(void *opaque, MigMachine *mm)
@@ -19,6 +20,8 @@ static void mig_describe(void *opaque, MigMachine *mm)
     virt_mig_machine(opaque, mm);
 }
 
+/* Stops the machine and writes every image's metadata out (the
+ * destination opens the images again when the stream ends). */
 static bool mig_stop(void *opaque)
 {
     VirtMachine *m = opaque;
@@ -27,7 +30,40 @@ static bool mig_stop(void *opaque)
         virt_monitor_ops.stop(m);
     }
     virt_freeze_clock(m);
+    for (unsigned i = 0; i < m->cfg.nb_devices; i++) {
+        Error *e = NULL;
+        if (m->bs[i] && bdrv_flush(m->bs[i], &e) < 0) {
+            fprintf(stderr, "mimic-system-riscv64: migration: %s\n", e ? e->msg : "flush failed");
+        }
+        error_free(e);
+    }
     return running;
+}
+
+/* The destination's images were opened while the source wrote them: open
+ * them again now that the source has flushed them (their caches are
+ * stale). -1 with a message. */
+static int reopen_drives(VirtMachine *m, char *err, size_t errlen)
+{
+    for (unsigned i = 0; i < m->cfg.nb_devices; i++) {
+        const VirtDrive *dr = &m->cfg.devices[i].drive;
+        BlockDriverState *bs;
+        if (m->cfg.devices[i].kind != VIRT_DEV_BLK || !dr->incoming || dr->snapshot) {
+            continue;
+        }
+        bdrv_close(m->bs[i], NULL);
+        m->bs[i] = m->blk[i].bs = NULL;
+        if (drive_open(dr->file, dr->format, dr->read_only, false, &bs, err, errlen) < 0) {
+            return -1;
+        }
+        if (bs->total_size != m->blk[i].sectors * 512) {
+            bdrv_close(bs, NULL);
+            snprintf(err, errlen, "-drive file=%s: the image changed size", dr->file);
+            return -1;
+        }
+        m->bs[i] = m->blk[i].bs = bs;
+    }
+    return 0;
 }
 
 static void mig_resume(void *opaque)
@@ -46,6 +82,11 @@ static void mig_source_done(void *opaque)
 static void mig_incoming_done(void *opaque, bool ok, const char *error)
 {
     VirtMachine *m = opaque;
+    char why[512];
+    if (ok && reopen_drives(m, why, sizeof(why)) < 0) {
+        ok = false;
+        error = why;
+    }
     if (!ok) {
         fprintf(stderr, "mimic-system-riscv64: load of migration failed: %s\n", error);
         virt_request_shutdown(m, 1, false, "host-error");

@@ -37,6 +37,7 @@ typedef struct VirtDrive {
     const char *format;  /* NULL: probe */
     bool read_only;
     bool snapshot;       /* writes go to a temporary overlay */
+    bool incoming;       /* -incoming: opened again when the migration is done */
 } VirtDrive;
 
 /* A device in a virtio-mmio slot; slots fill from the top (the first

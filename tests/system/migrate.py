@@ -3,13 +3,14 @@
 mimic-system-riscv64 processes over TCP on loopback, and the failures that
 must be refused cleanly.
 
-Usage: migrate.py MIMIC-SYSTEM GUEST-DIR [COUNT-ELF]
+Usage: migrate.py MIMIC-SYSTEM MIMIC-IMG GUEST-DIR [COUNT-ELF]
 
 1. The guest's shell writes a counter file and random blocks to its disk in
    a loop and holds a file of random bytes in RAM (tmpfs) while it migrates;
    on the destination the shell answers, the loop goes on, the RAM file has
-   its checksum and the disk (raw, shared by both) reads the same in the
-   guest and on the host; query-migrate shows completed, downtime and more
+   its checksum and the disk (qcow2, shared by both: the source flushes it,
+   the destination opens it again) reads the same in the guest and on the
+   host, and checks clean; query-migrate shows completed, downtime and more
    than one dirty-sync round; the source is stopped in postmigrate.
 2. With COUNT-ELF: a truncated stream and a stream of garbage on -incoming
    are refused with a message and exit status 1; a source whose destination
@@ -129,7 +130,7 @@ def linux(emu, guest, disk, sock, extra=()):
     cmd = [emu, "-M", "virt", "-m", "256M", "-nographic", "-kernel",
            os.path.join(guest, "Image"), "-initrd", os.path.join(guest, "initramfs.cpio.gz"),
            "-append", "console=ttyS0 quiet",
-           "-drive", "file=%s,format=raw,if=none,id=d0" % disk,
+           "-drive", "file=%s,format=qcow2,if=none,id=d0" % disk,
            "-device", "virtio-blk-device,drive=d0",
            "-qmp", "unix:%s,server=on,wait=off" % sock] + list(extra)
     return subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
@@ -140,10 +141,10 @@ def md5(path):
     return subprocess.run(["md5sum", path], capture_output=True, text=True).stdout.split()[0]
 
 
-def live(emu, guest, tmp):
-    disk = os.path.join(tmp, "disk.raw")
-    with open(disk, "wb") as f:
-        f.truncate(4 << 20)
+def live(emu, img, guest, tmp):
+    disk = os.path.join(tmp, "disk.qcow2")
+    subprocess.run([img, "create", "-f", "qcow2", disk, "4M"], check=True,
+                   stdout=subprocess.DEVNULL)
     ssock, dsock = os.path.join(tmp, "src.sock"), os.path.join(tmp, "dst.sock")
     port = free_port()
     src = linux(emu, guest, disk, ssock)
@@ -194,8 +195,13 @@ def live(emu, guest, tmp):
             fail("the RAM file's checksum changed: %s, was %s" % (got, ram_sum))
         dcon.run("kill %1; wait; sync; echo 3 > /proc/sys/vm/drop_caches")
         gsum = dcon.run("dd if=/dev/vda bs=4k count=1024 2>/dev/null | md5sum").split()[0]
-        if gsum != md5(disk):
+        raw = disk + ".raw"
+        subprocess.run([img, "convert", "-O", "raw", disk, raw], check=True)
+        if gsum != md5(raw):
             fail("the disk reads differently in the guest and on the host")
+        r = subprocess.run([img, "check", disk], capture_output=True, text=True)
+        if r.returncode != 0:
+            fail("mimic-img check after migration: %s" % r.stdout)
         print("live migration: %.1fs, downtime %d ms, %d rounds, %d KiB sent; count %d -> %d"
               % (took, info["downtime"], info["ram"]["dirty-sync-count"],
                  info["ram"]["transferred"] >> 10, c1, c2))
@@ -286,8 +292,8 @@ def negative(emu, elf, tmp):
 
 
 def main():
-    emu, guest = sys.argv[1:3]
-    elf = sys.argv[3] if len(sys.argv) > 3 else None
+    emu, img, guest = sys.argv[1:4]
+    elf = sys.argv[4] if len(sys.argv) > 4 else None
     tmp = tempfile.mkdtemp(prefix="mimic-migrate-")
     try:
         if elf:
@@ -295,7 +301,7 @@ def main():
         if not os.path.exists(os.path.join(guest, "Image")):
             print("SKIP: no guest images in %s (make guest)" % guest)
             sys.exit(77 if not elf else 0)
-        live(emu, guest, tmp)
+        live(emu, img, guest, tmp)
         print("PASS")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
