@@ -339,6 +339,11 @@ static bool busy(char *err, size_t errlen)
     return b;
 }
 
+int migration_check_idle(char *err, size_t errlen)
+{
+    return busy(err, errlen) ? -1 : 0;
+}
+
 int migration_start(const char *uri, char *err, size_t errlen)
 {
     if (busy(err, errlen)) {

@@ -45,6 +45,9 @@ int migration_incoming(const char *uri, char *err, size_t errlen);
 void migration_cancel(void);
 void migration_query(MonMigrateInfo *out);
 int migration_set_downtime(uint64_t ms, char *err, size_t errlen);
+/* -1 with "There's a migration process in progress" while one runs (in
+ * or out): savevm and loadvm must not change the machine meanwhile. */
+int migration_check_idle(char *err, size_t errlen);
 /* At exit, without the lock: cancels what runs and waits for its thread. */
 void migration_finish(void);
 

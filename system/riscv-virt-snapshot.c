@@ -14,7 +14,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "migration/vmstate.h"
+#include "migration/migration.h"
 #include "system/riscv-virt-internal.h"
 
 typedef struct SnapDrives {
@@ -37,7 +37,9 @@ static void drive_name(VirtMachine *m, unsigned i, char *buf, size_t len)
     }
 }
 
-static int snap_drives(VirtMachine *m, SnapDrives *d, char *err, size_t errlen)
+/* The writable drives (all must support snapshots) and the first that can
+ * hold the VM state. */
+static int list_drives(VirtMachine *m, SnapDrives *d, char *err, size_t errlen)
 {
     memset(d, 0, sizeof(*d));
     for (unsigned i = 0; i < m->cfg.nb_devices; i++) {
@@ -62,6 +64,21 @@ static int snap_drives(VirtMachine *m, SnapDrives *d, char *err, size_t errlen)
         return -1;
     }
     return 0;
+}
+
+/* The drives that take part, for a savevm, loadvm or delvm: never while a
+ * migration runs (RAM changed behind the dirty log, or a machine that is
+ * being loaded). */
+static int snap_drives(VirtMachine *m, SnapDrives *d, char *err, size_t errlen)
+{
+    if (migration_check_idle(err, errlen) < 0) {
+        return -1;
+    }
+    if (m->runstate == MON_RUNSTATE_INMIGRATE) {
+        snprintf(err, errlen, "Guest is waiting for an incoming migration");
+        return -1;
+    }
+    return list_drives(m, d, err, errlen);
 }
 
 static const BlockSnapshotInfo *find_snapshot(BlockDriverState *bs, const char *name)
@@ -304,7 +321,7 @@ void virt_info_snapshots(void *opaque, MonBuf *out)
     VirtMachine *m = opaque;
     char err[256];
     SnapDrives d;
-    if (snap_drives(m, &d, err, sizeof(err)) < 0) {
+    if (list_drives(m, &d, err, sizeof(err)) < 0) {
         monbuf_printf(out, "%s\n", err);
         return;
     }
