@@ -263,6 +263,37 @@ def negative(emu, elf, tmp):
     q.cmd("quit")
     if p.wait(timeout=TIMEOUT) != 0:
         fail("exec: incoming: exit status %d: %s" % (p.returncode, p.stdout.read()[-2000:]))
+    # -incoming defer, then migrate-incoming on a Unix socket; the count goes on
+    dsock, ssock = os.path.join(tmp, "d.sock"), os.path.join(tmp, "s.sock")
+    dserial, sserial = os.path.join(tmp, "d.txt"), os.path.join(tmp, "s.txt")
+    mig_sock = os.path.join(tmp, "mig.sock")
+    dst = baremetal(emu, elf, dsock, dserial, ["-incoming", "defer"])
+    src = baremetal(emu, elf, ssock, sserial)
+    qd, qs = QMP(dsock), QMP(ssock)
+    if "error" not in qd.cmd("cont"):
+        fail("cont while waiting for an incoming migration")
+    r = qd.cmd("migrate-incoming", uri="unix:" + mig_sock)
+    if "error" in r:
+        fail("migrate-incoming: %s" % r)
+    time.sleep(0.5)
+    qs.cmd("migrate", uri="unix:" + mig_sock)
+    if qs.wait_migration()["status"] != "completed" or \
+            qd.wait_migration()["status"] != "completed":
+        fail("migration over unix: after -incoming defer")
+    last = int(re.findall(r"count (\d+)", open(sserial).read())[-1])
+    deadline = time.time() + TIMEOUT
+    while time.time() < deadline:
+        got = [int(n) for n in re.findall(r"count (\d+)", open(dserial).read())]
+        if len(got) >= 3:
+            break
+        time.sleep(0.05)
+    if not got or got[0] != last + 1:
+        fail("the destination's count starts at %s, the source stopped at %d" % (got[:3], last))
+    print("-incoming defer + migrate-incoming unix: the count goes on at %d" % got[0])
+    for q, p in ((qd, dst), (qs, src)):
+        q.cmd("quit")
+        if p.wait(timeout=TIMEOUT) != 0:
+            fail("defer: exit status %d: %s" % (p.returncode, p.stdout.read()[-2000:]))
     # a destination that disappears: the source keeps running
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
