@@ -4,11 +4,13 @@
  *
  * The one thing to know: nothing here raises SIGPIPE or leaves a child
  * behind: sockets are written with MSG_NOSIGNAL, the migration threads
- * block SIGPIPE for pipes, and close reaps an exec: command.
+ * block SIGPIPE for pipes, an exec: command runs in a process group of its
+ * own that a cancel ends (a pipe cannot be shut down), and close reaps it.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
+#include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,10 +79,15 @@ static int spawn_shell(const char *cmd, bool incoming, MigChannel *ch, char *err
         return -1;
     }
     posix_spawn_file_actions_t fa;
+    posix_spawnattr_t attr;
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_adddup2(&fa, incoming ? p[1] : p[0], incoming ? 1 : 0);
+    posix_spawnattr_init(&attr);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP); /* its own group: cancel ends it */
+    posix_spawnattr_setpgroup(&attr, 0);
     char *argv[] = { "sh", "-c", (char *)cmd, NULL };
-    int r = posix_spawn(&ch->pid, "/bin/sh", &fa, NULL, argv, environ);
+    int r = posix_spawn(&ch->pid, "/bin/sh", &fa, &attr, argv, environ);
+    posix_spawnattr_destroy(&attr);
     posix_spawn_file_actions_destroy(&fa);
     close(incoming ? p[1] : p[0]);
     if (r) {
@@ -250,6 +257,9 @@ void mig_channel_shutdown(MigChannel *ch)
 {
     if (ch->fd >= 0) {
         shutdown(ch->fd, SHUT_RDWR);
+    }
+    if (ch->pid > 0) {
+        kill(-ch->pid, SIGTERM); /* a pipe cannot be shut down: end its command */
     }
     if (ch->listen_fd >= 0) {
         shutdown(ch->listen_fd, SHUT_RDWR);

@@ -294,6 +294,21 @@ def negative(emu, elf, tmp):
         q.cmd("quit")
         if p.wait(timeout=TIMEOUT) != 0:
             fail("defer: exit status %d: %s" % (p.returncode, p.stdout.read()[-2000:]))
+    # migrate_cancel of a migration stuck on a command that does not read
+    csock = os.path.join(tmp, "c.sock")
+    p = baremetal(emu, elf, csock, os.path.join(tmp, "c.txt"))
+    q = QMP(csock)
+    q.cmd("migrate", uri="exec:sleep 30; cat > /dev/null")
+    time.sleep(0.5)
+    q.cmd("migrate_cancel")
+    info = q.wait_migration()
+    if info["status"] != "cancelled" or \
+            q.cmd("query-status")["return"]["status"] != "running":
+        fail("migrate_cancel: %s" % info)
+    print("migrate_cancel: cancelled, the source runs")
+    q.cmd("quit")
+    if p.wait(timeout=TIMEOUT) != 0:
+        fail("cancelled source: exit status %d: %s" % (p.returncode, p.stdout.read()[-2000:]))
     # a destination that disappears: the source keeps running
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
