@@ -12,9 +12,11 @@ Usage: migrate.py MIMIC-SYSTEM MIMIC-IMG GUEST-DIR [COUNT-ELF]
    the destination opens it again) reads the same in the guest and on the
    host, and checks clean; query-migrate shows completed, downtime and more
    than one dirty-sync round; the source is stopped in postmigrate.
-2. With COUNT-ELF: a truncated stream and a stream of garbage on -incoming
-   are refused with a message and exit status 1; a source whose destination
-   disappears stays running and reports failed.
+2. With COUNT-ELF: truncated, garbage and out-of-RAM streams, one for
+   another RAM size and one of another format version are refused on
+   -incoming with a message and exit status 1; exec: and -incoming defer with
+   migrate-incoming on a Unix socket work; migrate_cancel and a destination
+   that disappears leave the source running.
 Skipped (77) without the guest images.
 """
 import json
@@ -254,6 +256,18 @@ def negative(emu, elf, tmp):
         if p.returncode != 1 or "load of migration failed" not in out:
             fail("%s stream: status %s, %r" % (name, p.returncode, out))
         print("%s stream refused: %s" % (name, out.strip().splitlines()[-1]))
+    # a machine of another size, and another format version: refused with a reason
+    for name, path, extra, want in (
+            ("other -m", good, ["-m", "128M"], "64 MiB of RAM"),
+            ("version 2", os.path.join(tmp, "v2.mig"), [], "format version 2")):
+        if name == "version 2":
+            open(path, "wb").write(data[:8] + (2).to_bytes(4, "little") + data[12:])
+        p = baremetal(emu, elf, os.path.join(tmp, "o.sock"), os.path.join(tmp, "x.txt"),
+                      ["-incoming", "file:" + path] + extra)
+        out, _ = p.communicate(timeout=TIMEOUT)
+        if p.returncode != 1 or want not in out:
+            fail("%s: status %s, %r" % (name, p.returncode, out))
+        print("%s refused: %s" % (name, out.strip().splitlines()[-1]))
     # the good one loads, via exec:
     p = baremetal(emu, elf, os.path.join(tmp, "ok.sock"), os.path.join(tmp, "ok.txt"),
                   ["-incoming", "exec:cat " + good])
