@@ -58,19 +58,26 @@ class QMP:
                 if time.time() > deadline:
                     fail("no QMP socket " + path)
                 time.sleep(0.05)
-        self.f = self.s.makefile("rw")
+        # binary: a text-mode file resets its newline decoder on each write
+        self.f = self.s.makefile("rwb")
         self.events = []
-        json.loads(self.f.readline())
+        json.loads(self.readline())
         self.cmd("qmp_capabilities")
+
+    def readline(self):
+        line = self.f.readline()
+        if not line:
+            fail("the QMP connection closed (the emulator died?)")
+        return line.decode()
 
     def cmd(self, name, **args):
         msg = {"execute": name}
         if args:
             msg["arguments"] = args
-        self.f.write(json.dumps(msg) + "\n")
+        self.f.write((json.dumps(msg) + "\n").encode())
         self.f.flush()
         while True:
-            r = json.loads(self.f.readline())
+            r = json.loads(self.readline())
             if "event" in r:
                 self.events.append(r)
             else:
@@ -157,7 +164,7 @@ def live(emu, img, guest, tmp):
         time.sleep(0.5)
         ram_sum = con.run("dd if=/dev/urandom of=/tmp/r bs=1M count=8 2>/dev/null; "
                           "md5sum /tmp/r").split()[0]
-        con.send("i=0; while true; do i=$((i+1)); echo $i > /tmp/count; "
+        con.send("i=0; while [ ! -e /tmp/stop ]; do i=$((i+1)); echo $i > /tmp/count; "
                  "dd if=/dev/urandom of=/dev/vda bs=4k count=4 seek=$((i % 200)) "
                  "conv=notrunc 2>/dev/null; done &\n")
         time.sleep(2)
@@ -200,7 +207,8 @@ def live(emu, img, guest, tmp):
         got = dcon.run("md5sum /tmp/r").split()[0]
         if got != ram_sum:
             fail("the RAM file's checksum changed: %s, was %s" % (got, ram_sum))
-        dcon.run("kill %1; wait; sync; echo 3 > /proc/sys/vm/drop_caches")
+        # the loop ends after its current dd (kill would leave that dd running)
+        dcon.run("touch /tmp/stop; wait; sync; echo 3 > /proc/sys/vm/drop_caches")
         gsum = dcon.run("dd if=/dev/vda bs=4k count=1024 2>/dev/null | md5sum").split()[0]
         raw = disk + ".raw"
         subprocess.run([img, "convert", "-O", "raw", disk, raw], check=True)

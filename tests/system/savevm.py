@@ -45,18 +45,25 @@ class QMP:
                 if time.time() > deadline:
                     fail("no QMP socket")
                 time.sleep(0.05)
-        self.f = self.s.makefile("rw")
-        json.loads(self.f.readline())
+        # binary: a text-mode file resets its newline decoder on each write
+        self.f = self.s.makefile("rwb")
+        json.loads(self.readline())
         self.cmd("qmp_capabilities")
+
+    def readline(self):
+        line = self.f.readline()
+        if not line:
+            fail("the QMP connection closed (the emulator died?)")
+        return line.decode()
 
     def cmd(self, name, **args):
         msg = {"execute": name}
         if args:
             msg["arguments"] = args
-        self.f.write(json.dumps(msg) + "\n")
+        self.f.write((json.dumps(msg) + "\n").encode())
         self.f.flush()
         while True:
-            r = json.loads(self.f.readline())
+            r = json.loads(self.readline())
             if "event" not in r:
                 return r
 
