@@ -514,31 +514,84 @@ int bdrv_block_status(BlockDriverState *bs, uint64_t offset, uint64_t *pnum, Err
     return ret;
 }
 
-/* Snapshot calls: writable image, driver op present. */
-static int snapshot_call(BlockDriverState *bs,
-                         int (*op)(BlockDriverState *, const char *, Error **),
-                         const char *name, Error **errp)
+/* Snapshot calls need a writable image and the driver's op. */
+static int snapshot_check(BlockDriverState *bs, bool has_op, Error **errp)
 {
-    int ret;
-
-    if (!op) {
+    if (!has_op) {
         return error_setg(errp, -ENOTSUP, "'%s': format %s does not support internal "
                           "snapshots", bs->filename, bs->drv->format_name);
     }
     if (!(bs->flags & BDRV_O_RDWR)) {
         return error_setg(errp, -EACCES, "'%s': image is read-only", bs->filename);
     }
-    BdrvTrackedReq req;
+    return 0;
+}
 
+static int snapshot_call(BlockDriverState *bs,
+                         int (*op)(BlockDriverState *, const char *, Error **),
+                         const char *name, Error **errp)
+{
+    BdrvTrackedReq req;
+    int ret = snapshot_check(bs, op != NULL, errp);
+
+    if (ret < 0) {
+        return ret;
+    }
     req_begin(bs, &req, 0, UINT64_MAX, true);
     ret = op(bs, name, errp);
     req_end(bs, &req);
     return ret;
 }
 
+int bdrv_snapshot_create_vm(BlockDriverState *bs, const char *name, uint64_t vm_state_size,
+                            uint64_t vm_clock_nsec, Error **errp)
+{
+    int ret = snapshot_check(bs, bs->drv->snapshot_create != NULL, errp);
+    BdrvTrackedReq req;
+
+    if (ret < 0) {
+        return ret;
+    }
+    req_begin(bs, &req, 0, UINT64_MAX, true);
+    ret = bs->drv->snapshot_create(bs, name, vm_state_size, vm_clock_nsec, errp);
+    req_end(bs, &req);
+    return ret;
+}
+
 int bdrv_snapshot_create(BlockDriverState *bs, const char *name, Error **errp)
 {
-    return snapshot_call(bs, bs->drv->snapshot_create, name, errp);
+    return bdrv_snapshot_create_vm(bs, name, 0, 0, errp);
+}
+
+static int vmstate_call(BlockDriverState *bs, uint64_t pos, void *buf, size_t len, bool write,
+                        Error **errp)
+{
+    int ret;
+
+    if (!bs->drv->vmstate_rw) {
+        return error_setg(errp, -ENOTSUP, "'%s': format %s cannot store VM state",
+                          bs->filename, bs->drv->format_name);
+    }
+    if (write && !(bs->flags & BDRV_O_RDWR)) {
+        return error_setg(errp, -EACCES, "'%s': image is read-only", bs->filename);
+    }
+    BdrvTrackedReq req;
+
+    req_begin(bs, &req, 0, UINT64_MAX, true);
+    ret = bs->drv->vmstate_rw(bs, pos, buf, len, write, errp);
+    req_end(bs, &req);
+    return ret;
+}
+
+int bdrv_vmstate_write(BlockDriverState *bs, uint64_t pos, const void *buf, size_t len,
+                       Error **errp)
+{
+    return vmstate_call(bs, pos, (void *)buf, len, true, errp);
+}
+
+int bdrv_vmstate_read(BlockDriverState *bs, uint64_t pos, void *buf, size_t len, Error **errp)
+{
+    return vmstate_call(bs, pos, buf, len, false, errp);
 }
 
 int bdrv_snapshot_apply(BlockDriverState *bs, const char *name, Error **errp)

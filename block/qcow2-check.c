@@ -75,6 +75,7 @@ static void check_l2(CheckState *c, const uint8_t *l2, uint64_t l1i, bool active
     Qcow2State *s = c->s;
     uint64_t n = qcow2_l2_entries(s);
     uint64_t guest_clusters = (s->bs->total_size + s->cluster_size - 1) >> s->cluster_bits;
+    uint64_t vmstate_cluster = qcow2_vmstate_offset(s) >> s->cluster_bits;
 
     for (uint64_t i = 0; i < n; i++) {
         uint64_t e = qcow2_l2_entry(s, l2, i), bitmap = qcow2_l2_bitmap(s, l2, i);
@@ -104,7 +105,8 @@ static void check_l2(CheckState *c, const uint8_t *l2, uint64_t l1i, bool active
         if (!host) {
             continue;
         }
-        if (g >= guest_clusters) {
+        /* The VM state area past the disk (qcow2-vmstate.c) is mapped too. */
+        if (g >= guest_clusters && g < vmstate_cluster) {
             fprintf(stderr, "ERROR cluster entry past the virtual disk end (L1 index %llu)\n",
                     (unsigned long long)l1i);
             c->res->corruptions++;

@@ -77,7 +77,8 @@ static char *new_id(const Qcow2State *s)
 
 /* Adds the entry (last in the table) for a snapshot whose L1 copy is at
  * l1_off; on failure the entry is not there. */
-static int add_entry(Qcow2State *s, const char *name, uint64_t l1_off, Error **errp)
+static int add_entry(Qcow2State *s, const char *name, uint64_t l1_off, uint64_t vm_state_size,
+                     uint64_t vm_clock_nsec, Error **errp)
 {
     struct timespec now;
     Qcow2Snapshot *sn;
@@ -103,12 +104,17 @@ static int add_entry(Qcow2State *s, const char *name, uint64_t l1_off, Error **e
     si->date_sec = (uint32_t)now.tv_sec;
     si->date_nsec = (uint32_t)now.tv_nsec;
     si->icount = 0;
+    si->vm_state_size = vm_state_size;
+    si->vm_clock_nsec = vm_clock_nsec;
+    /* The 32-bit field holds what fits, the extra data the whole size. */
+    sn->vm_state_size32 = vm_state_size > UINT32_MAX ? UINT32_MAX : (uint32_t)vm_state_size;
     if (!sn->extra || !si->id || !si->name) {
         free(sn->extra);
         free(si->id);
         free(si->name);
         return error_setg(errp, -ENOMEM, "'%s': out of memory", s->filename);
     }
+    qcow2_put_be64(sn->extra, vm_state_size);
     qcow2_put_be64(sn->extra + 8, sn->disk_size);
     s->nb_snapshots++;
     s->n_snapshots_read++;
@@ -123,7 +129,8 @@ static int add_entry(Qcow2State *s, const char *name, uint64_t l1_off, Error **e
     return ret;
 }
 
-int qcow2_snapshot_create(BlockDriverState *bs, const char *name, Error **errp)
+int qcow2_snapshot_create(BlockDriverState *bs, const char *name, uint64_t vm_state_size,
+                          uint64_t vm_clock_nsec, Error **errp)
 {
     Qcow2State *s = bs->opaque;
     uint64_t clusters = ((uint64_t)s->l1_size * 8 + s->cluster_size - 1) >> s->cluster_bits;
@@ -165,7 +172,18 @@ int qcow2_snapshot_create(BlockDriverState *bs, const char *name, Error **errp)
         ret = qcow2_barrier(s, errp);
     }
     if (ret == 0) {
-        ret = add_entry(s, name, off, errp);
+        ret = add_entry(s, name, off, vm_state_size, vm_clock_nsec, errp);
+    }
+    /* The snapshot holds the VM state now; in the active tables it would
+     * only cost copy-on-write at the next savevm (as QEMU, dropped). */
+    if (ret == 0 && vm_state_size) {
+        ret = qcow2_discard_clusters(s, qcow2_vmstate_offset(s),
+                                     (vm_state_size + s->cluster_size - 1) &
+                                         ~(s->cluster_size - 1),
+                                     errp);
+    }
+    if (ret == 0 && vm_state_size) {
+        ret = qcow2_barrier(s, errp);
     }
     return ret;
 }

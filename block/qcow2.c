@@ -119,15 +119,9 @@ static int qcow2_read(BlockDriverState *bs, uint64_t offset, void *buf, size_t l
     return qcow2_read_data(bs->opaque, offset, buf, len, true, errp);
 }
 
-static int qcow2_write(BlockDriverState *bs, uint64_t offset, const void *buf, size_t len,
-                       Error **errp)
+int qcow2_write_bytes(Qcow2State *s, uint64_t offset, const uint8_t *p, size_t len,
+                      Error **errp)
 {
-    Qcow2State *s = bs->opaque;
-    const uint8_t *p = buf;
-
-    if (!s->writable) {
-        return error_setg(errp, -EACCES, "'%s': image is not writable", s->filename);
-    }
     while (len > 0) {
         uint64_t in = offset & (s->cluster_size - 1);
         size_t n = s->cluster_size - in < len ? (size_t)(s->cluster_size - in) : len;
@@ -150,6 +144,17 @@ static int qcow2_write(BlockDriverState *bs, uint64_t offset, const void *buf, s
         len -= n;
     }
     return 0;
+}
+
+static int qcow2_write(BlockDriverState *bs, uint64_t offset, const void *buf, size_t len,
+                       Error **errp)
+{
+    Qcow2State *s = bs->opaque;
+
+    if (!s->writable) {
+        return error_setg(errp, -EACCES, "'%s': image is not writable", s->filename);
+    }
+    return qcow2_write_bytes(s, offset, buf, len, errp);
 }
 
 static ssize_t qcow2_compress_cluster(BlockDriverState *bs, const void *src, void *dst,
@@ -411,6 +416,7 @@ const BlockDriver bdrv_qcow2 = {
     .snapshot_apply = qcow2_snapshot_apply,
     .snapshot_delete = qcow2_snapshot_delete,
     .amend = qcow2_amend,
+    .vmstate_rw = qcow2_vmstate_rw,
     .host_offset = qcow2_host_offset,
     .change_backing = qcow2_change_backing,
     .make_empty = qcow2_make_empty,

@@ -209,6 +209,18 @@ int qcow2_write_compressed(Qcow2State *s, uint64_t guest_offset, const uint8_t *
 void qcow2_compressed_range(const Qcow2State *s, uint64_t entry, uint64_t *offset,
                             uint64_t *len);
 
+/* qcow2.c: a write at any guest offset the L1 table covers, split into
+ * clusters (the write op and the VM state area). */
+int qcow2_write_bytes(Qcow2State *s, uint64_t offset, const uint8_t *buf, size_t len,
+                      Error **errp);
+
+/* qcow2-vmstate.c */
+/* Where the VM state area of the active image starts: the first L2
+ * table's span past the virtual size (QEMU's place for it). */
+uint64_t qcow2_vmstate_offset(const Qcow2State *s);
+int qcow2_vmstate_rw(BlockDriverState *bs, uint64_t pos, void *buf, size_t len, bool write,
+                     Error **errp);
+
 /* qcow2-io.c */
 /* Reads [offset, offset + len) with one pread per contiguous host range;
  * with may_unlock (only from the read op) without bs->lock around it. */
@@ -263,7 +275,8 @@ int qcow2_update_tree_refcounts(Qcow2State *s, uint64_t *l1, uint32_t l1_size, i
 int qcow2_tree_check_room(Qcow2State *s, const uint64_t *l1, uint32_t l1_size, Error **errp);
 
 /* qcow2-snapshot-ops.c */
-int qcow2_snapshot_create(BlockDriverState *bs, const char *name, Error **errp);
+int qcow2_snapshot_create(BlockDriverState *bs, const char *name, uint64_t vm_state_size,
+                          uint64_t vm_clock_nsec, Error **errp);
 int qcow2_snapshot_apply(BlockDriverState *bs, const char *name, Error **errp);
 int qcow2_snapshot_delete(BlockDriverState *bs, const char *name, Error **errp);
 

@@ -167,6 +167,7 @@ static void invalidate_page(uint64_t page)
 
 void exec_code_write(uint64_t addr, uint64_t len)
 {
+    exec_dirty_mark(addr, len); /* live migration sends the page again */
     if (!len || !code_limit_pages) {
         return;
     }

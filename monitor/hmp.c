@@ -181,6 +181,101 @@ static void cmd_cont(HmpContext *h, const char *args)
     }
 }
 
+/* savevm, loadvm, delvm: one NAME argument (savevm without one: QEMU
+ * names the snapshot after the time; mimic asks for a name). */
+static void snapshot_cmd(HmpContext *h, const char *args,
+                         int (*op)(void *, const char *, char *, size_t))
+{
+    char err[512];
+    if (!op) {
+        out(h, "this machine does not support snapshots\n");
+    } else if (!*args) {
+        out(h, "Parameter 'name' is missing\n");
+    } else if (op(OPQ, args, err, sizeof(err)) < 0) {
+        out(h, "Error: %s\n", err);
+    }
+}
+
+static void cmd_savevm(HmpContext *h, const char *args)
+{
+    snapshot_cmd(h, args, OPS->savevm);
+}
+
+static void cmd_loadvm(HmpContext *h, const char *args)
+{
+    snapshot_cmd(h, args, OPS->loadvm);
+}
+
+static void cmd_delvm(HmpContext *h, const char *args)
+{
+    snapshot_cmd(h, args, OPS->delvm);
+}
+
+static void info_snapshots(HmpContext *h, const char *args)
+{
+    if (OPS->info_snapshots) {
+        OPS->info_snapshots(OPQ, h->out);
+    } else {
+        out(h, "this machine does not support snapshots\n");
+    }
+}
+
+/* migrate [-d] URI (always in the background, as with -d), info migrate. */
+static void cmd_migrate(HmpContext *h, const char *args)
+{
+    char err[512];
+    if (!strncmp(args, "-d", 2) && (args[2] == ' ' || args[2] == '\t')) {
+        args = skip_space(args + 2);
+    }
+    if (!OPS->migrate) {
+        out(h, "this machine does not support migration\n");
+    } else if (!*args) {
+        out(h, "Parameter 'uri' is missing\n");
+    } else if (OPS->migrate(OPQ, args, err, sizeof(err)) < 0) {
+        out(h, "Error: %s\n", err);
+    }
+}
+
+static void cmd_migrate_cancel(HmpContext *h, const char *args)
+{
+    if (OPS->migrate_cancel) {
+        OPS->migrate_cancel(OPQ);
+    }
+}
+
+static void info_migrate(HmpContext *h, const char *args)
+{
+    MonMigrateInfo mi;
+    if (!OPS->query_migrate) {
+        out(h, "this machine does not support migration\n");
+        return;
+    }
+    OPS->query_migrate(OPQ, &mi);
+    if (!mi.status) {
+        return;
+    }
+    out(h, "Migration status: %s\n", mi.status);
+    if (mi.error[0]) {
+        out(h, "Error: %s\n", mi.error);
+    }
+    out(h, "total time: %lld ms\n", (long long)mi.total_time_ms);
+    if (!strcmp(mi.status, "completed")) {
+        out(h, "downtime: %lld ms\n", (long long)mi.downtime_ms);
+    } else if (!strcmp(mi.status, "active")) {
+        out(h, "expected downtime: %lld ms\n", (long long)mi.expected_downtime_ms);
+    }
+    out(h, "setup: %lld ms\n", (long long)mi.setup_time_ms);
+    out(h, "transferred ram: %llu kbytes\nthroughput: %0.2f mbps\n"
+        "remaining ram: %llu kbytes\ntotal ram: %llu kbytes\nduplicate: %llu pages\n"
+        "normal: %llu pages\nnormal bytes: %llu kbytes\ndirty sync count: %llu\n"
+        "page size: 4 kbytes\n",
+        (unsigned long long)(mi.transferred >> 10), mi.mbps,
+        (unsigned long long)(mi.remaining >> 10), (unsigned long long)(mi.total >> 10),
+        (unsigned long long)mi.duplicate, (unsigned long long)mi.normal,
+        (unsigned long long)(mi.normal_bytes >> 10),
+        (unsigned long long)mi.dirty_sync_count);
+}
+
 static void cmd_system_reset(HmpContext *h, const char *args)
 {
     OPS->system_reset(OPQ);
@@ -426,6 +521,11 @@ static const HmpCommand hmp_commands[] = {
     { "x", NULL, "/fmt addr", "virtual memory dump starting at 'addr' (fmt: count, format "
       "x d u o c, size b h w g)", cmd_x },
     { "xp", NULL, "/fmt addr", "physical memory dump starting at 'addr'", cmd_xp },
+    { "savevm", NULL, "tag", "save a VM snapshot", cmd_savevm },
+    { "loadvm", NULL, "tag", "restore a VM snapshot from its tag", cmd_loadvm },
+    { "delvm", NULL, "tag", "delete a VM snapshot from its tag", cmd_delvm },
+    { "migrate", NULL, "[-d] uri", "migrate to URI (tcp:, unix:, file:, exec:)", cmd_migrate },
+    { "migrate_cancel", NULL, "", "cancel the current VM migration", cmd_migrate_cancel },
     { NULL, NULL, NULL, NULL, NULL },
 };
 
@@ -439,6 +539,8 @@ static const HmpCommand hmp_info_commands[] = {
       info_tlb },
     { "mem", NULL, "", "show the active virtual memory mappings", info_mem },
     { "version", NULL, "", "show the version of QEMU", info_version },
+    { "snapshots", NULL, "", "show the currently saved VM snapshots", info_snapshots },
+    { "migrate", NULL, "", "show migration status", info_migrate },
     { NULL, NULL, NULL, NULL, NULL },
 };
 

@@ -90,6 +90,8 @@ const char *monitor_runstate_name(MonRunState s)
     case MON_RUNSTATE_RUNNING: return "running";
     case MON_RUNSTATE_PAUSED: return "paused";
     case MON_RUNSTATE_SHUTDOWN: return "shutdown";
+    case MON_RUNSTATE_INMIGRATE: return "inmigrate";
+    case MON_RUNSTATE_POSTMIGRATE: return "postmigrate";
     }
     return "debug";
 }

@@ -41,6 +41,8 @@ typedef enum MonRunState {
     MON_RUNSTATE_RUNNING,
     MON_RUNSTATE_PAUSED,
     MON_RUNSTATE_SHUTDOWN,
+    MON_RUNSTATE_INMIGRATE,   /* -incoming: waiting for the migration stream */
+    MON_RUNSTATE_POSTMIGRATE, /* migrated away: stopped */
 } MonRunState;
 
 const char *monitor_runstate_name(MonRunState s);
@@ -74,6 +76,16 @@ typedef struct MonBlockInfo {
     MonBlockStats stats;
 } MonBlockInfo;
 
+/* query-migrate, with QEMU's keys (status NULL: no migration yet). */
+typedef struct MonMigrateInfo {
+    const char *status;   /* setup, active, completed, failed, cancelling, cancelled */
+    int64_t total_time_ms, setup_time_ms, downtime_ms, expected_downtime_ms;
+    uint64_t transferred, remaining, total, duplicate, normal, normal_bytes;
+    uint64_t dirty_sync_count, dirty_pages_rate;
+    double mbps;
+    char error[256];      /* failed: why */
+} MonMigrateInfo;
+
 /* What a machine offers the monitor; every call is made in the I/O thread
  * with the machine lock held. */
 typedef struct MonitorMachineOps {
@@ -102,6 +114,20 @@ typedef struct MonitorMachineOps {
     void (*dump_mem)(void *opaque, unsigned cpu, MonBuf *out);
     unsigned (*block_count)(void *opaque);
     void (*block_info)(void *opaque, unsigned index, MonBlockInfo *out);
+    /* Optional (NULL: the machine has no snapshots): savevm, loadvm,
+     * delvm NAME, 0 or -1 with QEMU's message; info snapshots. */
+    int (*savevm)(void *opaque, const char *name, char *err, size_t errlen);
+    int (*loadvm)(void *opaque, const char *name, char *err, size_t errlen);
+    int (*delvm)(void *opaque, const char *name, char *err, size_t errlen);
+    void (*info_snapshots)(void *opaque, MonBuf *out);
+    /* Optional (NULL: no migration): migrate to URI in the background,
+     * migrate-incoming (after -incoming defer), migrate_cancel,
+     * query-migrate, and the downtime limit in ms. -1 with a message. */
+    int (*migrate)(void *opaque, const char *uri, char *err, size_t errlen);
+    int (*migrate_incoming)(void *opaque, const char *uri, char *err, size_t errlen);
+    void (*migrate_cancel)(void *opaque);
+    void (*query_migrate)(void *opaque, MonMigrateInfo *out);
+    int (*migrate_set_downtime)(void *opaque, uint64_t ms, char *err, size_t errlen);
 } MonitorMachineOps;
 
 /* The options, collected before the machine exists (-qmp, -monitor, -mon);

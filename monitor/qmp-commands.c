@@ -309,6 +309,96 @@ static int qmp_hmp(QmpSessionState *q, json_t *args, json_t **ret, QmpError *err
     return 0;
 }
 
+/* ---- migration ---- */
+
+static int no_migration(QmpError *err)
+{
+    snprintf(err->desc, sizeof(err->desc), "this machine does not support migration");
+    return -1;
+}
+
+static int qmp_migrate(QmpSessionState *q, json_t *args, json_t **ret, QmpError *err)
+{
+    if (!OPS->migrate) {
+        return no_migration(err);
+    }
+    const char *uri = json_string_value(json_object_get(args, "uri"));
+    return OPS->migrate(OPQ, uri, err->desc, sizeof(err->desc));
+}
+
+static int qmp_migrate_incoming(QmpSessionState *q, json_t *args, json_t **ret, QmpError *err)
+{
+    if (!OPS->migrate_incoming) {
+        return no_migration(err);
+    }
+    const char *uri = json_string_value(json_object_get(args, "uri"));
+    return OPS->migrate_incoming(OPQ, uri, err->desc, sizeof(err->desc));
+}
+
+static int qmp_migrate_cancel(QmpSessionState *q, json_t *args, json_t **ret, QmpError *err)
+{
+    if (!OPS->migrate_cancel) {
+        return no_migration(err);
+    }
+    OPS->migrate_cancel(OPQ);
+    return 0;
+}
+
+static int qmp_migrate_set_parameters(QmpSessionState *q, json_t *args, json_t **ret,
+                                      QmpError *err)
+{
+    json_t *v = json_object_get(args, "downtime-limit");
+    if (!OPS->migrate_set_downtime) {
+        return no_migration(err);
+    }
+    if (v && json_integer_value(v) < 0) {
+        snprintf(err->desc, sizeof(err->desc), "Parameter 'downtime_limit' expects an "
+                 "integer in the range of 0 to 2000 seconds");
+        return -1;
+    }
+    return v ? OPS->migrate_set_downtime(OPQ, (uint64_t)json_integer_value(v), err->desc,
+                                         sizeof(err->desc))
+             : 0;
+}
+
+static int qmp_query_migrate(QmpSessionState *q, json_t *args, json_t **ret, QmpError *err)
+{
+    MonMigrateInfo mi;
+    if (!OPS->query_migrate) {
+        return no_migration(err);
+    }
+    OPS->query_migrate(OPQ, &mi);
+    *ret = json_object();
+    if (!mi.status) {
+        return 0;
+    }
+    json_object_set_new(*ret, "status", json_string(mi.status));
+    json_object_set_new(*ret, "total-time", json_integer(mi.total_time_ms));
+    json_object_set_new(*ret, "setup-time", json_integer(mi.setup_time_ms));
+    if (!strcmp(mi.status, "completed")) {
+        json_object_set_new(*ret, "downtime", json_integer(mi.downtime_ms));
+    } else if (!strcmp(mi.status, "active")) {
+        json_object_set_new(*ret, "expected-downtime", json_integer(mi.expected_downtime_ms));
+    } else if (!strcmp(mi.status, "failed") && mi.error[0]) {
+        json_object_set_new(*ret, "error-desc", json_string(mi.error));
+    }
+    json_t *ram = json_object();
+    struct { const char *k; uint64_t v; } f[] = {
+        { "transferred", mi.transferred }, { "remaining", mi.remaining },
+        { "total", mi.total }, { "duplicate", mi.duplicate }, { "skipped", 0 },
+        { "normal", mi.normal }, { "normal-bytes", mi.normal_bytes },
+        { "dirty-sync-count", mi.dirty_sync_count }, { "page-size", 4096 },
+        { "dirty-pages-rate", mi.dirty_pages_rate }, { "postcopy-requests", 0 },
+        { "multifd-bytes", 0 },
+    };
+    for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
+        json_object_set_new(ram, f[i].k, json_integer((json_int_t)f[i].v));
+    }
+    json_object_set_new(ram, "mbps", json_real(mi.mbps));
+    json_object_set_new(*ret, "ram", ram);
+    return 0;
+}
+
 static const QmpCommand commands[] = {
     { "qmp_capabilities", qmp_capabilities, { { "enable", QMP_ARG_STR_LIST, true } } },
     { "query-status", qmp_query_status, { { 0 } } },
@@ -326,6 +416,14 @@ static const QmpCommand commands[] = {
     { "system_reset", qmp_system_reset, { { 0 } } },
     { "system_powerdown", qmp_system_powerdown, { { 0 } } },
     { "quit", qmp_quit, { { 0 } } },
+    { "migrate", qmp_migrate,
+      { { "uri", QMP_ARG_STR, false }, { "detach", QMP_ARG_BOOL, true },
+        { "blk", QMP_ARG_BOOL, true } } },
+    { "migrate-incoming", qmp_migrate_incoming, { { "uri", QMP_ARG_STR, false } } },
+    { "migrate_cancel", qmp_migrate_cancel, { { 0 } } },
+    { "migrate-set-parameters", qmp_migrate_set_parameters,
+      { { "downtime-limit", QMP_ARG_INT, true } } },
+    { "query-migrate", qmp_query_migrate, { { 0 } } },
     { "human-monitor-command", qmp_hmp,
       { { "command-line", QMP_ARG_STR, false }, { "cpu-index", QMP_ARG_INT, true } } },
 };

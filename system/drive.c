@@ -19,6 +19,17 @@ static void report(char *err, size_t errlen, const char *file, Error *e)
     error_free(e);
 }
 
+int drive_open_incoming(const char *file, const char *format, bool read_only,
+                        BlockDriverState **pbs, char *err, size_t errlen)
+{
+    Error *e = NULL;
+    if (bdrv_open(pbs, file, format, (read_only ? 0 : BDRV_O_RDWR) | BDRV_O_CHECK, &e) < 0) {
+        report(err, errlen, file, e);
+        return -1;
+    }
+    return 0;
+}
+
 int drive_open(const char *file, const char *format, bool read_only, bool snapshot,
                BlockDriverState **pbs, char *err, size_t errlen)
 {

@@ -19,6 +19,7 @@
 #include "mimic/chardev.h"
 #include "mimic/log.h"
 #include "mimic/net.h"
+#include "migration/migration.h"
 #include "monitor/monitor.h"
 #include "system/options.h"
 #include "system/riscv-main.h"
@@ -61,6 +62,8 @@ typedef struct Options {
     const char *mons[8];     /* -mon specs, resolved once every -chardev is known */
     const char *gdb;         /* -gdb / -s: where the gdb stub listens */
     unsigned nb_mons;
+    const char *loadvm;  /* -loadvm NAME */
+    const char *incoming; /* -incoming URI */
 } Options;
 
 
@@ -420,6 +423,10 @@ static void parse_args(Options *o, int argc, char **argv)
             o->gdb = need_arg(argc, argv, &i);
         } else if (!strcmp(a, "-s")) {
             o->gdb = "tcp::1234";
+        } else if (!strcmp(a, "-incoming")) {
+            o->incoming = need_arg(argc, argv, &i);
+        } else if (!strcmp(a, "-loadvm")) {
+            o->loadvm = need_arg(argc, argv, &i);
         } else if (!strcmp(a, "-S")) {
             o->cfg.start_paused = true;
         } else if (!strcmp(a, "-no-reboot")) {
@@ -505,6 +512,7 @@ int riscv_system_main(int argc, char **argv)
             d->drive = o.drives[o.order[i].index].d;
             d->drive.id = o.drives[o.order[i].index].id;
             d->drive.snapshot |= o.snapshot;
+            d->drive.incoming = o.incoming != NULL;
         }
     }
 
@@ -530,6 +538,15 @@ int riscv_system_main(int argc, char **argv)
     }
     int status = virt_run(m);
     virt_gdb_stop(m);
+    if (o.loadvm && virt_start_loadvm(m, o.loadvm, err, sizeof(err)) < 0) {
+        options_die("-loadvm %s: %s", o.loadvm, err);
+    }
+    virt_migration_init(m);
+    if (o.incoming && virt_start_incoming(m, o.incoming, err, sizeof(err)) < 0) {
+        options_die("-incoming %s: %s", o.incoming, err);
+    }
+    int status = virt_run(m);
+    migration_finish();
     monitor_finish();
     virt_destroy(m);
     return status;

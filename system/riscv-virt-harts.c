@@ -257,7 +257,9 @@ static void *virt_hart_thread(void *opaque)
 int virt_run(VirtMachine *m)
 {
     pthread_mutex_lock(&m->lock);
-    if (m->cfg.start_paused) {
+    if (m->runstate != MON_RUNSTATE_PRELAUNCH) {
+        /* -incoming has set the run state already */
+    } else if (m->cfg.start_paused) {
         /* -S: the harts park at once; the guest's clock starts at cont. */
         m->pause_req = true;
         m->runstate = MON_RUNSTATE_PRELAUNCH;

@@ -94,6 +94,27 @@ void virt_resume_all(VirtMachine *m);
 void virt_park_hart(VirtMachine *m);
 /* Stops the machine: every hart leaves virt_run (SHUTDOWN event). */
 void virt_request_shutdown(VirtMachine *m, int status, bool guest, const char *reason);
+/* riscv-virt-state.c (lock held, harts parked): the machine as a
+ * MigMachine; the guest clock in ns (frozen while stopped); making mtime
+ * read stop_mtime now (before a save of a stopped machine); and what
+ * follows a load (flushes, interrupt lines, timers). */
+struct MigMachine;
+void virt_mig_machine(VirtMachine *m, struct MigMachine *mm);
+uint64_t virt_guest_clock_ns(VirtMachine *m);
+void virt_freeze_clock(VirtMachine *m);
+void virt_state_post_load(VirtMachine *m);
+/* riscv-virt-snapshot.c: savevm, loadvm, delvm, info snapshots (lock
+ * held; -1 with QEMU's message), and -loadvm before the harts start. */
+int virt_savevm(void *m, const char *name, char *err, size_t errlen);
+int virt_loadvm(void *m, const char *name, char *err, size_t errlen);
+int virt_delvm(void *m, const char *name, char *err, size_t errlen);
+void virt_info_snapshots(void *m, MonBuf *out);
+/* riscv-virt-migration.c: the monitor's migrate commands. */
+int virt_mon_migrate(void *opaque, const char *uri, char *err, size_t errlen);
+int virt_mon_migrate_incoming(void *opaque, const char *uri, char *err, size_t errlen);
+void virt_mon_migrate_cancel(void *opaque);
+void virt_mon_query_migrate(void *opaque, MonMigrateInfo *out);
+int virt_mon_migrate_set_downtime(void *opaque, uint64_t ms, char *err, size_t errlen);
 /* The monitor's view of the machine (riscv-virt-monitor.c). */
 extern const MonitorMachineOps virt_monitor_ops;
 int virt_monitor_read_memory(void *opaque, unsigned cpu, bool virt, uint64_t addr, void *buf,

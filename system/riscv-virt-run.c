@@ -102,6 +102,10 @@ static int virt_mon_cont(void *opaque, char *err, size_t errlen)
         snprintf(err, errlen, "the machine is shutting down");
         return -1;
     }
+    if (m->runstate == MON_RUNSTATE_INMIGRATE) {
+        snprintf(err, errlen, "Guest is waiting for an incoming migration");
+        return -1;
+    }
     /* Guest time resumes where it stopped. */
     m->clint.mtime_offset += (int64_t)(m->stop_mtime - clint_mtime(&m->clint));
     m->runstate = MON_RUNSTATE_RUNNING;
@@ -200,6 +204,15 @@ const MonitorMachineOps virt_monitor_ops = {
     .dump_mem = virt_monitor_dump_mem,
     .block_count = virt_monitor_block_count,
     .block_info = virt_monitor_block_info,
+    .savevm = virt_savevm,
+    .loadvm = virt_loadvm,
+    .delvm = virt_delvm,
+    .info_snapshots = virt_info_snapshots,
+    .migrate = virt_mon_migrate,
+    .migrate_incoming = virt_mon_migrate_incoming,
+    .migrate_cancel = virt_mon_migrate_cancel,
+    .query_migrate = virt_mon_query_migrate,
+    .migrate_set_downtime = virt_mon_migrate_set_downtime,
 };
 
 int virt_start_monitor(VirtMachine *m, char *err, size_t errlen)

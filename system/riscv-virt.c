@@ -202,8 +202,12 @@ static int virt_create_device(VirtMachine *m, unsigned i, char *err, size_t errl
     const VirtDevice *d = &m->cfg.devices[i];
     if (d->kind == VIRT_DEV_BLK) {
         const VirtDrive *dr = &d->drive;
-        if (drive_open(dr->file, dr->format, dr->read_only, dr->snapshot, &m->bs[i], err,
-                       errlen) < 0) {
+        int r = dr->incoming && !dr->snapshot
+                    ? drive_open_incoming(dr->file, dr->format, dr->read_only, &m->bs[i], err,
+                                          errlen)
+                    : drive_open(dr->file, dr->format, dr->read_only, dr->snapshot, &m->bs[i],
+                                 err, errlen);
+        if (r < 0) {
             return -1;
         }
         if (virtio_blk_init(&m->blk[i], m->bs[i], dr->read_only, &m->as) < 0) {
@@ -512,10 +516,10 @@ void virt_destroy(VirtMachine *m)
         event_loop_stop_thread(m->el);
     }
     for (unsigned i = 0; i < m->cfg.nb_devices; i++) {
-        if (m->bs[i]) {
+        if (m->cfg.devices[i].kind == VIRT_DEV_BLK && m->vdev[i]) {
             virtio_blk_destroy(&m->blk[i]);
-            bdrv_close(m->bs[i], NULL);
         }
+        bdrv_close(m->bs[i], NULL); /* NULL is fine */
         if (m->net[i]) {
             virtio_net_destroy(m->net[i]);
         }

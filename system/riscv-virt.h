@@ -37,6 +37,7 @@ typedef struct VirtDrive {
     const char *format;  /* NULL: probe */
     bool read_only;
     bool snapshot;       /* writes go to a temporary overlay */
+    bool incoming;       /* -incoming: opened again when the migration is done */
 } VirtDrive;
 
 /* A device in a virtio-mmio slot; slots fill from the top (the first
@@ -83,6 +84,16 @@ void virt_destroy(VirtMachine *m);
 /* Starts QMP and the human monitors given on the command line (after
  * virt_create, before virt_run); -1 with a message. */
 int virt_start_monitor(VirtMachine *m, char *err, size_t errlen);
+
+/* -loadvm NAME: the machine takes the state of snapshot NAME before its
+ * harts start; -1 with QEMU's message. */
+int virt_start_loadvm(VirtMachine *m, const char *name, char *err, size_t errlen);
+
+/* Live migration: set up once (after virt_create); -incoming URI|defer
+ * makes the machine wait for a migration stream (before virt_run); at
+ * exit, before virt_destroy, migration_finish() (migration/migration.h). */
+void virt_migration_init(VirtMachine *m);
+int virt_start_incoming(VirtMachine *m, const char *uri, char *err, size_t errlen);
 
 /* Debian's OpenSBI fw_dynamic.bin for the generic platform. */
 #define VIRT_DEFAULT_BIOS "/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin"

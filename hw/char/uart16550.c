@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "hw/char/uart16550.h"
+#include "migration/vmstate.h"
 
 enum { REG_RBR_THR = 0, REG_IER = 1, REG_IIR_FCR = 2, REG_LCR = 3, REG_MCR = 4, REG_LSR = 5,
        REG_MSR = 6, REG_SCR = 7 };
@@ -199,3 +200,39 @@ const MemoryRegionOps uart16550_ops = {
     .read = uart16550_read,
     .write = uart16550_write,
 };
+
+void uart16550_update_irq(UART16550 *s)
+{
+    uart_update_irq(s);
+}
+
+void uart16550_state_save(void *obj, MigWriter *w)
+{
+    const UART16550 *s = obj;
+    uint8_t regs[8] = { s->ier, s->iir_pending, s->lcr, s->mcr, s->lsr, s->msr, s->scr, s->fcr };
+    mig_put_bytes(w, regs, sizeof(regs));
+    mig_put_u16(w, s->divisor);
+    mig_put_bytes(w, s->rx_fifo, UART16550_FIFO_SIZE);
+    mig_put_u8(w, (uint8_t)s->rx_head);
+    mig_put_u8(w, (uint8_t)s->rx_count);
+    mig_put_u8(w, s->thre_pending);
+}
+
+int uart16550_state_load(void *obj, MigReader *r, uint32_t version, char *err, size_t errlen)
+{
+    UART16550 *s = obj;
+    uint8_t regs[8];
+    mig_get_bytes(r, regs, sizeof(regs));
+    s->ier = regs[0], s->iir_pending = regs[1], s->lcr = regs[2], s->mcr = regs[3];
+    s->lsr = regs[4], s->msr = regs[5], s->scr = regs[6], s->fcr = regs[7];
+    s->divisor = mig_get_u16(r);
+    mig_get_bytes(r, s->rx_fifo, UART16550_FIFO_SIZE);
+    s->rx_head = mig_get_u8(r);
+    s->rx_count = mig_get_u8(r);
+    uint8_t thre = mig_get_u8(r);
+    if (s->rx_head >= UART16550_FIFO_SIZE || s->rx_count > UART16550_FIFO_SIZE || thre > 1) {
+        return mig_bad(err, errlen, "uart", "FIFO index or flag");
+    }
+    s->thre_pending = thre;
+    return 0;
+}

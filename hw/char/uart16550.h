@@ -15,6 +15,7 @@
 
 #include "mimic/irq.h"
 #include "mimic/memory.h"
+#include "migration/stream.h"
 
 #define UART16550_FIFO_SIZE 16
 #define UART16550_MMIO_SIZE 0x100
@@ -39,5 +40,12 @@ size_t uart16550_receive(UART16550 *s, const uint8_t *buf, size_t len);
 size_t uart16550_can_receive(const UART16550 *s);
 
 extern const MemoryRegionOps uart16550_ops;
+
+/* Machine state: the registers and the receive FIFO; after a load,
+ * uart16550_update_irq drives the line from them. */
+#define UART16550_STATE_VERSION 1
+void uart16550_state_save(void *obj, MigWriter *w);
+int uart16550_state_load(void *obj, MigReader *r, uint32_t version, char *err, size_t errlen);
+void uart16550_update_irq(UART16550 *s);
 
 #endif

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "hw/intc/clint.h"
+#include "migration/vmstate.h"
 
 #define MSIP_BASE 0x0000
 #define MTIMECMP_BASE 0x4000
@@ -130,3 +131,32 @@ const MemoryRegionOps clint_ops = {
     .read = clint_read,
     .write = clint_write,
 };
+
+void clint_state_save(void *obj, MigWriter *w)
+{
+    const CLINT *c = obj;
+    mig_put_u32(w, c->nb_harts);
+    mig_put_u64(w, clint_mtime(c));
+    for (unsigned h = 0; h < c->nb_harts; h++) {
+        mig_put_u32(w, c->msip[h]);
+        mig_put_u64(w, c->mtimecmp[h]);
+    }
+}
+
+int clint_state_load(void *obj, MigReader *r, uint32_t version, char *err, size_t errlen)
+{
+    CLINT *c = obj;
+    if (mig_get_u32(r) != c->nb_harts) {
+        return mig_bad(err, errlen, "clint", "hart count");
+    }
+    uint64_t mtime = mig_get_u64(r);
+    for (unsigned h = 0; h < c->nb_harts; h++) {
+        c->msip[h] = mig_get_u32(r);
+        c->mtimecmp[h] = mig_get_u64(r);
+        if (c->msip[h] > 1) {
+            return mig_bad(err, errlen, "clint", "msip");
+        }
+    }
+    c->mtime_offset = (int64_t)(mtime - c->clock_ns() / NS_PER_TICK);
+    return 0;
+}

@@ -15,6 +15,7 @@
 
 #include "mimic/irq.h"
 #include "mimic/memory.h"
+#include "migration/stream.h"
 
 #define CLINT_MAX_HARTS 64
 #define CLINT_MMIO_SIZE 0x10000
@@ -43,5 +44,12 @@ uint64_t clint_deadline_ns(const CLINT *c, unsigned hart);
 uint64_t clint_time_deadline_ns(const CLINT *c, uint64_t when);
 
 extern const MemoryRegionOps clint_ops;
+
+/* Machine state (migration/vmstate.h): mtime, mtimecmp and msip of every
+ * hart; loading sets the offset so that guest time goes on from the saved
+ * mtime. */
+#define CLINT_STATE_VERSION 1
+void clint_state_save(void *obj, MigWriter *w);
+int clint_state_load(void *obj, MigReader *r, uint32_t version, char *err, size_t errlen);
 
 #endif

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "hw/intc/plic.h"
+#include "migration/vmstate.h"
 
 #define PRIORITY_BASE 0x000000
 #define PENDING_BASE 0x001000
@@ -55,7 +56,7 @@ static unsigned plic_best(const PLIC *p, unsigned ctx)
     return best;
 }
 
-static void plic_update(PLIC *p)
+void plic_update(PLIC *p)
 {
     for (unsigned ctx = 0; ctx < p->nb_contexts; ctx++) {
         irq_set(&p->context_irq[ctx], plic_best(p, ctx) != 0);
@@ -168,3 +169,52 @@ const MemoryRegionOps plic_ops = {
     .read = plic_read,
     .write = plic_write,
 };
+
+void plic_state_save(void *obj, MigWriter *w)
+{
+    const PLIC *p = obj;
+    mig_put_u32(w, p->nb_contexts);
+    for (unsigned n = 0; n < PLIC_NUM_SOURCES; n++) {
+        mig_put_u32(w, p->priority[n]);
+    }
+    for (unsigned i = 0; i < WORDS; i++) {
+        mig_put_u32(w, p->pending[i]);
+        mig_put_u32(w, p->claimed[i]);
+        mig_put_u32(w, p->level[i]);
+    }
+    for (unsigned ctx = 0; ctx < p->nb_contexts; ctx++) {
+        for (unsigned i = 0; i < WORDS; i++) {
+            mig_put_u32(w, p->enable[ctx][i]);
+        }
+        mig_put_u32(w, p->threshold[ctx]);
+    }
+}
+
+int plic_state_load(void *obj, MigReader *r, uint32_t version, char *err, size_t errlen)
+{
+    PLIC *p = obj;
+    if (mig_get_u32(r) != p->nb_contexts) {
+        return mig_bad(err, errlen, "plic", "context count");
+    }
+    for (unsigned n = 0; n < PLIC_NUM_SOURCES; n++) {
+        p->priority[n] = mig_get_u32(r);
+        if (p->priority[n] > PLIC_PRIORITY_MAX) {
+            return mig_bad(err, errlen, "plic", "priority");
+        }
+    }
+    for (unsigned i = 0; i < WORDS; i++) {
+        p->pending[i] = mig_get_u32(r);
+        p->claimed[i] = mig_get_u32(r);
+        p->level[i] = mig_get_u32(r);
+    }
+    for (unsigned ctx = 0; ctx < p->nb_contexts; ctx++) {
+        for (unsigned i = 0; i < WORDS; i++) {
+            p->enable[ctx][i] = mig_get_u32(r);
+        }
+        p->threshold[ctx] = mig_get_u32(r);
+        if (p->threshold[ctx] > PLIC_PRIORITY_MAX) {
+            return mig_bad(err, errlen, "plic", "threshold");
+        }
+    }
+    return 0;
+}

@@ -17,6 +17,7 @@
 
 #include "mimic/irq.h"
 #include "mimic/memory.h"
+#include "migration/stream.h"
 
 #define PLIC_NUM_SOURCES 128
 #define PLIC_MAX_CONTEXTS 128 /* 64 harts */
@@ -39,5 +40,13 @@ void plic_init(PLIC *p, unsigned nb_contexts);
 void plic_set_source(void *opaque, int n, int level);
 
 extern const MemoryRegionOps plic_ops;
+/* Drives every context's output from the current state (after a load). */
+void plic_update(PLIC *p);
+
+/* Machine state: priorities, pending, claimed and line levels, and each
+ * context's enables and threshold. */
+#define PLIC_STATE_VERSION 1
+void plic_state_save(void *obj, MigWriter *w);
+int plic_state_load(void *obj, MigReader *r, uint32_t version, char *err, size_t errlen);
 
 #endif

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "hw/misc/goldfish-rtc.h"
+#include "migration/vmstate.h"
 
 enum {
     RTC_TIME_LOW = 0x00,
@@ -132,3 +133,31 @@ const MemoryRegionOps goldfish_rtc_ops = {
     .read = goldfish_rtc_read,
     .write = goldfish_rtc_write,
 };
+
+void goldfish_rtc_state_save(void *obj, MigWriter *w)
+{
+    const GoldfishRTC *rtc = obj;
+    mig_put_u64(w, (uint64_t)rtc->offset_ns);
+    mig_put_u64(w, rtc->alarm_ns);
+    mig_put_u8(w, (uint8_t)(rtc->alarm_armed | rtc->irq_enabled << 1 | rtc->irq_pending << 2));
+    mig_put_u32(w, rtc->time_high_latch);
+    mig_put_u32(w, rtc->alarm_high);
+}
+
+int goldfish_rtc_state_load(void *obj, MigReader *r, uint32_t version, char *err,
+                            size_t errlen)
+{
+    GoldfishRTC *rtc = obj;
+    rtc->offset_ns = (int64_t)mig_get_u64(r);
+    rtc->alarm_ns = mig_get_u64(r);
+    uint8_t flags = mig_get_u8(r);
+    rtc->time_high_latch = mig_get_u32(r);
+    rtc->alarm_high = mig_get_u32(r);
+    if (flags > 7) {
+        return mig_bad(err, errlen, "rtc", "flags");
+    }
+    rtc->alarm_armed = flags & 1;
+    rtc->irq_enabled = (flags >> 1) & 1;
+    rtc->irq_pending = (flags >> 2) & 1;
+    return 0;
+}

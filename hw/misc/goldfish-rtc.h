@@ -16,6 +16,7 @@
 
 #include "mimic/irq.h"
 #include "mimic/memory.h"
+#include "migration/stream.h"
 
 #define GOLDFISH_RTC_MMIO_SIZE 0x1000
 
@@ -39,5 +40,12 @@ void goldfish_rtc_update(GoldfishRTC *rtc);
 uint64_t goldfish_rtc_deadline_ns(const GoldfishRTC *rtc);
 
 extern const MemoryRegionOps goldfish_rtc_ops;
+
+/* Machine state: the guest's offset from host time, the alarm, the
+ * interrupt and the latched high word. */
+#define GOLDFISH_RTC_STATE_VERSION 1
+void goldfish_rtc_state_save(void *obj, MigWriter *w);
+int goldfish_rtc_state_load(void *obj, MigReader *r, uint32_t version, char *err,
+                            size_t errlen);
 
 #endif

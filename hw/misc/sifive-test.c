@@ -5,6 +5,7 @@
  * so a stray write cannot stop the machine.
  */
 #include "hw/misc/sifive-test.h"
+#include "migration/vmstate.h"
 
 enum { FINISHER_FAIL = 0x3333, FINISHER_PASS = 0x5555, FINISHER_RESET = 0x7777 };
 
@@ -40,3 +41,22 @@ const MemoryRegionOps sifive_test_ops = {
     .read = sifive_test_read,
     .write = sifive_test_write,
 };
+
+void sifive_test_state_save(void *obj, MigWriter *w)
+{
+    const SiFiveTest *t = obj;
+    mig_put_u32(w, (uint32_t)t->request);
+    mig_put_u32(w, (uint32_t)t->exit_code);
+}
+
+int sifive_test_state_load(void *obj, MigReader *r, uint32_t version, char *err, size_t errlen)
+{
+    SiFiveTest *t = obj;
+    uint32_t req = mig_get_u32(r);
+    t->exit_code = (int)mig_get_u32(r);
+    if (req > SIFIVE_TEST_RESET) {
+        return mig_bad(err, errlen, "sifive-test", "request");
+    }
+    t->request = (SiFiveTestRequest)req;
+    return 0;
+}

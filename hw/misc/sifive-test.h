@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "mimic/memory.h"
+#include "migration/stream.h"
 
 #define SIFIVE_TEST_MMIO_SIZE 0x1000
 
@@ -28,5 +29,10 @@ typedef struct SiFiveTest {
 } SiFiveTest;
 
 extern const MemoryRegionOps sifive_test_ops;
+
+/* Machine state: a request not yet acted on. */
+#define SIFIVE_TEST_STATE_VERSION 1
+void sifive_test_state_save(void *obj, MigWriter *w);
+int sifive_test_state_load(void *obj, MigReader *r, uint32_t version, char *err, size_t errlen);
 
 #endif

@@ -10,6 +10,7 @@
  * end of its disk.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -280,9 +281,27 @@ static void virtio_blk_notify(VirtIODevice *vdev, unsigned n)
     }
 }
 
+/* Requests complete before the machine can stop: only the capacity, to
+ * refuse a state saved with another disk. */
+static void virtio_blk_save_state(VirtIODevice *vdev, MigWriter *w)
+{
+    mig_put_u64(w, to_blk(vdev)->sectors);
+}
+
+static int virtio_blk_load_state(VirtIODevice *vdev, MigReader *r, char *err, size_t errlen)
+{
+    if (mig_get_u64(r) != to_blk(vdev)->sectors && !mig_reader_failed(r)) {
+        snprintf(err, errlen, "the disk has another size than when the state was saved");
+        return -1;
+    }
+    return 0;
+}
+
 static const VirtIODeviceOps virtio_blk_ops = {
     .config_read = virtio_blk_config_read,
     .queue_notify = virtio_blk_notify,
+    .save_state = virtio_blk_save_state,
+    .load_state = virtio_blk_load_state,
 };
 
 int virtio_blk_init(VirtIOBlock *b, BlockDriverState *bs, bool read_only, const AddressSpace *as)

@@ -108,11 +108,30 @@ static void console_reset(VirtIODevice *vdev)
     to_console(vdev)->rx_held = false; /* the ring it came from is gone */
 }
 
+/* A receive buffer held for input goes back to the ring (it was taken
+ * but not used): the restored machine takes it again. Nothing else. */
+static void console_save_state(VirtIODevice *vdev, MigWriter *w)
+{
+    VirtIOConsole *c = to_console(vdev);
+    if (c->rx_held) {
+        vdev->vq[RXQ].last_avail_idx--;
+        c->rx_held = false;
+    }
+}
+
+static int console_load_state(VirtIODevice *vdev, MigReader *r, char *err, size_t errlen)
+{
+    to_console(vdev)->rx_held = false;
+    return 0;
+}
+
 static const VirtIODeviceOps virtio_console_ops = {
     .config_read = console_config_read,
     .config_write = console_config_write,
     .queue_notify = console_queue_notify,
     .reset = console_reset,
+    .save_state = console_save_state,
+    .load_state = console_load_state,
 };
 
 /* ---- the chardev frontend ----------------------------------------------- */

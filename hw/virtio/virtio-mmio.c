@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "mimic/virtio.h"
+#include "migration/vmstate.h"
 
 enum {
     MMIO_MAGIC = 0x000,
@@ -264,3 +265,88 @@ const MemoryRegionOps virtio_mmio_ops = {
     .read = virtio_mmio_read,
     .write = virtio_mmio_write,
 };
+
+/* ---- machine state ---- */
+
+bool virtio_state_supported(const VirtIODevice *vdev)
+{
+    return !vdev->ops || (vdev->ops->save_state && vdev->ops->load_state);
+}
+
+void virtio_mmio_state_save(void *obj, MigWriter *w)
+{
+    VirtIODevice *vdev = obj;
+    if (vdev->ops) {
+        vdev->ops->save_state(vdev, w);
+    }
+    mig_put_u32(w, vdev->device_id);
+    mig_put_u64(w, vdev->host_features);
+    mig_put_u64(w, vdev->guest_features);
+    mig_put_u8(w, vdev->status);
+    mig_put_u32(w, vdev->isr);
+    mig_put_u32(w, vdev->config_generation);
+    for (unsigned i = 0; i < 4; i++) {
+        mig_put_u32(w, vdev->transport[i]);
+    }
+    mig_put_u32(w, vdev->nb_queues);
+    for (unsigned i = 0; i < vdev->nb_queues; i++) {
+        const VirtQueue *vq = &vdev->vq[i];
+        mig_put_u16(w, vq->num);
+        mig_put_u8(w, (uint8_t)(vq->ready | vq->signalled_used_valid << 1));
+        mig_put_u64(w, vq->desc);
+        mig_put_u64(w, vq->avail);
+        mig_put_u64(w, vq->used);
+        mig_put_u16(w, vq->last_avail_idx);
+        mig_put_u16(w, vq->used_idx);
+        mig_put_u16(w, vq->signalled_used);
+    }
+}
+
+int virtio_mmio_state_load(void *obj, MigReader *r, uint32_t version, char *err, size_t errlen)
+{
+    VirtIODevice *vdev = obj;
+    if (vdev->ops && vdev->ops->load_state(vdev, r, err, errlen) < 0) {
+        return -1;
+    }
+    if (mig_get_u32(r) != vdev->device_id || mig_get_u64(r) != vdev->host_features) {
+        snprintf(err, errlen, "another device (or one with other features) is in this slot "
+                 "(give the same devices in the same order)");
+        return -1;
+    }
+    vdev->guest_features = mig_get_u64(r);
+    vdev->status = mig_get_u8(r);
+    vdev->isr = mig_get_u32(r);
+    vdev->config_generation = mig_get_u32(r);
+    for (unsigned i = 0; i < 4; i++) {
+        vdev->transport[i] = mig_get_u32(r);
+    }
+    if ((vdev->guest_features & ~vdev->host_features) || vdev->isr > 3) {
+        return mig_bad(err, errlen, vdev->name, "features or interrupt status");
+    }
+    if (mig_get_u32(r) != vdev->nb_queues) {
+        return mig_bad(err, errlen, vdev->name, "queue count");
+    }
+    for (unsigned i = 0; i < vdev->nb_queues; i++) {
+        VirtQueue *vq = &vdev->vq[i];
+        vq->num = mig_get_u16(r);
+        uint8_t flags = mig_get_u8(r);
+        vq->desc = mig_get_u64(r);
+        vq->avail = mig_get_u64(r);
+        vq->used = mig_get_u64(r);
+        vq->last_avail_idx = mig_get_u16(r);
+        vq->used_idx = mig_get_u16(r);
+        vq->signalled_used = mig_get_u16(r);
+        if (vq->num > vq->num_max || (vq->num & (vq->num - 1)) || flags > 3 ||
+            ((flags & 1) && vq->num == 0)) {
+            return mig_bad(err, errlen, vdev->name, "queue size or flags");
+        }
+        vq->ready = flags & 1;
+        vq->signalled_used_valid = (flags >> 1) & 1;
+    }
+    return 0;
+}
+
+void virtio_mmio_state_post_load(VirtIODevice *vdev)
+{
+    update_irq(vdev);
+}

@@ -11,6 +11,7 @@
  * dropped and counted, a broken ring marks the device NEEDS_RESET.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -309,10 +310,41 @@ static void virtio_net_reset(VirtIODevice *vdev)
     }
 }
 
+/* The link status and, to refuse another NIC, the MAC. Frames are popped
+ * and pushed in one go, so none is in flight; one the backend still
+ * queues for the old machine is lost, as on a real link. */
+static void virtio_net_save_state(VirtIODevice *vdev, MigWriter *w)
+{
+    VirtioNet *n = to_net(vdev);
+    mig_put_bytes(w, n->mac, 6);
+    mig_put_u16(w, n->status);
+}
+
+static int virtio_net_load_state(VirtIODevice *vdev, MigReader *r, char *err, size_t errlen)
+{
+    VirtioNet *n = to_net(vdev);
+    uint8_t mac[6];
+    mig_get_bytes(r, mac, 6);
+    uint16_t status = mig_get_u16(r);
+    if (mig_reader_failed(r)) {
+        return 0;
+    }
+    if (memcmp(mac, n->mac, 6) != 0 || status > VIRTIO_NET_S_LINK_UP) {
+        snprintf(err, errlen, "another MAC address or a bad link status");
+        return -1;
+    }
+    n->status = status;
+    n->tx_blocked = false;
+    n->in_tx = false;
+    return 0;
+}
+
 static const VirtIODeviceOps virtio_net_ops = {
     .config_read = virtio_net_config_read,
     .queue_notify = virtio_net_notify,
     .reset = virtio_net_reset,
+    .save_state = virtio_net_save_state,
+    .load_state = virtio_net_load_state,
 };
 
 void virtio_net_set_vm_stopped(VirtioNet *n, bool stopped)

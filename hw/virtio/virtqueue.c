@@ -80,6 +80,7 @@ static int elem_add(VirtQueueElement *elem, const AddressSpace *as, const VringD
             return -EIO;
         }
         address_space_notify_write(as, d->addr, d->len);
+        elem->in_addr[elem->in_num] = d->addr;
         elem->in[elem->in_num++] = (struct iovec){ host, d->len };
     } else {
         if (elem->in_num || elem->out_num == VIRTQUEUE_MAX_SG) {
@@ -171,6 +172,14 @@ int virtqueue_push(VirtQueue *vq, const AddressSpace *as, const VirtQueueElement
     memcpy(entry + 4, &len, 4);
     vq->used_idx++;
     store16(used + 2, vq->used_idx);
+    /* Written again, after the writes: a live migration that looked at
+     * these pages in between (from another thread) sends them again. */
+    for (unsigned i = 0; i < elem->in_num && len > 0; i++) {
+        uint32_t n = elem->in[i].iov_len < len ? (uint32_t)elem->in[i].iov_len : len;
+        address_space_notify_write(as, elem->in_addr[i], n);
+        len -= n;
+    }
+    address_space_notify_write(as, vq->used, 6 + 8 * (uint64_t)vq->num);
     return 0;
 }
 

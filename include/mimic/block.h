@@ -136,11 +136,20 @@ typedef struct BlockDriver {
     int (*block_status)(BlockDriverState *bs, uint64_t offset, uint64_t *pnum,
                         Error **errp);
     /* Optional: internal snapshots, found by id or else by name (image
-     * open read/write); and amend (version 0 / lazy_refcounts -1: keep). */
-    int (*snapshot_create)(BlockDriverState *bs, const char *name, Error **errp);
+     * open read/write); and amend (version 0 / lazy_refcounts -1: keep).
+     * snapshot_create records vm_state_size bytes of VM state, written
+     * before with vmstate_rw, and the guest clock (both 0: a disk-only
+     * snapshot). */
+    int (*snapshot_create)(BlockDriverState *bs, const char *name, uint64_t vm_state_size,
+                           uint64_t vm_clock_nsec, Error **errp);
     int (*snapshot_apply)(BlockDriverState *bs, const char *name, Error **errp);
     int (*snapshot_delete)(BlockDriverState *bs, const char *name, Error **errp);
     int (*amend)(BlockDriverState *bs, int version, int lazy_refcounts, Error **errp);
+    /* Optional: reads or writes the VM state area of the active image at
+     * pos (qcow2: past the virtual disk, so a snapshot taken next keeps
+     * it; applying a snapshot brings its VM state back there). */
+    int (*vmstate_rw)(BlockDriverState *bs, uint64_t pos, void *buf, size_t len, bool write,
+                      Error **errp);
     /* Optional. Host offset of offset in the image's own file (*has false
      * if none: compressed, zero without a host cluster, unallocated);
      * shortens *pnum to the part that is contiguous in the file. */
@@ -216,6 +225,14 @@ int bdrv_check(BlockDriverState *bs, BlockCheckResult *res, int fix, Error **err
 int bdrv_block_status(BlockDriverState *bs, uint64_t offset, uint64_t *pnum, Error **errp);
 /* Internal snapshots and amend; -ENOTSUP when the format has none. */
 int bdrv_snapshot_create(BlockDriverState *bs, const char *name, Error **errp);
+/* A snapshot with VM state (savevm): vm_state_size bytes written before by
+ * bdrv_vmstate_write at positions 0.., vm_clock_nsec the guest's clock. */
+int bdrv_snapshot_create_vm(BlockDriverState *bs, const char *name, uint64_t vm_state_size,
+                            uint64_t vm_clock_nsec, Error **errp);
+/* The active image's VM state area; -ENOTSUP when the format has none. */
+int bdrv_vmstate_write(BlockDriverState *bs, uint64_t pos, const void *buf, size_t len,
+                       Error **errp);
+int bdrv_vmstate_read(BlockDriverState *bs, uint64_t pos, void *buf, size_t len, Error **errp);
 int bdrv_snapshot_apply(BlockDriverState *bs, const char *name, Error **errp);
 int bdrv_snapshot_delete(BlockDriverState *bs, const char *name, Error **errp);
 int bdrv_amend(BlockDriverState *bs, int version, int lazy_refcounts, Error **errp);

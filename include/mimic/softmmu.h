@@ -81,6 +81,20 @@ typedef struct SoftMMUOps {
     unsigned (*fetch_mode)(uint32_t tb_flags);
 } SoftMMUOps;
 
+/* The dirty log of live migration (exec/dirty-log.c), over guest RAM
+ * [base, base + size): start (every page clean, fast writes revoked; -1
+ * when out of memory) and stop; exec_code_write marks what it is told of;
+ * a fill of a clean page must flag its write entry SOFTMMU_TLB_CODE
+ * (exec_dirty_fill_check); sync ORs the pages written since the last one
+ * into bitmap (one bit per page from base), makes them clean again and
+ * returns how many were not set in bitmap yet. Start and sync run an
+ * exclusive section: never call them holding a lock a CPU may wait on. */
+int exec_dirty_log_start(uint64_t base, uint64_t size);
+void exec_dirty_log_stop(void);
+void exec_dirty_mark(uint64_t addr, uint64_t len);
+bool exec_dirty_fill_check(uint64_t pa);
+uint64_t exec_dirty_log_sync(uint64_t *bitmap);
+
 /* Code pages (exec/code-pages.c). Tracks physical pages below phys_limit;
  * 0 or -1 when the bitmap cannot be allocated. */
 int exec_code_pages_init(uint64_t phys_limit);

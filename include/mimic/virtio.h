@@ -17,6 +17,7 @@
 #include <sys/uio.h>
 
 #include "mimic/memory.h"
+#include "migration/stream.h"
 
 /* Feature bits of the transport and ring. */
 #define VIRTIO_RING_F_INDIRECT_DESC 28
@@ -54,6 +55,7 @@ typedef struct VirtQueueElement {
     unsigned out_num, in_num;
     struct iovec out[VIRTQUEUE_MAX_SG];
     struct iovec in[VIRTQUEUE_MAX_SG];
+    uint64_t in_addr[VIRTQUEUE_MAX_SG]; /* guest address of each in[] */
 } VirtQueueElement;
 
 /* Takes the next available chain: 1 (elem filled), 0 (queue empty), or
@@ -84,6 +86,12 @@ typedef struct VirtIODeviceOps {
     /* The driver notified queue n. */
     void (*queue_notify)(VirtIODevice *vdev, unsigned n);
     void (*reset)(VirtIODevice *vdev);
+    /* Machine state of the device model (the transport saves the rest),
+     * with the machine stopped; load works on a copy of the whole device
+     * (VirtIODevice first in it) and checks every field. A device without
+     * them cannot be snapshotted or migrated. */
+    void (*save_state)(VirtIODevice *vdev, MigWriter *w);
+    int (*load_state)(VirtIODevice *vdev, MigReader *r, char *err, size_t errlen);
 } VirtIODeviceOps;
 
 #define VIRTIO_MAX_QUEUES 8
@@ -122,6 +130,18 @@ void virtio_reset(VirtIODevice *vdev);
 
 /* virtio-mmio register window (0x200 bytes) for vdev. */
 extern const MemoryRegionOps virtio_mmio_ops;
+
+/* Machine state of one virtio-mmio slot (obj: its VirtIODevice, first in
+ * the device model's struct): the device model's own state, then status,
+ * features, interrupt status, selectors and every queue. Loading refuses a
+ * different device, features the device does not offer and queue sizes it
+ * does not allow; virtio_mmio_state_post_load drives the line again. */
+#define VIRTIO_MMIO_STATE_VERSION 1
+void virtio_mmio_state_save(void *obj, MigWriter *w);
+int virtio_mmio_state_load(void *obj, MigReader *r, uint32_t version, char *err, size_t errlen);
+void virtio_mmio_state_post_load(VirtIODevice *vdev);
+/* Whether the device model in this slot can save its state. */
+bool virtio_state_supported(const VirtIODevice *vdev);
 #define VIRTIO_MMIO_SIZE 0x200
 
 #endif

@@ -178,8 +178,9 @@ static void tlb_fill(RISCVCPU *cpu, uint64_t va, unsigned mode, const RISCVTrans
     e->addr_code = x ? page_va : SOFTMMU_INVALID;
     e->addend = (uintptr_t)host - (uintptr_t)page_va;
     cpu->tlb.phys[mode][i] = page_pa;
-    if (w && exec_code_page_fill_check(page_pa)) {
-        e->addr_write = page_va | SOFTMMU_TLB_CODE; /* stores drop the code first */
+    if (w && (exec_code_page_fill_check(page_pa) || exec_dirty_fill_check(page_pa))) {
+        /* stores drop the code, or mark the page dirty for migration, first */
+        e->addr_write = page_va | SOFTMMU_TLB_CODE;
     }
     if (exec_watchpoint_on_page(page_va, SOFTMMU_PAGE_SIZE)) {
         /* A debugger watches this page: every load and store is checked. */
