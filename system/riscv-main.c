@@ -533,11 +533,6 @@ int riscv_system_main(int argc, char **argv)
     if (virt_start_monitor(m, err, sizeof(err)) < 0) {
         options_die("%s", err);
     }
-    if (o.gdb && virt_gdb_start(m, o.gdb, err, sizeof(err)) < 0) {
-        options_die("-gdb %s: %s", o.gdb, err);
-    }
-    int status = virt_run(m);
-    virt_gdb_stop(m);
     if (o.loadvm && virt_start_loadvm(m, o.loadvm, err, sizeof(err)) < 0) {
         options_die("-loadvm %s: %s", o.loadvm, err);
     }
@@ -545,7 +540,11 @@ int riscv_system_main(int argc, char **argv)
     if (o.incoming && virt_start_incoming(m, o.incoming, err, sizeof(err)) < 0) {
         options_die("-incoming %s: %s", o.incoming, err);
     }
+    if (o.gdb && virt_gdb_start(m, o.gdb, err, sizeof(err)) < 0) {
+        options_die("-gdb %s: %s", o.gdb, err);
+    }
     int status = virt_run(m);
+    virt_gdb_stop(m);
     migration_finish();
     monitor_finish();
     virt_destroy(m);
