@@ -104,6 +104,9 @@ static void usage(FILE *f)
         "  -S                    start stopped; the monitor's cont (or gdb's continue) starts it\n"
         "  -gdb SPEC             gdb stub on tcp::PORT, tcp:HOST:PORT or unix:PATH,server=on\n"
         "  -s                    the same as -gdb tcp::1234\n"
+        "  -loadvm NAME          start from the snapshot NAME (savevm) of the qcow2 drives\n"
+        "  -incoming URI         wait for a migration: tcp:HOST:PORT, unix:PATH, file:PATH,\n"
+        "                        exec:CMD, or defer (then QMP migrate-incoming)\n"
         "  -accel tcg[,backend=jit|interp][,tb-size=MiB]\n"
         "  -d ITEM[,ITEM...]     log, e.g. -d int,mmu (-d help lists them); -D FILE logs to FILE\n"
         "  -h, -help             this text; -version prints the version\n",

@@ -57,6 +57,8 @@ GOOD = [
     (["-help"], "-bios"),
     (["-help"], "-qmp"),
     (["-help"], "-gdb SPEC"),
+    (["-help"], "-incoming URI"),
+    (["-help"], "-loadvm NAME"),
     (["-version"], "version"),
     (["-M", "help"], "virt"),
     (["-d", "help"], "int"),
