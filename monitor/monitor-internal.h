@@ -90,7 +90,7 @@ typedef int QmpHandler(QmpSessionState *q, json_t *args, json_t **ret, QmpError 
 typedef struct QmpCommand {
     const char *name;
     QmpHandler *fn;
-    QmpArg args[4];
+    QmpArg args[7]; /* up to 6, then an entry with name NULL */
 } QmpCommand;
 
 const QmpCommand *qmp_find_command(const char *name);

@@ -128,6 +128,11 @@ typedef struct MonitorMachineOps {
     void (*migrate_cancel)(void *opaque);
     void (*query_migrate)(void *opaque, MonMigrateInfo *out);
     int (*migrate_set_downtime)(void *opaque, uint64_t ms, char *err, size_t errlen);
+    /* Optional (NULL: not offered): blockdev-snapshot-sync, the drive
+     * `device` (id or node name) onto a qcow2 overlay `file` whose backing
+     * file is its current image (created, unless `existing`). */
+    int (*blockdev_snapshot_sync)(void *opaque, const char *device, const char *file,
+                                  bool existing, char *err, size_t errlen);
 } MonitorMachineOps;
 
 /* The options, collected before the machine exists (-qmp, -monitor, -mon);

@@ -399,6 +399,39 @@ static int qmp_query_migrate(QmpSessionState *q, json_t *args, json_t **ret, Qmp
     return 0;
 }
 
+/* An external snapshot: QEMU's arguments, with qcow2 as the only overlay
+ * format. */
+static int qmp_blockdev_snapshot_sync(QmpSessionState *q, json_t *args, json_t **ret,
+                                      QmpError *err)
+{
+    const char *device = json_string_value(json_object_get(args, "device"));
+    const char *node = json_string_value(json_object_get(args, "node-name"));
+    const char *file = json_string_value(json_object_get(args, "snapshot-file"));
+    const char *format = json_string_value(json_object_get(args, "format"));
+    const char *mode = json_string_value(json_object_get(args, "mode"));
+    if (!OPS->blockdev_snapshot_sync) {
+        snprintf(err->desc, sizeof(err->desc), "This machine has no block devices");
+        return -1;
+    }
+    if (!device && !node) {
+        snprintf(err->desc, sizeof(err->desc), "Cannot find device= nor node-name=");
+        return -1;
+    }
+    if (format && strcmp(format, "qcow2")) {
+        snprintf(err->desc, sizeof(err->desc),
+                 "Format '%s' cannot be an overlay here (qcow2 only)", format);
+        return -1;
+    }
+    if (mode && strcmp(mode, "absolute-paths") && strcmp(mode, "existing")) {
+        snprintf(err->desc, sizeof(err->desc), "Parameter 'mode' does not accept value '%s'",
+                 mode);
+        return -1;
+    }
+    return OPS->blockdev_snapshot_sync(OPQ, device ? device : node, file,
+                                       mode && !strcmp(mode, "existing"), err->desc,
+                                       sizeof(err->desc));
+}
+
 static const QmpCommand commands[] = {
     { "qmp_capabilities", qmp_capabilities, { { "enable", QMP_ARG_STR_LIST, true } } },
     { "query-status", qmp_query_status, { { 0 } } },
@@ -424,6 +457,10 @@ static const QmpCommand commands[] = {
     { "migrate-set-parameters", qmp_migrate_set_parameters,
       { { "downtime-limit", QMP_ARG_INT, true } } },
     { "query-migrate", qmp_query_migrate, { { 0 } } },
+    { "blockdev-snapshot-sync", qmp_blockdev_snapshot_sync,
+      { { "device", QMP_ARG_STR, true }, { "node-name", QMP_ARG_STR, true },
+        { "snapshot-file", QMP_ARG_STR, false }, { "snapshot-node-name", QMP_ARG_STR, true },
+        { "format", QMP_ARG_STR, true }, { "mode", QMP_ARG_STR, true } } },
     { "human-monitor-command", qmp_hmp,
       { { "command-line", QMP_ARG_STR, false }, { "cpu-index", QMP_ARG_INT, true } } },
 };

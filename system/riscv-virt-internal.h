@@ -115,8 +115,13 @@ int virt_mon_migrate_incoming(void *opaque, const char *uri, char *err, size_t e
 void virt_mon_migrate_cancel(void *opaque);
 void virt_mon_query_migrate(void *opaque, MonMigrateInfo *out);
 int virt_mon_migrate_set_downtime(void *opaque, uint64_t ms, char *err, size_t errlen);
+/* riscv-virt-blockdev.c: blockdev-snapshot-sync, the drive `device` (id
+ * or node name) onto a new qcow2 overlay `file` (lock held). */
+int virt_blockdev_snapshot_sync(void *opaque, const char *device, const char *file,
+                                bool existing, char *err, size_t errlen);
 /* The monitor's view of the machine (riscv-virt-monitor.c). */
 extern const MonitorMachineOps virt_monitor_ops;
+void virt_monitor_block_info(void *opaque, unsigned index, MonBlockInfo *out);
 int virt_monitor_read_memory(void *opaque, unsigned cpu, bool virt, uint64_t addr, void *buf,
                              size_t len, uint64_t *fault_addr);
 /* A debugger's view of virtual address va on hart cpu (riscv-virt-monitor.c). */

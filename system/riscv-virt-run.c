@@ -184,7 +184,6 @@ void virt_monitor_dump_mtree(void *opaque, MonBuf *out);
 void virt_monitor_dump_tlb(void *opaque, unsigned cpu, MonBuf *out);
 void virt_monitor_dump_mem(void *opaque, unsigned cpu, MonBuf *out);
 unsigned virt_monitor_block_count(void *opaque);
-void virt_monitor_block_info(void *opaque, unsigned index, MonBlockInfo *out);
 
 const MonitorMachineOps virt_monitor_ops = {
     .target = "riscv64",
@@ -213,6 +212,7 @@ const MonitorMachineOps virt_monitor_ops = {
     .migrate_cancel = virt_mon_migrate_cancel,
     .query_migrate = virt_mon_query_migrate,
     .migrate_set_downtime = virt_mon_migrate_set_downtime,
+    .blockdev_snapshot_sync = virt_blockdev_snapshot_sync,
 };
 
 int virt_start_monitor(VirtMachine *m, char *err, size_t errlen)

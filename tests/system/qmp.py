@@ -10,6 +10,7 @@ quit on a TCP monitor spelled the old way (server,nowait).
 Usage: qmp.py EMULATOR GUESTDIR   (exit 0: all passed, 77: guest images
 missing). The same script runs against qemu-system-riscv64, the oracle.
 """
+import hashlib
 import json
 import os
 import re
@@ -222,6 +223,8 @@ def main():
     disk = os.path.join(tmp, "disk.img")
     with open(disk, "wb") as f:
         f.write(os.urandom(1 << 20))
+    disk_digest = digest(disk)
+    overlay = os.path.join(tmp, "overlay.qcow2")
     # no -no-reboot: with it system_reset is a shutdown (as in QEMU)
     cmd = [emu, "-M", "virt", "-m", "256M", "-smp", "2", "-nographic",
            "-kernel", os.path.join(guest, "Image"),
@@ -236,18 +239,68 @@ def main():
                          stderr=subprocess.STDOUT)
     con = Console(p)
     try:
-        run_guest_checks(p, con, sock, is_qemu)
+        run_guest_checks(p, con, sock, is_qemu, overlay)
     finally:
         if p.poll() is None:
             p.kill()
         p.wait()
+    check_overlay(disk, disk_digest, overlay)
     print("---- console tail ----\n" + con.text()[-1500:]) if failures else None
     run_tcp_quit(emu, is_qemu)
     print("%d checks failed" % len(failures) if failures else "all checks passed")
     return 1 if failures else 0
 
 
-def run_guest_checks(p, con, sock, is_qemu):
+def digest(path):
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
+
+
+def check_snapshot_sync(q, con, overlay):
+    """blockdev-snapshot-sync: hd0 moves onto a new qcow2 overlay over its
+    image; what the guest writes next lands in the overlay."""
+    r = q.cmd("blockdev-snapshot-sync", {"device": "hd0", "snapshot-file": overlay,
+                                         "format": "qcow2"})
+    check(r == {"return": {}}, "blockdev-snapshot-sync hd0: %s" % r)
+    r = q.cmd("query-block")
+    ins = [b["inserted"] for b in r.get("return", []) if b["device"] == "hd0"]
+    check(len(ins) == 1 and ins[0]["file"] == overlay and ins[0]["drv"] == "qcow2" and
+          ins[0]["backing_file_depth"] == 1 and
+          ins[0]["image"].get("backing-filename", "").endswith("disk.img"),
+          "query-block: hd0 on the overlay, backed by the image: %s" % json.dumps(ins)[:300])
+    con.send("printf snap-%d 42 | dd of=/dev/vda bs=512 seek=8 conv=notrunc 2>/dev/null; "
+             "sync; echo wrote-$((6*7))\n")
+    check(bool(con.wait_for(r"wrote-42")), "the guest writes its disk after the snapshot")
+    for args, what in (({"device": "nope", "snapshot-file": overlay + ".x"}, "an unknown device"),
+                       ({"snapshot-file": overlay + ".x"}, "no device"),
+                       ({"device": "hd0", "snapshot-file": overlay + ".x", "mode": "bogus"},
+                        "a bad mode")):
+        r = q.cmd("blockdev-snapshot-sync", args)
+        check(error_class(r) == "GenericError", "blockdev-snapshot-sync with %s: %s" % (what, r))
+
+
+def check_overlay(disk, disk_digest, overlay):
+    """After the run: the image as it was, the write in the overlay."""
+    check(digest(disk) == disk_digest, "the image under the overlay is unchanged")
+    if not os.path.exists(overlay):
+        check(False, "the overlay exists")
+        return
+    raw = overlay + ".raw"
+    r = subprocess.run(["qemu-img", "convert", "-O", "raw", overlay, raw],
+                       capture_output=True, text=True)
+    if check(r.returncode == 0, "qemu-img convert reads the overlay: %s" % r.stderr.strip()):
+        with open(raw, "rb") as f:
+            data = f.read()
+        with open(disk, "rb") as f:
+            base = f.read()
+        check(data[8 * 512:8 * 512 + 7] == b"snap-42" and data[:4096] == base[:4096] and
+              data[4096 + 7:] == base[4096 + 7:],
+              "the overlay holds the guest's write over the image's data")
+    r = subprocess.run(["qemu-img", "check", overlay], capture_output=True, text=True)
+    check(r.returncode == 0, "qemu-img check of the overlay (status %d)" % r.returncode)
+
+
+def run_guest_checks(p, con, sock, is_qemu, overlay):
     q = QMP(sock)
     g = q.greeting.get("QMP", {})
     check("version" in g and "qemu" in g["version"] and g.get("capabilities") == ["oob"],
@@ -352,6 +405,7 @@ def run_guest_checks(p, con, sock, is_qemu):
           "query-blockstats counts the reads: %s" %
           (json.dumps({k: st[0]["stats"][k] for k in ("rd_operations", "rd_bytes")})
            if st else r))
+    check_snapshot_sync(q, con, overlay)
 
     # the human monitor through QMP
     regs = q.hmp("info registers")
