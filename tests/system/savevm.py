@@ -15,63 +15,17 @@ With --linux: a Linux guest (-smp 2) with files in tmpfs and data on its
 disk is saved, killed and restored with -loadvm; its shell answers and the
 files and the disk read as they did (skipped, 77, without the images).
 """
-import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 
+from qmpclient import QMP, Console, fail
+
 TIMEOUT = 30
-
-
-def fail(msg):
-    print("FAIL: " + msg)
-    sys.exit(1)
-
-
-class QMP:
-    def __init__(self, path):
-        deadline = time.time() + TIMEOUT
-        while True:
-            try:
-                self.s = socket.socket(socket.AF_UNIX)
-                self.s.connect(path)
-                break
-            except OSError:
-                if time.time() > deadline:
-                    fail("no QMP socket")
-                time.sleep(0.05)
-        # binary: a text-mode file resets its newline decoder on each write
-        self.f = self.s.makefile("rwb")
-        json.loads(self.readline())
-        self.cmd("qmp_capabilities")
-
-    def readline(self):
-        line = self.f.readline()
-        if not line:
-            fail("the QMP connection closed (the emulator died?)")
-        return line.decode()
-
-    def cmd(self, name, **args):
-        msg = {"execute": name}
-        if args:
-            msg["arguments"] = args
-        self.f.write((json.dumps(msg) + "\n").encode())
-        self.f.flush()
-        while True:
-            r = json.loads(self.readline())
-            if "event" not in r:
-                return r
-
-    def hmp(self, line):
-        r = self.cmd("human-monitor-command", **{"command-line": line})
-        if "return" not in r:
-            fail("%s: %s" % (line, r))
-        return r["return"]
 
 
 def counts(path):
@@ -106,8 +60,6 @@ def linux(emu, img, guest):
     if not os.path.exists(os.path.join(guest, "Image")):
         print("SKIP: no guest images in %s (make guest)" % guest)
         sys.exit(77)
-    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-    from migrate import Console
     tmp = tempfile.mkdtemp(prefix="mimic-savevm-linux-")
     disk = os.path.join(tmp, "d.qcow2")
     subprocess.run([img, "create", "-f", "qcow2", disk, "8M"], check=True,
