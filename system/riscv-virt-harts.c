@@ -93,21 +93,13 @@ static uint64_t virt_hart_events(VirtMachine *m, unsigned hart)
     return m->hart_events[hart] + m->clint.msip_sets[hart];
 }
 
-/* CPU time a hart's host thread has used, in ns (0 before it runs). */
-static uint64_t virt_hart_cpu_ns(VirtMachine *m, unsigned hart)
-{
-    struct timespec ts;
-    if (!m->hart_clock_ok[hart] || clock_gettime(m->hart_clock[hart], &ts)) {
-        return 0;
-    }
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-/* Whether another hart has run for WFI_POLL_CPU_NS since `since` was taken. */
-static bool virt_others_ran(VirtMachine *m, unsigned self, const uint64_t *since)
+/* Whether a hart other than self runs firmware (M-mode) now, outside a
+ * wfi wait (racy by design: a hint). */
+static bool virt_others_in_firmware(VirtMachine *m, unsigned self)
 {
     for (unsigned h = 0; h < m->cfg.nb_harts; h++) {
-        if (h != self && virt_hart_cpu_ns(m, h) - since[h] >= WFI_POLL_CPU_NS) {
+        if (h != self && !m->hart_waiting[h] &&
+            __atomic_load_n(&m->harts[h]->priv.priv, __ATOMIC_RELAXED) == PRV_M) {
             return true;
         }
     }
@@ -117,17 +109,16 @@ static bool virt_others_ran(VirtMachine *m, unsigned self, const uint64_t *since
 /* A wfi that returns at once because an interrupt is already pending: the
  * hart resumes, as the spec asks; but one that does so again and again at
  * the same pc without taking a trap is polling memory, and after
- * WFI_POLL_THRESHOLD times it waits for something new for it (or at most
- * WFI_POLL_WAIT_NS) first. OpenSBI 1.1 waits for HSM hart_start that way,
- * with the cold-boot IPI still pending, and its hart_start publishes the
- * state before the start address: a poller that runs meanwhile boots the
- * wrong address (docs/system.md, "wfi polling"). Waiting for the IPI that
- * follows the address closes that window — as long as the wait is not cut
- * short while hart 0 is descheduled between its two writes, so it is
- * bounded by the other harts' CPU time (WFI_POLL_CPU_NS of it on one of
- * them), not by the wall clock; WFI_POLL_MAX_NS of wall time is the last
- * resort, when the others sleep. (Another hart going to sleep is no event:
- * with -smp 3, hart 1 idles while hart 0 starts hart 2.) Lock held. */
+ * WFI_POLL_THRESHOLD times it waits for something new for it first.
+ * OpenSBI 1.1 waits for HSM hart_start that way, with the cold-boot IPI
+ * still pending, and its hart_start publishes the state before the start
+ * address: a poller that runs between the two boots the wrong address
+ * (docs/system.md, "wfi polling"). The IPI that follows the address is the
+ * event that ends the wait. So that a guest polling memory without IPIs
+ * still goes on, the wait also ends after WFI_POLL_MIN_NS — but only while
+ * no other hart runs firmware, since a hart descheduled by the host between
+ * those two writes is in M-mode — and in any case after WFI_POLL_MAX_NS.
+ * Lock held. */
 static void virt_wfi_poll(VirtMachine *m, RISCVCPU *cpu)
 {
     unsigned h = (unsigned)cpu->priv.mhartid;
@@ -140,21 +131,20 @@ static void virt_wfi_poll(VirtMachine *m, RISCVCPU *cpu)
         return;
     }
     uint64_t seen = virt_hart_events(m, h);
-    uint64_t since[VIRT_MAX_HARTS];
-    for (unsigned o = 0; o < m->cfg.nb_harts; o++) {
-        since[o] = virt_hart_cpu_ns(m, o);
-    }
     uint64_t start = m->clint.clock_ns();
+    m->hart_waiting[h] = true;
     while (virt_hart_events(m, h) == seen && !m->shutdown && !m->reboot_pending &&
            m->test.request == SIFIVE_TEST_NONE && !m->pause_req) {
-        uint64_t now = m->clint.clock_ns();
-        if (now - start >= WFI_POLL_MAX_NS || virt_others_ran(m, h, since)) {
+        uint64_t waited = m->clint.clock_ns() - start;
+        if (waited >= WFI_POLL_MAX_NS ||
+            (waited >= WFI_POLL_MIN_NS && !virt_others_in_firmware(m, h))) {
             break;
         }
-        uint64_t until = now + WFI_POLL_SLICE_NS;
+        uint64_t until = start + waited + WFI_POLL_SLICE_NS;
         struct timespec ts = { (time_t)(until / 1000000000), (long)(until % 1000000000) };
         pthread_cond_timedwait(&m->wake, &m->lock, &ts);
     }
+    m->hart_waiting[h] = false;
 }
 
 /* wfi: sleeps until an interrupt is pending in mie or the machine stops.
@@ -170,6 +160,7 @@ static void virt_wfi_wait(VirtMachine *m, RISCVCPU *cpu)
         pthread_mutex_unlock(&m->lock);
         return;
     }
+    m->hart_waiting[cpu->priv.mhartid] = true;
     while (!riscv_sys_wfi_wakeup(cpu) && !m->shutdown && m->test.request == SIFIVE_TEST_NONE &&
            !m->pause_req) {
         uint64_t deadline = m->timer_deadline;
@@ -182,6 +173,7 @@ static void virt_wfi_wait(VirtMachine *m, RISCVCPU *cpu)
         }
         virt_sync_timers(m);
     }
+    m->hart_waiting[cpu->priv.mhartid] = false;
     pthread_mutex_unlock(&m->lock);
 }
 
@@ -192,8 +184,6 @@ static void virt_hart_loop(VirtMachine *m, RISCVCPU *cpu)
     riscv_sys_current = cpu;
     pthread_mutex_lock(&m->lock);
     m->hart_tid[cpu->priv.mhartid] = gettid();
-    m->hart_clock_ok[cpu->priv.mhartid] =
-        !pthread_getcpuclockid(pthread_self(), &m->hart_clock[cpu->priv.mhartid]);
     pthread_mutex_unlock(&m->lock);
     cs->fault_jmp = &landing;
     exec_cpu_register(cs);

@@ -54,12 +54,11 @@ struct VirtMachine {
     unsigned paused_harts;   /* parked now */
     uint64_t stop_mtime;     /* the guest's mtime when it stopped */
     pid_t hart_tid[VIRT_MAX_HARTS];
-    /* wfi polling (riscv-virt-harts.c): kicks per hart, each hart
-     * thread's CPU clock, and per hart the pc and trap count of the last
-     * wfi that found an interrupt pending and how many such in a row. */
+    /* wfi polling (riscv-virt-harts.c): kicks per hart, whether it waits
+     * in wfi now, and the pc and trap count of its last wfi that found an
+     * interrupt pending and how many such in a row. */
     uint64_t hart_events[VIRT_MAX_HARTS];
-    clockid_t hart_clock[VIRT_MAX_HARTS];
-    bool hart_clock_ok[VIRT_MAX_HARTS];
+    bool hart_waiting[VIRT_MAX_HARTS];
     uint64_t wfi_poll_pc[VIRT_MAX_HARTS];
     uint64_t wfi_poll_traps[VIRT_MAX_HARTS];
     unsigned wfi_polls[VIRT_MAX_HARTS];
@@ -67,11 +66,11 @@ struct VirtMachine {
 };
 
 /* A hart that polls with wfi waits for an event after this many wfis in a
- * row that found an interrupt pending, until another hart has used
- * WFI_POLL_CPU_NS of CPU time or WFI_POLL_MAX_NS have passed, looking
- * every WFI_POLL_SLICE_NS. */
+ * row that found an interrupt pending: at least WFI_POLL_MIN_NS, then until
+ * no other hart runs firmware, at most WFI_POLL_MAX_NS, looking every
+ * WFI_POLL_SLICE_NS. */
 #define WFI_POLL_THRESHOLD 64
-#define WFI_POLL_CPU_NS (20 * 1000 * 1000ull)
+#define WFI_POLL_MIN_NS (20 * 1000 * 1000ull)
 #define WFI_POLL_MAX_NS (1000 * 1000 * 1000ull)
 #define WFI_POLL_SLICE_NS (2 * 1000 * 1000ull)
 

@@ -5,11 +5,11 @@
  * again. Run with -smp 2 -bios none -kernel.
  *
  * The one thing to know: mimic lets such a poller wait for something new
- * for it (an msip write, a line rising) after 64 wfis in a row, until
- * another hart has run for 20 ms at most (system/riscv-virt-harts.c,
- * virt_wfi_poll), so a flag that is set and then announced by an IPI is
- * seen after the IPI — the race in OpenSBI 1.1's hart start that made
- * Linux -smp 2 hang. The test checks
+ * for it (an msip write, a line rising) after 64 wfis in a row — at
+ * least 20 ms, then until no other hart runs M-mode code, one second at
+ * most (system/riscv-virt-harts.c, virt_wfi_poll) — so a flag that is set
+ * and then announced by an IPI is seen after the IPI: the race in OpenSBI
+ * 1.1's hart start that made Linux -smp 2 hang. The test checks
  * that hart 1 polled only a few times while hart 0 worked for a long
  * while, and that a flag set with no IPI at all is still seen (the wait is
  * bounded).
