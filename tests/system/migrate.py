@@ -28,7 +28,7 @@ import sys
 import tempfile
 import time
 
-from qmpclient import QMP, TIMEOUT, Console, fail, free_port
+from qmpclient import QMP, TIMEOUT, Console, die_with_parent, fail, free_port
 
 
 def linux(emu, guest, disk, sock, extra=()):
@@ -39,7 +39,8 @@ def linux(emu, guest, disk, sock, extra=()):
            "-device", "virtio-blk-device,drive=d0",
            "-qmp", "unix:%s,server=on,wait=off" % sock] + list(extra)
     return subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT)
+                            stderr=subprocess.STDOUT,
+                            preexec_fn=die_with_parent)
 
 
 def md5(path):
@@ -134,7 +135,8 @@ def baremetal(emu, elf, sock, serial, extra=()):
                              "-monitor", "none", "-serial", "file:" + serial, "-bios", "none",
                              "-kernel", elf, "-qmp", "unix:%s,server=on,wait=off" % sock]
                             + list(extra), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
+                            stderr=subprocess.STDOUT, text=True,
+                            preexec_fn=die_with_parent)
 
 
 def negative(emu, elf, tmp):

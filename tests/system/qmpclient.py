@@ -5,6 +5,7 @@ reads, and a console reader for a guest on -nographic's stdio.
 The one thing to know: every failure ends the test at once through fail()
 (status 1 with a FAIL line), so callers never check for errors themselves.
 """
+import ctypes
 import json
 import os
 import re
@@ -14,6 +15,13 @@ import threading
 import time
 
 TIMEOUT = 60
+PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent():
+    """preexec_fn for the emulators a test starts: SIGKILL when the test
+    process goes, even when the test runner kills it on a timeout."""
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, 9)
 
 
 def fail(msg):

@@ -23,7 +23,7 @@ import sys
 import tempfile
 import time
 
-from qmpclient import QMP, Console, fail
+from qmpclient import QMP, Console, die_with_parent, fail
 
 TIMEOUT = 30
 
@@ -53,7 +53,8 @@ def start(emu, elf, disk, serial, sock, extra=()):
            "-device", "virtio-blk-device,drive=d0",
            "-qmp", "unix:%s,server=on,wait=off" % sock] + list(extra)
     return subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT)
+                            stderr=subprocess.STDOUT,
+                            preexec_fn=die_with_parent)
 
 
 def linux(emu, img, guest):
@@ -75,7 +76,8 @@ def linux(emu, img, guest):
                               "-device", "virtio-blk-device,drive=d0",
                               "-qmp", "unix:%s,server=on,wait=off" % sock] + list(extra),
                              stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                             stderr=subprocess.STDOUT)
+                             stderr=subprocess.STDOUT,
+                             preexec_fn=die_with_parent)
         return p, Console(p), sock
 
     try:
@@ -186,7 +188,8 @@ def main():
         p = subprocess.Popen([emu, "-M", "virt", "-m", "64M", "-display", "none",
                               "-monitor", "none", "-serial", "file:" + s3, "-bios", "none",
                               "-kernel", elf, "-qmp", "unix:%s,server=on,wait=off" % q3],
-                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                             preexec_fn=die_with_parent)
         q = QMP(q3)
         err = q.hmp("savevm x")
         if "No block device can accept snapshots" not in err:
