@@ -61,7 +61,9 @@ def live(emu, img, guest, tmp):
         time.sleep(0.5)
         ram_sum = con.run("dd if=/dev/urandom of=/tmp/r bs=1M count=8 2>/dev/null; "
                           "md5sum /tmp/r").split()[0]
-        con.send("i=0; while [ ! -e /tmp/stop ]; do i=$((i+1)); echo $i > /tmp/count; "
+        # the counter is renamed into place: `echo > file` leaves it empty for a moment
+        con.send("i=0; while [ ! -e /tmp/stop ]; do i=$((i+1)); echo $i > /tmp/count.new; "
+                 "mv /tmp/count.new /tmp/count; "
                  "dd if=/dev/urandom of=/dev/vda bs=4k count=4 seek=$((i % 200)) "
                  "conv=notrunc 2>/dev/null; done &\n")
         time.sleep(2)
