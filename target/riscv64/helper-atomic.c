@@ -1,5 +1,6 @@
 /*
- * helper-atomic.c — LR/SC and AMO helpers on host atomics.
+ * helper-atomic.c — LR/SC and AMO helpers on host atomics, and the full
+ * barrier of a fence that orders stores before loads.
  *
  * The one thing to know: the guest address is checked (alignment, inside the
  * guest window; in system mode, the soft MMU's translation) before any host
@@ -182,6 +183,15 @@ static uint64_t riscv_do_amo(void *env, uint64_t addr, uint64_t val, uint64_t de
     return riscv_sext_result(old, sz);
 }
 
+/* A fence that orders earlier stores before later loads (trans_fence). */
+static uint64_t riscv_do_full_barrier(void *env, uint64_t a, uint64_t b, uint64_t c)
+{
+    (void)env, (void)a, (void)b, (void)c;
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    return 0;
+}
+
 const IRHelper riscv_helper_lr = { "lr", riscv_do_lr };
 const IRHelper riscv_helper_sc = { "sc", riscv_do_sc };
 const IRHelper riscv_helper_amo = { "amo", riscv_do_amo };
+const IRHelper riscv_helper_full_barrier = { "full_barrier", riscv_do_full_barrier };

@@ -86,6 +86,7 @@ extern const IRHelper riscv_helper_sret;         /* () -> next pc */
 extern const IRHelper riscv_helper_mret;         /* () -> next pc */
 extern const IRHelper riscv_helper_wfi;          /* () */
 extern const IRHelper riscv_helper_sfence_vma;   /* () */
+extern const IRHelper riscv_helper_full_barrier; /* () fence ordering stores before loads */
 extern const IRHelper riscv_helper_fence_i;      /* () system-mode fence.i */
 extern const IRHelper riscv_helper_fs_dirty;     /* () leaf: mstatus.FS = Dirty */
 /* F/D helpers accumulate fflags in env; the ones with a rounding mode leave

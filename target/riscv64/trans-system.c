@@ -21,9 +21,23 @@ bool trans_ebreak(DisasContext *ctx, const RVArgs *a)
     return true;
 }
 
-/* fence, fence.tso and pause: the host is TSO, nothing to emit. */
+/* fence: the x86 host keeps every order RISC-V can ask for but one, an
+ * earlier store before a later load. A fence with a store (or output) in
+ * its predecessor set and a load (or input) in its successor set, such as
+ * Linux's smp_mb() (fence rw,rw), needs a full host barrier: without it,
+ * two harts that each store a flag and then read the other's can both
+ * read the old values (a lost wakeup). fence.tso, the acquire and release
+ * fences (fence r,rw / fence rw,w) and pause (fence w,0) need nothing. */
 bool trans_fence(DisasContext *ctx, const RVArgs *a)
 {
+    enum { FENCE_W = 1, FENCE_R = 2, FENCE_O = 4, FENCE_I = 8, FENCE_FM_TSO = 8 };
+    unsigned fm = (unsigned)(a->imm >> 8) & 0xf;
+    unsigned pred = (unsigned)(a->imm >> 4) & 0xf, succ = (unsigned)a->imm & 0xf;
+    if (fm != FENCE_FM_TSO && (pred & (FENCE_W | FENCE_O)) && (succ & (FENCE_R | FENCE_I))) {
+        IRTempId out = ir_new_local(ctx->b);
+        ir_gen_call(ctx->b, out, &riscv_helper_full_barrier, riscv_imm(ctx, 0),
+                    riscv_imm(ctx, 0), riscv_imm(ctx, 0));
+    }
     return true;
 }
 

@@ -11,6 +11,10 @@
  * (or as a hart stuck on the lock, which the harness's timeout catches).
  * Interrupts are enabled only outside the critical section, as
  * spin_lock_irqsave does; the handler itself takes a second ticket lock.
+ * Then the store-buffering litmus test: each hart stores its flag, runs
+ * `fence rw,rw` (Linux's smp_mb) and loads the other's; both loads seeing
+ * the old values is forbidden, and an x86 host produces exactly that
+ * unless the fence becomes a host barrier.
  */
 #include <stdint.h>
 
@@ -20,6 +24,7 @@
 #define MTIMECMP(h) (((volatile uint64_t *)0x2004000)[h])
 #define MIE_MTIE (1u << 7)
 #define ITERATIONS 50000
+#define LITMUS_ROUNDS 20000
 #define TIMER_PERIOD 2000 /* ticks of the 10 MHz timer: an interrupt every 200 µs */
 
 __asm__(".section .text.start\n"
@@ -69,6 +74,12 @@ static struct {
 } __attribute__((aligned(64))) shared;
 
 static volatile uint32_t started, done;
+/* The litmus test's flags, each on its own line, and its round barrier. */
+static volatile uint64_t flag_x __attribute__((aligned(64)));
+static volatile uint64_t flag_y __attribute__((aligned(64)));
+static volatile uint64_t seen[2][2] __attribute__((aligned(64)));
+static volatile uint32_t round_arrivals __attribute__((aligned(64)));
+static volatile uint32_t both_old;
 static volatile uint64_t irqs[2];
 
 static void putch(char c)
@@ -168,6 +179,37 @@ static void hammer(uint64_t hart)
     __atomic_fetch_add(&done, 1, __ATOMIC_SEQ_CST);
 }
 
+/* Waits until both harts have arrived `round` times (AMOs are full barriers). */
+static void round_barrier(uint32_t round)
+{
+    __atomic_fetch_add(&round_arrivals, 1, __ATOMIC_SEQ_CST);
+    while (__atomic_load_n(&round_arrivals, __ATOMIC_SEQ_CST) < 2 * round) {
+    }
+}
+
+/* Store buffering: x = 1; fence rw,rw; read y — and the mirror image. */
+static void litmus(uint64_t hart)
+{
+    volatile uint64_t *mine = hart ? &flag_y : &flag_x, *other = hart ? &flag_x : &flag_y;
+    uint32_t round = 0;
+    for (uint32_t i = 0; i < LITMUS_ROUNDS; i++) {
+        round_barrier(++round);
+        uint64_t got;
+        __asm__ volatile("sd %2, 0(%1)\n\t"
+                         "fence rw, rw\n\t"
+                         "ld %0, 0(%3)"
+                         : "=&r"(got) : "r"(mine), "r"(1ull), "r"(other) : "memory");
+        seen[hart][0] = got;
+        round_barrier(++round);
+        if (hart == 0) {
+            both_old += seen[0][0] == 0 && seen[1][0] == 0;
+            flag_x = 0;
+            flag_y = 0;
+        }
+        round_barrier(++round);
+    }
+}
+
 static void check(const char *what, uint64_t got, uint64_t want)
 {
     puts_(got == want ? "PASS: " : "FAIL: ");
@@ -187,10 +229,11 @@ void hart_main(uint64_t hartid)
         return;
     }
     hammer(hartid);
+    while (done < 2) {
+    }
+    litmus(hartid);
     if (hartid == 1) {
         return;
-    }
-    while (done < 2) {
     }
     uint32_t lock = shared.lock, irq_lock = shared.irq_lock;
     uint64_t total_irqs = irqs[0] + irqs[1];
@@ -201,10 +244,11 @@ void hart_main(uint64_t hartid)
     check("interrupt handlers' counter", shared.irq_count, total_irqs);
     check("interrupt lock released", irq_lock >> 16, irq_lock & 0xffff);
     check("both harts took timer interrupts", irqs[0] && irqs[1], 1);
+    check("fence rw,rw orders a store before a load (store buffering)", both_old, 0);
     int ok = shared.locked == 2 * ITERATIONS && (lock >> 16) == (lock & 0xffff) &&
              shared.amo_w == 2 * ITERATIONS && shared.lrsc == 2 * ITERATIONS &&
              shared.irq_count == total_irqs && (irq_lock >> 16) == (irq_lock & 0xffff) &&
-             irqs[0] && irqs[1];
+             irqs[0] && irqs[1] && both_old == 0;
     FINISHER = ok ? 0x5555 : (1u << 16) | 0x3333;
     for (;;) {
     }
