@@ -72,7 +72,9 @@ static void usage(FILE *f)
     fprintf(f,
         "usage: " PROG " [options]\n"
         "Emulates QEMU's RISC-V 'virt' machine.\n\n"
-        "  -M, -machine virt     the machine (the only one)\n"
+        "  -M, -machine virt[,dumpdtb=FILE]\n"
+        "                        the machine (the only one); dumpdtb writes its device tree\n"
+        "                        to FILE and exits\n"
         "  -m SIZE               RAM (default 128M; suffixes K, M, G)\n"
         "  -smp N                harts, 1 to %d, each on its own host thread\n"
         "  -cpu rv64             the CPU (RV64GC with Zba/Zbb/Zbs, Sv39/48/57)\n"
@@ -285,6 +287,24 @@ static void add_device(Options *o, const char *arg)
     options_die("-device virtio-blk-device: no -drive with id '%s'", d.drive);
 }
 
+/* One item of "-M virt,...": the machine name, dumpdtb=FILE, or accel=tcg
+ * as QEMU accepts it; anything else is an error that names it. */
+static void machine_prop(const char *opt, const char *key, const char *val, void *ctx)
+{
+    Options *o = ctx;
+    if (!key && !strcmp(val, "virt")) {
+        return;
+    }
+    if (key && !strcmp(key, "dumpdtb") && *val) {
+        o->cfg.dumpdtb = val;
+    } else if (key && !strcmp(key, "accel") && !strcmp(val, "tcg")) {
+        /* the default */
+    } else {
+        options_die("%s: unknown machine property '%s%s%s' (virt has dumpdtb=FILE)", opt,
+                    key ? key : "", key ? "=" : "", val);
+    }
+}
+
 static void parse_accel(Options *o, const char *arg)
 {
     char *s = strdup(arg);
@@ -344,6 +364,7 @@ static void parse_args(Options *o, int argc, char **argv)
             if (strncmp(v, "virt", 4) || (v[4] && v[4] != ',')) {
                 options_die("-M %s: unsupported machine (only 'virt'; -M help)", v);
             }
+            options_parse_props("-M", v, machine_prop, o);
         } else if (!strcmp(a, "-m")) {
             const char *v = need_arg(argc, argv, &i);
             if (!strncmp(v, "size=", 5)) {
@@ -532,6 +553,11 @@ int riscv_system_main(int argc, char **argv)
     VirtMachine *m = virt_create(&o.cfg, err, sizeof(err));
     if (!m) {
         options_die("%s", err);
+    }
+    if (o.cfg.dumpdtb) {
+        fprintf(stderr, PROG ": dtb dumped to %s. Exiting.\n", o.cfg.dumpdtb);
+        virt_destroy(m);
+        return 0;
     }
     if (virt_start_monitor(m, err, sizeof(err)) < 0) {
         options_die("%s", err);

@@ -320,6 +320,22 @@ static int option_error(const char *option, char *err, size_t errlen)
     return -1;
 }
 
+/* -M virt,dumpdtb=FILE: the device tree the guest would get, as QEMU writes it. */
+static int virt_dump_dtb(const char *path, const uint8_t *fdt, size_t size, char *err,
+                         size_t errlen)
+{
+    FILE *f = fopen(path, "wb");
+    bool ok = f && fwrite(fdt, 1, size, f) == size;
+    if (f && fclose(f) != 0) {
+        ok = false;
+    }
+    if (!ok) {
+        snprintf(err, errlen, "-M virt,dumpdtb=%s: %s", path, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
 /* Loads firmware, kernel, initrd and device tree, and writes the ROM. */
 static int virt_load(VirtMachine *m, char *err, size_t errlen)
 {
@@ -393,6 +409,10 @@ static int virt_load(VirtMachine *m, char *err, size_t errlen)
             return -1;
         }
         fdt_size = (size_t)__builtin_bswap32(*(uint32_t *)(fdt + 4)); /* totalsize */
+    }
+    if (c->dumpdtb && virt_dump_dtb(c->dumpdtb, fdt, fdt_size, err, errlen)) {
+        free(fdt);
+        return -1;
     }
     uint64_t fdt_addr = riscv_fdt_addr(VIRT_DRAM_BASE, c->ram_size, fdt_size);
     int r = address_space_write(&m->as, fdt_addr, fdt, fdt_size);

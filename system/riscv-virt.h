@@ -64,6 +64,7 @@ typedef struct VirtConfig {
     const char *initrd;
     const char *append;
     const char *dtb;     /* NULL: generated */
+    const char *dumpdtb; /* -M virt,dumpdtb=FILE: write the device tree there, do not run */
     VirtDevice devices[VIRT_VIRTIO_COUNT];
     unsigned nb_devices;
     bool networking;     /* -netdev/-nic given: the net module is set up */

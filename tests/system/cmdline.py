@@ -5,11 +5,17 @@ informational options (-help, -version, -M help, -d help) succeed.
 
 Usage: cmdline.py EMULATOR KERNEL   (KERNEL: any loadable program, for the cases that need one)
 """
+import os
+import shutil
 import subprocess
 import sys
+import tempfile
 
 BAD = [
     (["-M", "pc"], "-M pc"),
+    (["-M", "virt,frob=1"], "frob=1"),
+    (["-M", "virt,dumpdtb=/nonexistent-dir/x.dtb", "-bios", "none", "-kernel", "@PRIV@"],
+     "dumpdtb=/nonexistent-dir/x.dtb"),
     (["-m", "12Q"], "-m"),
     (["-m", "1M"], "-m"),
     (["-smp", "0"], "-smp"),
@@ -62,6 +68,7 @@ GOOD = [
     (["-version"], "version"),
     (["-M", "help"], "virt"),
     (["-d", "help"], "int"),
+    (["-M", "virt,dumpdtb=@TMP@/virt.dtb", "-bios", "none", "-kernel", "@PRIV@"], "dumped"),
 ]
 
 
@@ -80,11 +87,19 @@ def main():
         ok = rc == 1 and want in out and "mimic-system-riscv64:" in out
         print("%s %s -> %d: %s" % ("ok  " if ok else "FAIL", " ".join(args), rc, out.strip()))
         failures += not ok
+    tmp = tempfile.mkdtemp()
     for args, want in GOOD:
+        args = [kernel if a == "@PRIV@" else a.replace("@TMP@", tmp) for a in args]
         rc, out = run(emu, args)
         ok = rc == 0 and want in out
         print("%s %s -> %d" % ("ok  " if ok else "FAIL", " ".join(args), rc))
         failures += not ok
+    dtb = os.path.join(tmp, "virt.dtb")
+    magic = open(dtb, "rb").read(4) if os.path.exists(dtb) else b""
+    if magic != b"\xd0\x0d\xfe\xed":
+        print("FAIL -M virt,dumpdtb= wrote no device tree")
+        failures += 1
+    shutil.rmtree(tmp)
     print("%d failures" % failures)
     return 1 if failures else 0
 
