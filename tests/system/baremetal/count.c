@@ -6,33 +6,17 @@
  */
 #include <stdint.h>
 
-#define UART ((volatile uint8_t *)0x10000000)
+#include "uart.h"
+
 #define MTIME (*(volatile uint64_t *)0x0200bff8)
 #define TICKS_20MS 200000 /* mtime runs at 10 MHz */
 
 static volatile uint64_t counter;
 
-static void putch(char c)
-{
-    while (!(UART[5] & 0x20)) {
-    }
-    UART[0] = (uint8_t)c;
-}
-
 static void print_count(uint64_t v)
 {
-    char buf[24];
-    int n = 0;
-    do {
-        buf[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    for (const char *s = "count "; *s; s++) {
-        putch(*s);
-    }
-    while (n > 0) {
-        putch(buf[--n]);
-    }
+    puts_("count ");
+    putdec(v);
     putch('\n');
 }
 

@@ -12,7 +12,8 @@
  */
 #include <stdint.h>
 
-#define UART ((volatile uint8_t *)0x10000000)
+#include "uart.h"
+
 #define FINISHER (*(volatile uint32_t *)0x100000)
 #define MSIP (*(volatile uint32_t *)0x2000000)
 #define MTIMECMP (*(volatile uint64_t *)0x2004000)
@@ -34,28 +35,6 @@ extern char resume_m[];
 
 static volatile uint64_t last_cause, last_tval, traps;
 static volatile int recover_to_ra; /* a fetch fault returns to the caller */
-
-static void putch(char c)
-{
-    while (!(UART[5] & 0x20)) {
-    }
-    UART[0] = (uint8_t)c;
-}
-
-static void puts_(const char *s)
-{
-    while (*s) {
-        putch(*s++);
-    }
-}
-
-static void puthex(uint64_t v)
-{
-    puts_("0x");
-    for (int i = 60; i >= 0; i -= 4) {
-        putch("0123456789abcdef"[(v >> i) & 15]);
-    }
-}
 
 static void show(const char *what, uint64_t v)
 {

@@ -18,7 +18,8 @@
  */
 #include <stdint.h>
 
-#define UART ((volatile uint8_t *)0x10000000)
+#include "uart.h"
+
 #define FINISHER (*(volatile uint32_t *)0x100000)
 #define MTIME (*(volatile uint64_t *)0x200bff8)
 #define MTIMECMP(h) (((volatile uint64_t *)0x2004000)[h])
@@ -81,33 +82,6 @@ static volatile uint64_t seen[2][2] __attribute__((aligned(64)));
 static volatile uint32_t round_arrivals __attribute__((aligned(64)));
 static volatile uint32_t both_old;
 static volatile uint64_t irqs[2];
-
-static void putch(char c)
-{
-    while (!(UART[5] & 0x20)) {
-    }
-    UART[0] = (uint8_t)c;
-}
-
-static void puts_(const char *s)
-{
-    while (*s) {
-        putch(*s++);
-    }
-}
-
-static void putdec(uint64_t v)
-{
-    char buf[24];
-    int n = 0;
-    do {
-        buf[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    while (n) {
-        putch(buf[--n]);
-    }
-}
 
 /* Linux's arch_spin_lock: take a ticket, wait for the owner to reach it. */
 static void ticket_lock(volatile uint32_t *lock)

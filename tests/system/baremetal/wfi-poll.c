@@ -16,7 +16,8 @@
  */
 #include <stdint.h>
 
-#define UART ((volatile uint8_t *)0x10000000)
+#include "uart.h"
+
 #define FINISHER (*(volatile uint32_t *)0x100000)
 #define MSIP(h) (((volatile uint32_t *)0x2000000)[h])
 #define MIP_MSIP (1u << 3)
@@ -43,33 +44,6 @@ __asm__(".section .text.start\n"
 
 static volatile uint32_t hart1_ready, flag_ipi, flag_quiet, hart1_done;
 static volatile uint64_t polls_ipi, polls_quiet;
-
-static void putch(char c)
-{
-    while (!(UART[5] & 0x20)) {
-    }
-    UART[0] = (uint8_t)c;
-}
-
-static void puts_(const char *s)
-{
-    while (*s) {
-        putch(*s++);
-    }
-}
-
-static void putdec(uint64_t v)
-{
-    char buf[24];
-    int n = 0;
-    do {
-        buf[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    while (n) {
-        putch(buf[--n]);
-    }
-}
 
 /* Hart 0's long stretch of work between setting a flag and the IPI. */
 static void busy(void)
