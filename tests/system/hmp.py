@@ -17,8 +17,9 @@ import struct
 import subprocess
 import sys
 import tempfile
-import threading
 import time
+
+from qmpclient import OutputReader, die_with_parent
 
 FW = "/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin"
 failures = []
@@ -31,26 +32,15 @@ def check(ok, what):
     return ok
 
 
-class Monitor:
+class Monitor(OutputReader):
     def __init__(self, cmd):
-        self.p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                  stderr=subprocess.STDOUT)
-        self.out = b""
-        self.lock = threading.Lock()
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self):
-        while True:
-            data = os.read(self.p.stdout.fileno(), 4096)
-            if not data:
-                break
-            with self.lock:
-                self.out += data
+        super().__init__(subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                          stderr=subprocess.STDOUT,
+                                          preexec_fn=die_with_parent))
 
     def text(self):
-        with self.lock:
-            # QEMU's line editor redraws with escape sequences: drop them
-            return re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "", self.out.decode(errors="replace"))
+        # QEMU's line editor redraws with escape sequences: drop them
+        return re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "", super().text())
 
     def wait_prompt(self, start, timeout=20):
         deadline = time.time() + timeout
@@ -84,7 +74,7 @@ def check_socket(emu, fw):
     p = subprocess.Popen([emu, "-M", "virt", "-display", "none", "-serial", "none",
                           "-monitor", "unix:%s,server=on,wait=off" % path, "-bios", fw],
                          stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                         stderr=subprocess.STDOUT)
+                         stderr=subprocess.STDOUT, preexec_fn=die_with_parent)
     try:
         for client in (1, 2):
             s = None

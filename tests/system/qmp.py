@@ -18,8 +18,9 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
+
+from qmpclient import OutputReader, die_with_parent
 
 TIMEOUT = 120
 failures = []
@@ -105,30 +106,8 @@ class QMP:
         self.sock.close()
 
 
-class Console:
+class Console(OutputReader):
     """The serial console on the emulator's stdin/stdout."""
-
-    def __init__(self, proc):
-        self.p = proc
-        self.out = b""
-        self.lock = threading.Lock()
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self):
-        while True:
-            data = os.read(self.p.stdout.fileno(), 4096)
-            if not data:
-                break
-            with self.lock:
-                self.out += data
-
-    def text(self):
-        with self.lock:
-            return self.out.decode(errors="replace")
-
-    def send(self, s):
-        self.p.stdin.write(s.encode() if isinstance(s, str) else s)
-        self.p.stdin.flush()
 
     def wait_for(self, pattern, timeout=TIMEOUT, start=0):
         rx = re.compile(pattern)
@@ -236,7 +215,7 @@ def main():
            "-device", "virtio-blk-device,drive=hd0",
            "-qmp", "unix:%s,server=on,wait=off" % sock, "-S"]
     p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                         stderr=subprocess.STDOUT)
+                         stderr=subprocess.STDOUT, preexec_fn=die_with_parent)
     con = Console(p)
     try:
         run_guest_checks(p, con, sock, is_qemu, overlay)
@@ -491,7 +470,7 @@ def run_tcp_quit(emu, is_qemu):
     p = subprocess.Popen([emu, "-M", "virt", "-display", "none", "-serial", "none",
                           "-monitor", "none", "-qmp", "tcp:127.0.0.1:%d,server,nowait" % port],
                          stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                         stderr=subprocess.STDOUT)
+                         stderr=subprocess.STDOUT, preexec_fn=die_with_parent)
     try:
         q = QMP(("127.0.0.1", port), socket.AF_INET)
         q.cmd("qmp_capabilities")
@@ -509,7 +488,7 @@ def run_tcp_quit(emu, is_qemu):
                           "-monitor", "none", "-qmp", "tcp:127.0.0.1:%d,server=on,wait=off"
                           % port, "-no-reboot"],
                          stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                         stderr=subprocess.STDOUT)
+                         stderr=subprocess.STDOUT, preexec_fn=die_with_parent)
     try:
         q = QMP(("127.0.0.1", port), socket.AF_INET)
         q.cmd("qmp_capabilities")

@@ -1,6 +1,7 @@
-"""qmpclient.py — what the system tests that drive mimic-system-riscv64 over
-QMP share (savevm.py, migrate.py): a QMP client that keeps the events it
-reads, and a console reader for a guest on -nographic's stdio.
+"""qmpclient.py — what the system tests that drive mimic-system-riscv64 share
+(savevm.py, migrate.py; qmp.py and hmp.py use the output reader and
+die_with_parent): a QMP client that keeps the events it reads, a reader of an
+emulator's stdout on a thread, and a console for a guest on -nographic's stdio.
 
 The one thing to know: every failure ends the test at once through fail()
 (status 1 with a FAIL line), so callers never check for errors themselves.
@@ -90,7 +91,10 @@ class QMP:
         fail("migration did not end: %s" % r)
 
 
-class Console:
+class OutputReader:
+    """Collects everything proc writes to its stdout pipe, on a thread, so
+    the emulator never blocks on a full pipe; text() is all of it so far."""
+
     def __init__(self, proc):
         self.p = proc
         self.out = b""
@@ -110,8 +114,11 @@ class Console:
             return self.out.decode(errors="replace")
 
     def send(self, s):
-        self.p.stdin.write(s.encode())
+        self.p.stdin.write(s.encode() if isinstance(s, str) else s)
         self.p.stdin.flush()
+
+
+class Console(OutputReader):
 
     def wait_for(self, pattern, timeout=TIMEOUT, start=0):
         rx = re.compile(pattern)
