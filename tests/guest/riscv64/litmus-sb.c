@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define ROUNDS 20000
+#define ROUNDS 5000
 
 static volatile uint64_t flag[2][8]; /* [t][0] used: one cache line each */
 static volatile uint64_t seen[2][8];

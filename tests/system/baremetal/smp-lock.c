@@ -24,8 +24,8 @@
 #define MTIME (*(volatile uint64_t *)0x200bff8)
 #define MTIMECMP(h) (((volatile uint64_t *)0x2004000)[h])
 #define MIE_MTIE (1u << 7)
-#define ITERATIONS 50000
-#define LITMUS_ROUNDS 20000
+#define ITERATIONS 20000
+#define LITMUS_ROUNDS 5000
 #define TIMER_PERIOD 2000 /* ticks of the 10 MHz timer: an interrupt every 200 µs */
 
 __asm__(".section .text.start\n"
