@@ -369,7 +369,7 @@ static int virt_load(VirtMachine *m, char *err, size_t errlen)
     VirtFdtConfig fc = {
         .nb_harts = c->nb_harts,
         .ram_size = c->ram_size,
-        .isa = "rv64imafdc_zicsr_zifencei_zba_zbb_zbs",
+        .isa = "rv64imafdc_zicsr_zifencei_zihintpause_zba_zbb_zbs_sstc",
         .mmu_type = "riscv,sv57",
         .bootargs = c->append,
     };

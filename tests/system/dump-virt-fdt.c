@@ -19,7 +19,7 @@ int main(int argc, char **argv)
     VirtFdtConfig cfg = {
         .nb_harts = (unsigned)atoi(argv[2]),
         .ram_size = (uint64_t)atoll(argv[3]) << 20,
-        .isa = "rv64imafdc_zicsr_zifencei_zba_zbb_zbs",
+        .isa = "rv64imafdc_zicsr_zifencei_zihintpause_zba_zbb_zbs_sstc",
         .mmu_type = "riscv,sv57",
         .bootargs = argc > 4 ? argv[4] : NULL,
     };
