@@ -83,6 +83,7 @@ typedef struct Gen {
     unsigned nb_pinned;
     IRTempId pinned[LOOP_MAX_PINNED];
     int pinned_reg[LOOP_MAX_PINNED];
+    bool pinned_written[LOOP_MAX_PINNED]; /* an output of some op of the loop */
 } Gen;
 
 /* Per-temp state, indexed by temp id (translation is single-threaded). */
@@ -1136,22 +1137,31 @@ static void plan_block(Gen *g)
             IRTempId t = used[k];
             if (ir_temp_is_global(b, t) && t != g->pc_global && !global_is_pinned(g, t)) {
                 g->pinned_reg[g->nb_pinned] = alloc_order[g->nb_pinned];
+                g->pinned_written[g->nb_pinned] = false;
                 g->pinned[g->nb_pinned++] = t;
+            }
+        }
+    }
+    for (uint32_t i = 0; g->self_loop_op != UINT32_MAX && i < g->self_loop_op; i++) {
+        const IROp *op = &b->ops[i];
+        for (unsigned k = 0; k < ir_op_defs[op->opc].nb_out; k++) {
+            for (unsigned p = 0; p < g->nb_pinned; p++) {
+                g->pinned_written[p] |= g->pinned[p] == op->out[k];
             }
         }
     }
 }
 
 /* Loop head of a self-looping block: the pinned globals are loaded into
- * their registers and count as dirty, since later iterations do not write
- * them back. */
+ * their registers; those the loop writes count as dirty, since later
+ * iterations do not write them back. */
 static void gen_loop_head(Gen *g)
 {
     for (unsigned k = 0; k < g->nb_pinned; k++) {
         IRTempId t = g->pinned[k];
         emit_load_env(&g->e, g->pinned_reg[k], REG_ENV, temp(g, t)->env_offset);
         reg_assign(g, g->pinned_reg[k], t);
-        temp_dirty[t] = true;
+        temp_dirty[t] = g->pinned_written[k];
     }
     g->loop_head = emit_rx(&g->e);
 }
@@ -1216,14 +1226,14 @@ static void gen_self_loop(Gen *g)
     }
     emit_modrm_mem(e, 0x83, ALU_CMP, REG_ENV, -1, offsetof(CPUState, exit_request));
     emit8(e, 0);
-    uint8_t *leave = emit_jcc(e, CC_NE);
-    uint8_t *back = emit_jmp(e);
+    uint8_t *back = emit_jcc(e, CC_E);
     if (!e->overflow) {
         emit_patch_rel32(back, g->loop_head);
-        emit_patch_rel32(leave, emit_rx(e));
     }
     for (unsigned k = 0; k < g->nb_pinned; k++) {
-        emit_store_env(e, g->pinned_reg[k], REG_ENV, temp(g, g->pinned[k])->env_offset);
+        if (g->pinned_written[k]) {
+            emit_store_env(e, g->pinned_reg[k], REG_ENV, temp(g, g->pinned[k])->env_offset);
+        }
     }
     emit_mov_ri(e, RAX, g->tb->pc);
     emit_store_env(e, RAX, REG_ENV, offsetof(CPUState, pc));
@@ -1413,6 +1423,9 @@ int jit_gen_block(TranslationBlock *tb, IRBlock *b)
     }
     for (uint32_t i = 0; i < b->nb_ops; i++) {
         g.op_index = i;
+        if (i + 1 == g.self_loop_op) {
+            continue; /* mov pc, <own pc>: the back edge writes it only to leave */
+        }
         if (i == g.self_loop_op) {
             gen_self_loop(&g);
             op_finish(&g);
