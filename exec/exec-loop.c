@@ -166,8 +166,8 @@ static TranslationBlock *tb_translate(CPUState *cpu, const TBKey *key, bool step
             log_printf("\n");
         }
         TranslationBlock *tb = calloc(1, sizeof(*tb));
-        if (!tb) {
-            abort();
+        if (!tb || ((uintptr_t)tb & TB_EXIT_MASK)) {
+            abort(); /* the exit value's low bits must be free for the slot */
         }
         tb->pc = pc;
         tb->phys = key->phys;
