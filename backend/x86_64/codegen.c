@@ -1418,6 +1418,7 @@ int jit_gen_block(TranslationBlock *tb, IRBlock *b)
 
     plan_block(&g);
     uint8_t *entry_exit = gen_entry_check(&g);
+    uint32_t unchecked_entry = code_offset(&g);
     if (g.self_loop_op != UINT32_MAX) {
         gen_loop_head(&g);
     }
@@ -1461,6 +1462,7 @@ int jit_gen_block(TranslationBlock *tb, IRBlock *b)
     if (!data) {
         abort();
     }
+    data->unchecked_entry = unchecked_entry;
     data->nb_sites = g.nb_sites;
     memcpy(data->sites, g.sites, g.nb_sites * sizeof(FaultSite));
     tb->backend_data = data;
