@@ -166,16 +166,17 @@ static TranslationBlock *tb_translate(CPUState *cpu, const TBKey *key, bool step
             log_printf("\n");
         }
         TranslationBlock *tb = calloc(1, sizeof(*tb));
-        if (!tb) {
-            abort();
+        if (!tb || ((uintptr_t)tb & TB_EXIT_MASK)) {
+            abort(); /* the exit value's low bits must be free for the slot */
         }
         tb->pc = pc;
         tb->phys = key->phys;
         tb->flags = key->flags;
         tb->size = size;
         tb->nb_insns = (uint32_t)count_insns(&ir_block);
-        tb->jmp_patch[0] = tb->jmp_patch[1] = TB_NO_OFFSET;
-        tb->jmp_reset[0] = tb->jmp_reset[1] = TB_NO_OFFSET;
+        for (unsigned s = 0; s < IR_NB_CHAIN_SLOTS; s++) {
+            tb->jmp_patch[s] = tb->jmp_reset[s] = TB_NO_OFFSET;
+        }
         int r = config.backend->gen(tb, &ir_block);
         if (r == BACKEND_GEN_FULL) {
             free(tb);

@@ -250,7 +250,7 @@ void tb_invalidate_locked(TranslationBlock *tb)
     }
     tb->jmp_incoming = 0;
     /* This TB's own jumps leave the lists of their destinations. */
-    for (unsigned s = 0; s < 2; s++) {
+    for (unsigned s = 0; s < IR_NB_CHAIN_SLOTS; s++) {
         if (tb->jmp_dest[s]) {
             tb_unlink_incoming(tb->jmp_dest[s], tb, s);
             tb->jmp_dest[s] = NULL;

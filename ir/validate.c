@@ -107,7 +107,7 @@ static int validate_consts(ValidateState *s, uint32_t idx, const IROp *op)
         return 0;
     }
     case IR_goto_tb:
-        if (op->c[0] > 1) {
+        if (op->c[0] >= IR_NB_CHAIN_SLOTS) {
             return validate_fail(s, idx, "goto_tb slot %llu", (unsigned long long)op->c[0]);
         }
         return 0;

@@ -55,7 +55,7 @@ static int interp_gen(TranslationBlock *tb, IRBlock *b)
         const IROp *op = &b->ops[i];
         if (op->opc == IR_label && op->c[0] < b->nb_labels) {
             ic->label_pos[op->c[0]] = i + 1;
-        } else if (op->opc == IR_goto_tb && op->c[0] < 2) {
+        } else if (op->opc == IR_goto_tb && op->c[0] < IR_NB_CHAIN_SLOTS) {
             tb->jmp_patch[op->c[0]] = i; /* marks the slot as chainable */
         }
     }
@@ -254,7 +254,7 @@ static InterpNext interp_run_block(CPUState *cpu, TranslationBlock **tbp, uintpt
             }
             break;
         case IR_goto_tb: {
-            unsigned slot = op->c[0] & 1;
+            unsigned slot = (unsigned)op->c[0];
             TranslationBlock *dest = tb->jmp_dest[slot];
             if (dest && !dest->invalid) {
                 *tbp = dest;

@@ -109,10 +109,20 @@ static uintptr_t jit_exec(CPUState *cpu, TranslationBlock *tb)
     return prologue(cpu, tb->code);
 }
 
+/* A chained jump goes to dest's entry check, or past it in user mode when
+ * dest lies further on: a cycle of blocks needs a jump to the same or a
+ * lower pc (or an indirect one, which always checks), so exit_request is
+ * still seen on every pass through a loop. */
 static void jit_chain(TranslationBlock *tb, unsigned slot, TranslationBlock *dest)
 {
-    uintptr_t target =
-        dest ? (uintptr_t)dest->code : (uintptr_t)tb->code + tb->jmp_reset[slot];
+    uintptr_t target = (uintptr_t)tb->code + tb->jmp_reset[slot];
+    if (dest) {
+        const JitTBData *data = dest->backend_data;
+        target = (uintptr_t)dest->code;
+        if (!exec_config()->softmmu && dest->pc > tb->pc) {
+            target += data->unchecked_entry;
+        }
+    }
     uint8_t *field = code_rw_of((const uint8_t *)tb->code + tb->jmp_patch[slot]);
     int32_t rel = (int32_t)(target - ((uintptr_t)tb->code + tb->jmp_patch[slot] + 4));
     __atomic_store_n((int32_t *)field, rel, __ATOMIC_RELEASE);

@@ -55,6 +55,8 @@ typedef struct Gen {
     uint64_t cur_pc;
     int owner[16];         /* temp id, OWNER_FREE or OWNER_SCRATCH */
     uint16_t locked;       /* registers the current op reads: never evicted */
+    uint32_t op_index;     /* of the op being lowered */
+    uint32_t last_use[16]; /* op_index when each register was last read or written */
     int nb_slots;
     bool too_big;
     /* Forward references to labels. */
@@ -81,6 +83,7 @@ typedef struct Gen {
     unsigned nb_pinned;
     IRTempId pinned[LOOP_MAX_PINNED];
     int pinned_reg[LOOP_MAX_PINNED];
+    bool pinned_written[LOOP_MAX_PINNED]; /* an output of some op of the loop */
 } Gen;
 
 /* Per-temp state, indexed by temp id (translation is single-threaded). */
@@ -127,6 +130,7 @@ static int pinned_home_if_free(const Gen *g, IRTempId t, uint16_t avoid)
 static void reg_assign(Gen *g, int r, IRTempId t)
 {
     g->owner[r] = t;
+    g->last_use[r] = g->op_index;
     temp_reg[t] = (int8_t)r;
     if (temp(g, t)->kind == IR_TEMP_LOCAL) {
         temp_loc[t] = LOC_REG;
@@ -183,7 +187,8 @@ static int reg_alloc(Gen *g, uint16_t avoid)
             return r;
         }
     }
-    /* Evict: clean globals first (free), then dirty globals, then locals. */
+    /* Evict: clean globals first (free), then dirty globals, then locals;
+     * among equals, the least recently used. */
     int best = -1, best_cost = 99;
     for (int i = 0; i < NB_ALLOC_REGS; i++) {
         int r = alloc_order[i];
@@ -199,7 +204,7 @@ static int reg_alloc(Gen *g, uint16_t avoid)
         } else {
             cost = 3;
         }
-        if (cost < best_cost) {
+        if (cost < best_cost || (cost == best_cost && g->last_use[r] < g->last_use[best])) {
             best_cost = cost;
             best = r;
         }
@@ -246,6 +251,7 @@ static int temp_load(Gen *g, IRTempId t, uint16_t avoid)
     int r = temp_reg[t];
     if (r >= 0 && !(avoid & (1u << r))) {
         g->locked |= (uint16_t)(1u << r);
+        g->last_use[r] = g->op_index;
         return r;
     }
     if (r >= 0) {
@@ -988,13 +994,20 @@ static void gen_exit_tb(Gen *g, uint32_t excp)
     regs_forget_all(g);
 }
 
-/* Indirect jump: look env->pc up in the jump cache inline and jump to the
- * TB's code; on a miss, ask jit_lookup_code (hash table, or back to the
- * loop to translate). Byte offset of the cache entry, for BITS = 14:
+/* Indirect jump: look the new pc up in the jump cache inline and jump to
+ * the TB's code; on a miss, write env->pc and ask jit_lookup_code (hash
+ * table, or back to the loop to translate). As for goto_tb, a hit need
+ * not write env->pc. Byte offset of the cache entry, for BITS = 14:
  * exec_jmp_cache_index(pc) * 8 = ((pc << 2) ^ (pc >> 12)) & (MASK << 3). */
 static void gen_goto_ptr(Gen *g)
 {
     Emitter *e = &g->e;
+    int pc_reg = -1;
+    if (!exec_config()->softmmu && g->pc_global >= 0 && temp_reg[g->pc_global] >= 0 &&
+        temp_dirty[g->pc_global]) {
+        pc_reg = temp_reg[g->pc_global];
+        temp_dirty[g->pc_global] = false;
+    }
     globals_sync_all(g);
     if (exec_config()->softmmu) {
         /* System mode: the flags are this block's (nothing that changes
@@ -1006,7 +1019,11 @@ static void gen_goto_ptr(Gen *g)
         regs_forget_all(g);
         return;
     }
-    emit_load_env(e, RAX, REG_ENV, offsetof(CPUState, pc));
+    if (pc_reg < 0) {
+        emit_load_env(e, RAX, REG_ENV, offsetof(CPUState, pc));
+    } else if (pc_reg != RAX) {
+        emit_mov_rr(e, RAX, pc_reg);
+    }
     emit_mov_rr(e, RCX, RAX);
     emit_shift_ri(e, SHIFT_SHL, RCX, 2);
     emit_mov_rr(e, RDX, RAX);
@@ -1023,6 +1040,9 @@ static void gen_goto_ptr(Gen *g)
     if (!e->overflow) {
         emit_patch_rel32(miss1, emit_rx(e));
         emit_patch_rel32(miss2, emit_rx(e));
+    }
+    if (pc_reg >= 0) {
+        emit_store_env(e, RAX, REG_ENV, offsetof(CPUState, pc));
     }
     emit_mov_rr(&g->e, RDI, REG_ENV);
     emit_call_abs(&g->e, (const void *)jit_lookup_code);
@@ -1117,22 +1137,31 @@ static void plan_block(Gen *g)
             IRTempId t = used[k];
             if (ir_temp_is_global(b, t) && t != g->pc_global && !global_is_pinned(g, t)) {
                 g->pinned_reg[g->nb_pinned] = alloc_order[g->nb_pinned];
+                g->pinned_written[g->nb_pinned] = false;
                 g->pinned[g->nb_pinned++] = t;
+            }
+        }
+    }
+    for (uint32_t i = 0; g->self_loop_op != UINT32_MAX && i < g->self_loop_op; i++) {
+        const IROp *op = &b->ops[i];
+        for (unsigned k = 0; k < ir_op_defs[op->opc].nb_out; k++) {
+            for (unsigned p = 0; p < g->nb_pinned; p++) {
+                g->pinned_written[p] |= g->pinned[p] == op->out[k];
             }
         }
     }
 }
 
 /* Loop head of a self-looping block: the pinned globals are loaded into
- * their registers and count as dirty, since later iterations do not write
- * them back. */
+ * their registers; those the loop writes count as dirty, since later
+ * iterations do not write them back. */
 static void gen_loop_head(Gen *g)
 {
     for (unsigned k = 0; k < g->nb_pinned; k++) {
         IRTempId t = g->pinned[k];
         emit_load_env(&g->e, g->pinned_reg[k], REG_ENV, temp(g, t)->env_offset);
         reg_assign(g, g->pinned_reg[k], t);
-        temp_dirty[t] = true;
+        temp_dirty[t] = g->pinned_written[k];
     }
     g->loop_head = emit_rx(&g->e);
 }
@@ -1197,14 +1226,14 @@ static void gen_self_loop(Gen *g)
     }
     emit_modrm_mem(e, 0x83, ALU_CMP, REG_ENV, -1, offsetof(CPUState, exit_request));
     emit8(e, 0);
-    uint8_t *leave = emit_jcc(e, CC_NE);
-    uint8_t *back = emit_jmp(e);
+    uint8_t *back = emit_jcc(e, CC_E);
     if (!e->overflow) {
         emit_patch_rel32(back, g->loop_head);
-        emit_patch_rel32(leave, emit_rx(e));
     }
     for (unsigned k = 0; k < g->nb_pinned; k++) {
-        emit_store_env(e, g->pinned_reg[k], REG_ENV, temp(g, g->pinned[k])->env_offset);
+        if (g->pinned_written[k]) {
+            emit_store_env(e, g->pinned_reg[k], REG_ENV, temp(g, g->pinned[k])->env_offset);
+        }
     }
     emit_mov_ri(e, RAX, g->tb->pc);
     emit_store_env(e, RAX, REG_ENV, offsetof(CPUState, pc));
@@ -1384,13 +1413,20 @@ int jit_gen_block(TranslationBlock *tb, IRBlock *b)
     }
     g.nb_slots = 0;
     g.locked = 0;
+    g.op_index = 0;
+    memset(g.last_use, 0, sizeof(g.last_use));
 
     plan_block(&g);
     uint8_t *entry_exit = gen_entry_check(&g);
+    uint32_t unchecked_entry = code_offset(&g);
     if (g.self_loop_op != UINT32_MAX) {
         gen_loop_head(&g);
     }
     for (uint32_t i = 0; i < b->nb_ops; i++) {
+        g.op_index = i;
+        if (i + 1 == g.self_loop_op) {
+            continue; /* mov pc, <own pc>: the back edge writes it only to leave */
+        }
         if (i == g.self_loop_op) {
             gen_self_loop(&g);
             op_finish(&g);
@@ -1426,6 +1462,7 @@ int jit_gen_block(TranslationBlock *tb, IRBlock *b)
     if (!data) {
         abort();
     }
+    data->unchecked_entry = unchecked_entry;
     data->nb_sites = g.nb_sites;
     memcpy(data->sites, g.sites, g.nb_sites * sizeof(FaultSite));
     tb->backend_data = data;

@@ -36,6 +36,7 @@ typedef struct FaultSite {
 } FaultSite;
 
 typedef struct JitTBData {
+    uint32_t unchecked_entry; /* offset of the code after the entry check */
     uint32_t nb_sites;
     FaultSite sites[];
 } JitTBData;

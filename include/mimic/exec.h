@@ -131,13 +131,13 @@ typedef struct TranslationBlock {
     struct TranslationBlock *hash_next;
     /* Chaining. jmp_patch[n]: offset of the slot-n jump's patchable field;
      * jmp_reset[n]: offset of its unchained target (the exit path). */
-    uint32_t jmp_patch[2];
-    uint32_t jmp_reset[2];
-    struct TranslationBlock *jmp_dest[2];
+    uint32_t jmp_patch[IR_NB_CHAIN_SLOTS];
+    uint32_t jmp_reset[IR_NB_CHAIN_SLOTS];
+    struct TranslationBlock *jmp_dest[IR_NB_CHAIN_SLOTS];
     /* Incoming chained jumps: singly linked list of (tb | slot) values,
      * threaded through the source TBs' jmp_next[slot]. */
     uintptr_t jmp_incoming;
-    uintptr_t jmp_next[2];
+    uintptr_t jmp_next[IR_NB_CHAIN_SLOTS];
     /* Backend-private data (JIT: the fault-site table that maps host code
      * back to guest pc and registers). */
     void *backend_data;
@@ -149,13 +149,15 @@ typedef struct TranslationBlock {
 } TranslationBlock;
 
 /* Value returned by Backend.exec: the TB that exited (or 0) in the high bits
- * and one of these in the low two bits. */
+ * and, in the low three bits (TBs are malloc'd, so 8-aligned), its chain
+ * slot or TB_EXIT_NOCHAIN. */
 enum {
     TB_EXIT_SLOT0 = 0,
     TB_EXIT_SLOT1 = 1,
-    TB_EXIT_NOCHAIN = 2,  /* env->exit_code says why */
-    TB_EXIT_MASK = 3,
+    TB_EXIT_NOCHAIN = 7,  /* env->exit_code says why */
+    TB_EXIT_MASK = 7,
 };
+_Static_assert(IR_NB_CHAIN_SLOTS <= TB_EXIT_NOCHAIN, "chain slots fit below TB_EXIT_NOCHAIN");
 
 enum { BACKEND_GEN_FULL = -1, BACKEND_GEN_TOO_BIG = -2 };
 

@@ -218,6 +218,8 @@ void ir_gen_fp(IRBlock *b, IRTempId out, const IRFpEnv *env, uint64_t desc, IRTe
 void ir_gen_label(IRBlock *b, unsigned label);
 void ir_gen_br(IRBlock *b, unsigned label);
 void ir_gen_brcond(IRBlock *b, IRCond cond, IRTempId a, IRTempId c, unsigned label);
+/* Chain slots of a block: goto_tb takes 0 .. IR_NB_CHAIN_SLOTS - 1. */
+#define IR_NB_CHAIN_SLOTS 7
 void ir_gen_goto_tb(IRBlock *b, unsigned slot);
 void ir_gen_goto_ptr(IRBlock *b);
 void ir_gen_exit_tb(IRBlock *b, unsigned excp);

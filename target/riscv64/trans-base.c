@@ -83,8 +83,8 @@ bool trans_jalr(DisasContext *ctx, const RVArgs *a)
 }
 
 /* brcond(cond, rs1, rs2, taken); pc = next; goto_tb 1; taken: pc = target; goto_tb 0 */
-/* Side exits a block may have before a branch ends it. */
-#define RISCV_MAX_SIDE_EXITS 4
+/* Side exits a block may have before a branch ends it: chain slots 2 and up. */
+#define RISCV_MAX_SIDE_EXITS (IR_NB_CHAIN_SLOTS - 2)
 
 static bool riscv_gen_branch(DisasContext *ctx, const RVArgs *a, IRCond cond)
 {
@@ -93,14 +93,14 @@ static bool riscv_gen_branch(DisasContext *ctx, const RVArgs *a, IRCond cond)
         /* A forward branch, statically predicted not taken: the block
          * goes on with the next instruction (so loops made of several
          * small blocks become one, often a self-loop with its registers
-         * pinned) and the taken side leaves through the jump cache,
-         * probed inline in user mode. System mode looks indirect jumps up
-         * in C, which costs more than the longer blocks save. */
+         * pinned) and the taken side leaves through a chain slot of its
+         * own. System mode keeps a block's exits to slots 0 and 1 (a
+         * target on another page needs the lookup of riscv_gen_jump). */
         unsigned fall = ir_new_label(ctx->b);
         ir_gen_brcond(ctx->b, (IRCond)(cond ^ 1), riscv_reg(ctx, a->rs1), riscv_reg(ctx, a->rs2),
                       fall);
         ir_gen_mov(ctx->b, riscv_pc_global(), riscv_imm(ctx, (int64_t)target));
-        ir_gen_goto_ptr(ctx->b);
+        ir_gen_goto_tb(ctx->b, 2 + ctx->side_exits);
         ir_gen_label(ctx->b, fall);
         ctx->side_exits++;
         return true;

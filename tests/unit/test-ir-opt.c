@@ -344,7 +344,7 @@ static void test_validate_rejects(void **state)
     ir_gen_call(b, X1, NULL, X1, X1, X1);
     expect_invalid(b, "null helper");
 
-    ir_gen_goto_tb(b, 2);
+    ir_gen_goto_tb(b, IR_NB_CHAIN_SLOTS);
     expect_invalid(b, "bad chain slot");
 
     /* And a good block with every shape passes. */
