@@ -438,6 +438,15 @@ int bdrv_flush(BlockDriverState *bs, Error **errp)
     return ret;
 }
 
+void bdrv_start_writeback(BlockDriverState *bs)
+{
+    /* Only a hint: the kernel may write any dirty page at any time, so
+     * this changes no ordering; errors show at the next flush. */
+    if (bs->flags & BDRV_O_RDWR) {
+        sync_file_range(bs->fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+    }
+}
+
 int bdrv_discard(BlockDriverState *bs, uint64_t offset, uint64_t len, Error **errp)
 {
     int ret = check_request(bs, offset, len, true, errp);

@@ -224,6 +224,10 @@ ssize_t bdrv_compress_cluster(BlockDriverState *bs, const void *buf, uint64_t cl
 int bdrv_pwrite_compressed_data(BlockDriverState *bs, uint64_t offset, const void *data,
                                 size_t len, uint64_t cluster_size, Error **errp);
 int bdrv_flush(BlockDriverState *bs, Error **errp);
+/* Starts writing the image file's dirty pages to the disk without waiting
+ * (sync_file_range), so that a later flush has less left to wait for: for
+ * writers that write a lot once (convert). A hint; never an error. */
+void bdrv_start_writeback(BlockDriverState *bs);
 int bdrv_discard(BlockDriverState *bs, uint64_t offset, uint64_t len, Error **errp);
 int bdrv_truncate(BlockDriverState *bs, uint64_t size, Error **errp);
 int bdrv_get_info(BlockDriverState *bs, BlockInfo *info, Error **errp);

@@ -24,6 +24,7 @@
 #define ZERO_SPAN (1ULL << 30) /* zero ranges are skipped this much at once */
 #define MAX_READERS 16         /* qemu-img's limit for -m */
 #define READER_THREADS 2       /* reads of one image are serialised by its lock */
+#define WRITEBACK_STEP (64ULL << 20) /* bytes written between writeback hints */
 
 /* One range of the source, in order: read by a reader, written by the
  * writer (the thread that called copy()). */
@@ -236,7 +237,7 @@ static int write_item(BlockDriverState *dst, Item *it, bool existing, bool compr
 static int pipe_write(Pipe *p, BlockDriverState *dst, bool progress, bool compress,
                       uint64_t block)
 {
-    uint64_t size = p->src->total_size;
+    uint64_t size = p->src->total_size, unsynced = 0;
     int ret = 0;
 
     for (uint64_t seq = 0;; seq++) {
@@ -264,6 +265,12 @@ static int pipe_write(Pipe *p, BlockDriverState *dst, bool progress, bool compre
         pthread_mutex_unlock(&p->lock);
         if (ret < 0) {
             break;
+        }
+        /* On a disk, the final flush would otherwise wait for all of it. */
+        unsynced += it->zero && !p->existing ? 0 : it->len;
+        if (unsynced >= WRITEBACK_STEP) {
+            bdrv_start_writeback(dst);
+            unsynced = 0;
         }
         if (progress) {
             img_progress((it->off + it->len) * 100.0 / size, false);
