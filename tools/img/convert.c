@@ -24,7 +24,7 @@
 #define ZERO_SPAN (1ULL << 30) /* zero ranges are skipped this much at once */
 #define MAX_READERS 16         /* qemu-img's limit for -m */
 #define READER_THREADS 2       /* reads of one image are serialised by its lock */
-#define WRITEBACK_STEP (64ULL << 20) /* bytes written between writeback hints */
+#define WRITEBACK_STEP (16ULL << 20) /* bytes written between writeback hints */
 
 /* One range of the source, in order: read by a reader, written by the
  * writer (the thread that called copy()). */
