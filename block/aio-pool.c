@@ -125,13 +125,14 @@ static void *aio_worker(void *opaque)
 
         pthread_mutex_lock(&ctx->lock);
         q->next = NULL;
+        /* The eventfd is readable exactly while the done list is not
+         * empty (take_done empties both): only the first one signals. */
+        if (!ctx->done && write(ctx->efd, &one, sizeof(one)) < 0) {
+            /* cannot fail short of overflow; the waiter also wakes on done_cv */
+        }
         *ctx->done_tail = q;
         ctx->done_tail = &q->next;
         pthread_cond_broadcast(&ctx->done_cv);
-        /* An eventfd counter cannot fail to add 1 short of overflow. */
-        if (write(ctx->efd, &one, sizeof(one)) < 0) {
-            /* the waiter also wakes on done_cv */
-        }
     }
     pthread_mutex_unlock(&ctx->lock);
     return NULL;

@@ -71,6 +71,7 @@ char *bdrv_backing_path(const char *filename, const char *backing)
 
 static void bdrv_free(BlockDriverState *bs)
 {
+    bdrv_map_close(bs);
     if (bs->fd >= 0) {
         close(bs->fd);
     }
@@ -437,6 +438,15 @@ int bdrv_flush(BlockDriverState *bs, Error **errp)
     return ret;
 }
 
+void bdrv_start_writeback(BlockDriverState *bs)
+{
+    /* Only a hint: the kernel may write any dirty page at any time, so
+     * this changes no ordering; errors show at the next flush. */
+    if (bs->flags & BDRV_O_RDWR) {
+        sync_file_range(bs->fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+    }
+}
+
 int bdrv_discard(BlockDriverState *bs, uint64_t offset, uint64_t len, Error **errp)
 {
     int ret = check_request(bs, offset, len, true, errp);
@@ -623,22 +633,37 @@ int bdrv_amend(BlockDriverState *bs, int version, int lazy_refcounts, Error **er
     return ret;
 }
 
-int bdrv_host_offset(BlockDriverState *bs, uint64_t offset, uint64_t *pnum, uint64_t *host,
-                     bool *has, Error **errp)
+typedef int HostOffsetOp(BlockDriverState *bs, uint64_t offset, uint64_t *pnum,
+                         uint64_t *host, bool *has, Error **errp);
+
+static int host_offset_call(BlockDriverState *bs, HostOffsetOp *op, uint64_t offset,
+                            uint64_t *pnum, uint64_t *host, bool *has, Error **errp)
 {
     int ret = check_request(bs, offset, *pnum, false, errp);
 
     *has = false;
     *host = 0;
-    if (ret < 0 || !bs->drv->host_offset) {
+    if (ret < 0 || !op) {
         return ret;
     }
     BdrvTrackedReq req;
 
     req_begin(bs, &req, offset, *pnum, false);
-    ret = bs->drv->host_offset(bs, offset, pnum, host, has, errp);
+    ret = op(bs, offset, pnum, host, has, errp);
     req_end(bs, &req);
     return ret;
+}
+
+int bdrv_host_offset(BlockDriverState *bs, uint64_t offset, uint64_t *pnum, uint64_t *host,
+                     bool *has, Error **errp)
+{
+    return host_offset_call(bs, bs->drv->host_offset, offset, pnum, host, has, errp);
+}
+
+int bdrv_data_offset(BlockDriverState *bs, uint64_t offset, uint64_t *pnum, uint64_t *host,
+                     bool *has, Error **errp)
+{
+    return host_offset_call(bs, bs->drv->data_offset, offset, pnum, host, has, errp);
 }
 
 int bdrv_change_backing(BlockDriverState *bs, const char *name, const char *fmt,

@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "block/qcow2.h"
 
@@ -256,6 +257,66 @@ int qcow2_free_entry(Qcow2State *s, uint64_t e, Error **errp)
     return 0;
 }
 
+static int write_error(Qcow2State *s, int ret, uint64_t host, Error **errp)
+{
+    return error_setg(errp, ret, "'%s': could not write data at offset %#llx: %s",
+                      s->filename, (unsigned long long)host, strerror(-ret));
+}
+
+/* Whether the backing file has content for the cluster at guest offset
+ * start (else an unallocated cluster reads as zeros). */
+static bool backing_covers(const Qcow2State *s, uint64_t start)
+{
+    return s->bs->backing && start < s->bs->backing->total_size;
+}
+
+/* New host cluster past the old end of the file, old content zeros: the
+ * new bytes go in place and the rest stays a hole; the file is extended
+ * over the whole cluster, so that it can be read. The file never extends
+ * past end_cluster, so this only ever grows it. */
+static int write_fresh(Qcow2State *s, uint64_t host, uint64_t in, const uint8_t *buf,
+                       size_t len, Error **errp)
+{
+    int ret = file_pwrite(s->fd, buf, len, host + in);
+
+    if (ret == 0 && in + len < s->cluster_size &&
+        ftruncate(s->fd, (off_t)(host + s->cluster_size)) < 0) {
+        ret = -errno;
+    }
+    return ret < 0 ? write_error(s, ret, host, errp) : 0;
+}
+
+/* Writes the whole new host cluster: the old content of the guest cluster
+ * at start (type, entry e) overlaid with the new bytes. */
+static int write_whole(Qcow2State *s, uint64_t host, uint64_t start, Qcow2ClusterType type,
+                       uint64_t e, uint64_t in, const uint8_t *buf, size_t len,
+                       Error **errp)
+{
+    uint8_t *cluster = malloc(s->cluster_size);
+    int ret = 0;
+
+    if (!cluster) {
+        return error_setg(errp, -ENOMEM, "'%s': out of memory", s->filename);
+    }
+    if (len < s->cluster_size) {
+        uint64_t avail = s->bs->total_size - start;
+        size_t n = avail < s->cluster_size ? (size_t)avail : (size_t)s->cluster_size;
+        memset(cluster, 0, s->cluster_size);
+        if (type != QCOW2_CLUSTER_ZERO) {
+            ret = qcow2_read_cluster_data(s, start, type, e, cluster, n, errp);
+        }
+    }
+    if (ret == 0) {
+        memcpy(cluster + in, buf, len);
+        ret = file_pwrite(s->fd, cluster, s->cluster_size, host);
+        if (ret < 0) {
+            ret = write_error(s, ret, host, errp);
+        }
+    }
+    free(cluster);
+    return ret;
+}
+
 int qcow2_write_cluster(Qcow2State *s, uint64_t guest_offset, const uint8_t *buf,
                         size_t len, Error **errp)
 {
@@ -263,8 +324,9 @@ int qcow2_write_cluster(Qcow2State *s, uint64_t guest_offset, const uint8_t *buf
     uint64_t start = guest_offset - in;
     uint64_t e, host;
     Qcow2ClusterType type;
-    uint8_t *l2, *cluster = NULL;
+    uint8_t *l2;
     size_t idx = qcow2_l2_index(s, guest_offset);
+    bool fresh = false, reuse;
     int ret;
 
     if (s->extended_l2) {
@@ -288,46 +350,32 @@ int qcow2_write_cluster(Qcow2State *s, uint64_t guest_offset, const uint8_t *buf
         if (ret == 0) {
             ret = file_pwrite(s->fd, buf, len, host + in);
             if (ret < 0) {
-                ret = error_setg(errp, ret, "'%s': could not write data at offset %#llx: %s",
-                                 s->filename, (unsigned long long)host, strerror(-ret));
+                ret = write_error(s, ret, host, errp);
             }
         }
         return ret;
     }
 
-    cluster = malloc(s->cluster_size);
-    if (!cluster) {
-        return error_setg(errp, -ENOMEM, "'%s': out of memory", s->filename);
-    }
-    if (len < s->cluster_size) {
-        uint64_t avail = s->bs->total_size - start;
-        size_t n = avail < s->cluster_size ? (size_t)avail : (size_t)s->cluster_size;
-        memset(cluster, 0, s->cluster_size);
-        if (type != QCOW2_CLUSTER_ZERO) {
-            ret = qcow2_read_cluster_data(s, start, type, e, cluster, n, errp);
-        }
-    }
-    if (ret == 0) {
-        memcpy(cluster + in, buf, len);
-        if (type == QCOW2_CLUSTER_ZERO && (e & QCOW2_OFFSET_MASK) &&
-            (e & QCOW2_OFLAG_COPIED)) {
-            host = e & QCOW2_OFFSET_MASK; /* preallocated zero cluster: reuse it */
-            type = QCOW2_CLUSTER_UNALLOCATED;
-        } else {
-            ret = qcow2_alloc_clusters(s, 1, &host, errp);
-        }
+    reuse = type == QCOW2_CLUSTER_ZERO && (e & QCOW2_OFFSET_MASK) && (e & QCOW2_OFLAG_COPIED);
+    if (reuse) {
+        host = e & QCOW2_OFFSET_MASK; /* preallocated zero cluster: reuse it */
+    } else {
+        uint64_t old_end = s->end_cluster;
+        ret = qcow2_alloc_clusters(s, 1, &host, errp);
+        /* Past everything the file ever held, a cluster reads as zeros:
+         * if the old content is zeros too, only the new bytes are written. */
+        fresh = ret == 0 && (host >> s->cluster_bits) >= old_end &&
+                (type == QCOW2_CLUSTER_ZERO ||
+                 (type == QCOW2_CLUSTER_UNALLOCATED && !backing_covers(s, start)));
     }
     if (ret == 0) {
         ret = qcow2_check_overlap(s, host, s->cluster_size, "data cluster", errp);
     }
-    if (ret == 0) {
-        ret = file_pwrite(s->fd, cluster, s->cluster_size, host);
-        if (ret < 0) {
-            ret = error_setg(errp, ret, "'%s': could not write data at offset %#llx: %s",
-                             s->filename, (unsigned long long)host, strerror(-ret));
-        }
+    if (ret == 0 && fresh) {
+        ret = write_fresh(s, host, in, buf, len, errp);
+    } else if (ret == 0) {
+        ret = write_whole(s, host, start, type, e, in, buf, len, errp);
     }
-    free(cluster);
     if (ret == 0) {
         ret = qcow2_l2_get(s, guest_offset, true, true, &l2, errp); /* the cache may have moved */
     }
@@ -336,8 +384,8 @@ int qcow2_write_cluster(Qcow2State *s, uint64_t guest_offset, const uint8_t *buf
     }
     qcow2_l2_set_entry(s, l2, idx, host | QCOW2_OFLAG_COPIED);
     qcow2_cache_mark_dirty(&s->l2_cache, l2);
-    if (type == QCOW2_CLUSTER_COMPRESSED || type == QCOW2_CLUSTER_NORMAL ||
-        (type == QCOW2_CLUSTER_ZERO && (e & QCOW2_OFFSET_MASK))) {
+    if (!reuse && (type == QCOW2_CLUSTER_COMPRESSED || type == QCOW2_CLUSTER_NORMAL ||
+                   (type == QCOW2_CLUSTER_ZERO && (e & QCOW2_OFFSET_MASK)))) {
         ret = qcow2_barrier(s, errp);
         if (ret == 0) {
             ret = qcow2_free_entry(s, e, errp);

@@ -297,26 +297,30 @@ static int qcow2_block_status(BlockDriverState *bs, uint64_t offset, uint64_t *p
     return status < 0 ? 0 : status;
 }
 
-/* Host offset of a cluster of type/entry, if it has one. */
-static bool host_of(Qcow2ClusterType type, uint64_t entry, uint64_t *host)
+/* Host offset of a cluster of type/entry, if it has one (data_only: if
+ * it holds the guest data as it is, not a preallocated zero cluster). */
+static bool host_of(Qcow2ClusterType type, uint64_t entry, bool data_only, uint64_t *host)
 {
     if (type == QCOW2_CLUSTER_COMPRESSED || !(entry & QCOW2_OFFSET_MASK) ||
-        (type != QCOW2_CLUSTER_NORMAL && type != QCOW2_CLUSTER_ZERO)) {
+        (type != QCOW2_CLUSTER_NORMAL && (data_only || type != QCOW2_CLUSTER_ZERO))) {
         return false;
     }
     *host = entry & QCOW2_OFFSET_MASK;
     return true;
 }
 
-static int qcow2_host_offset(BlockDriverState *bs, uint64_t offset, uint64_t *pnum,
-                             uint64_t *host, bool *has, Error **errp)
+static int host_range(BlockDriverState *bs, uint64_t offset, uint64_t *pnum, bool data_only,
+                      uint64_t *host, bool *has, Error **errp)
 {
     Qcow2State *s = bs->opaque;
-    uint64_t cs = s->cluster_size, done = 0, first = 0;
+    /* Data: subcluster by subcluster (extended L2 entries mix data, zeros
+     * and unallocated ones in a cluster). */
+    uint64_t step = data_only ? s->subcluster_size : s->cluster_size, done = 0, first = 0;
 
     while (done < *pnum) {
-        uint64_t g = offset + done, in = g & (cs - 1), h = 0;
-        uint64_t n = cs - in < *pnum - done ? cs - in : *pnum - done;
+        uint64_t g = offset + done, in = g & (s->cluster_size - 1), h = 0;
+        uint64_t n = step - (g & (step - 1));
+        n = n < *pnum - done ? n : *pnum - done;
         Qcow2ClusterType type;
         uint64_t entry;
         bool this_has;
@@ -325,7 +329,7 @@ static int qcow2_host_offset(BlockDriverState *bs, uint64_t offset, uint64_t *pn
         if (ret < 0) {
             return ret;
         }
-        this_has = host_of(type, entry, &h);
+        this_has = host_of(type, entry, data_only, &h);
         if (done == 0) {
             *has = this_has;
             first = h + in;
@@ -337,6 +341,18 @@ static int qcow2_host_offset(BlockDriverState *bs, uint64_t offset, uint64_t *pn
     *pnum = done;
     *host = first;
     return 0;
+}
+
+static int qcow2_host_offset(BlockDriverState *bs, uint64_t offset, uint64_t *pnum,
+                             uint64_t *host, bool *has, Error **errp)
+{
+    return host_range(bs, offset, pnum, false, host, has, errp);
+}
+
+static int qcow2_data_offset(BlockDriverState *bs, uint64_t offset, uint64_t *pnum,
+                             uint64_t *host, bool *has, Error **errp)
+{
+    return host_range(bs, offset, pnum, true, host, has, errp);
 }
 
 static char *dup_or_null(const char *str, bool *fail)
@@ -418,6 +434,7 @@ const BlockDriver bdrv_qcow2 = {
     .amend = qcow2_amend,
     .vmstate_rw = qcow2_vmstate_rw,
     .host_offset = qcow2_host_offset,
+    .data_offset = qcow2_data_offset,
     .change_backing = qcow2_change_backing,
     .make_empty = qcow2_make_empty,
 };

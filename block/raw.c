@@ -190,4 +190,5 @@ const BlockDriver bdrv_raw = {
     .create = raw_create,
     .block_status = raw_block_status,
     .host_offset = raw_host_offset,
+    .data_offset = raw_host_offset,
 };

@@ -155,6 +155,10 @@ typedef struct BlockDriver {
      * shortens *pnum to the part that is contiguous in the file. */
     int (*host_offset)(BlockDriverState *bs, uint64_t offset, uint64_t *pnum, uint64_t *host,
                        bool *has, Error **errp);
+    /* Optional. The same for bytes stored as they are (raw; qcow2 normal
+     * clusters, not zero clusters with a host cluster): bdrv_map_read. */
+    int (*data_offset)(BlockDriverState *bs, uint64_t offset, uint64_t *pnum, uint64_t *host,
+                       bool *has, Error **errp);
     /* Optional: the format names a backing file in its header. Rewrites
      * name and format (name NULL: none) and sets bs->backing_file and
      * bs->backing_format; does not open or close backing images. */
@@ -182,6 +186,9 @@ struct BlockDriverState {
     uint64_t serial_align;
     struct BdrvTrackedReq *tracked; /* requests in flight (under lock) */
     pthread_cond_t tracked_cond;    /* one of them ended */
+    uint8_t *map;         /* read-only mapping of the file (block/map-read.c) */
+    uint64_t map_size;
+    bool map_failed;
 };
 
 /* For drivers that set bs->serial_align, inside a read/write op: drop and
@@ -217,6 +224,10 @@ ssize_t bdrv_compress_cluster(BlockDriverState *bs, const void *buf, uint64_t cl
 int bdrv_pwrite_compressed_data(BlockDriverState *bs, uint64_t offset, const void *data,
                                 size_t len, uint64_t cluster_size, Error **errp);
 int bdrv_flush(BlockDriverState *bs, Error **errp);
+/* Starts writing the image file's dirty pages to the disk without waiting
+ * (sync_file_range), so that a later flush has less left to wait for: for
+ * writers that write a lot once (convert). A hint; never an error. */
+void bdrv_start_writeback(BlockDriverState *bs);
 int bdrv_discard(BlockDriverState *bs, uint64_t offset, uint64_t len, Error **errp);
 int bdrv_truncate(BlockDriverState *bs, uint64_t size, Error **errp);
 int bdrv_get_info(BlockDriverState *bs, BlockInfo *info, Error **errp);
@@ -236,13 +247,26 @@ int bdrv_vmstate_read(BlockDriverState *bs, uint64_t pos, void *buf, size_t len,
 int bdrv_snapshot_apply(BlockDriverState *bs, const char *name, Error **errp);
 int bdrv_snapshot_delete(BlockDriverState *bs, const char *name, Error **errp);
 int bdrv_amend(BlockDriverState *bs, int version, int lazy_refcounts, Error **errp);
-/* See the host_offset, change_backing and make_empty ops. Without the op:
- * host_offset reports no host offset; the others fail with -ENOTSUP. */
+/* See the host_offset, data_offset, change_backing and make_empty ops.
+ * Without the op: host_offset and data_offset report no host offset; the
+ * others fail with -ENOTSUP. */
 int bdrv_host_offset(BlockDriverState *bs, uint64_t offset, uint64_t *pnum, uint64_t *host,
+                     bool *has, Error **errp);
+int bdrv_data_offset(BlockDriverState *bs, uint64_t offset, uint64_t *pnum, uint64_t *host,
                      bool *has, Error **errp);
 int bdrv_change_backing(BlockDriverState *bs, const char *name, const char *fmt,
                         Error **errp);
 int bdrv_make_empty(BlockDriverState *bs, Error **errp);
+/* Reading without a copy (block/map-read.c): for a read-only image, 1 and
+ * *ptr into a mapping of the file when [offset, offset + *pnum) starts
+ * with bytes stored as they are (data_offset op); *pnum is then shortened
+ * to those. 0 when not (read with bdrv_pread instead). The pointer stays
+ * valid until bdrv_close; bdrv_map_release says it is no longer needed. */
+int bdrv_map_read(BlockDriverState *bs, uint64_t offset, uint64_t *pnum, const uint8_t **ptr,
+                  Error **errp);
+void bdrv_map_release(BlockDriverState *bs, const uint8_t *ptr, uint64_t len);
+/* Drops the mapping (bdrv_close). */
+void bdrv_map_close(BlockDriverState *bs);
 int bdrv_create(const char *format, const char *filename, const BlockCreateOptions *opts,
                 Error **errp);
 

@@ -7,7 +7,9 @@
  * are not written, so the new image allocates only real data; with -n the
  * target already exists and every block is written. With -c each cluster
  * that shrinks is stored compressed (qcow2). Reader threads fetch up to
- * 2 * -m (default 8) ranges ahead while this thread writes them in order.
+ * 2 * -m (default 8) ranges ahead while this thread writes them in order;
+ * data that the source stores as it is is not copied into a buffer but
+ * written straight from a mapping of the source file (bdrv_map_read).
  */
 #include <getopt.h>
 #include <pthread.h>
@@ -22,6 +24,7 @@
 #define ZERO_SPAN (1ULL << 30) /* zero ranges are skipped this much at once */
 #define MAX_READERS 16         /* qemu-img's limit for -m */
 #define READER_THREADS 2       /* reads of one image are serialised by its lock */
+#define WRITEBACK_STEP (16ULL << 20) /* bytes written between writeback hints */
 
 /* One range of the source, in order: read by a reader, written by the
  * writer (the thread that called copy()). */
@@ -30,6 +33,7 @@ typedef struct Item {
     bool zero;  /* reads as zeros: nothing was read */
     bool ready; /* filled, waiting for the writer */
     uint8_t *buf;
+    const uint8_t *data; /* the data read: buf, or the source's mapping */
     uint8_t *cbuf;  /* with -c: block k compressed at cbuf + k * block */
     int32_t *clen;  /* with -c: its length; 0 stored plainly, -1 zeros */
 } Item;
@@ -122,6 +126,26 @@ static int compress_item(Pipe *p, Item *it, Error **errp)
     return 0;
 }
 
+/* Reads a data item: without a copy when the source stores it as it is
+ * (bdrv_map_read), else into the item's buffer. Compressing pads the last
+ * cluster in the buffer, so it always reads into the buffer. */
+static int read_item(Pipe *p, Item *it, Error **errp)
+{
+    uint64_t n = it->len;
+    const uint8_t *map;
+    int ret = p->compress ? 0 : bdrv_map_read(p->src, it->off, &n, &map, errp);
+
+    if (ret > 0 && n == it->len) {
+        it->data = map;
+        return 0;
+    }
+    if (ret > 0) {
+        bdrv_map_release(p->src, map, n);
+    }
+    it->data = it->buf;
+    return ret < 0 ? ret : bdrv_pread(p->src, it->off, it->buf, it->len, errp);
+}
+
 static void *pipe_reader(void *opaque)
 {
     Pipe *p = opaque;
@@ -144,7 +168,7 @@ static void *pipe_reader(void *opaque)
         pthread_mutex_unlock(&p->lock);
 
         Error *err = NULL;
-        int ret = zero ? 0 : bdrv_pread(p->src, off, it->buf, len, &err);
+        int ret = zero ? 0 : read_item(p, it, &err);
 
         if (ret == 0 && p->compress && !zero) {
             ret = compress_item(p, it, &err);
@@ -170,7 +194,7 @@ static void *pipe_reader(void *opaque)
 static int write_item(BlockDriverState *dst, Item *it, bool existing, bool compress,
                       uint64_t block)
 {
-    uint8_t *buf = it->buf;
+    const uint8_t *buf = it->zero ? it->buf : it->data;
     uint64_t n = it->len, run = 0;
     Error *err = NULL;
     int ret = 0;
@@ -179,7 +203,7 @@ static int write_item(BlockDriverState *dst, Item *it, bool existing, bool compr
         return 0;
     }
     if (it->zero) {
-        memset(buf, 0, n);
+        memset(it->buf, 0, n);
     }
     for (uint64_t b = 0, k = 0; b < n && ret == 0; b += block, k++) {
         uint64_t len = n - b < block ? n - b : block;
@@ -213,7 +237,7 @@ static int write_item(BlockDriverState *dst, Item *it, bool existing, bool compr
 static int pipe_write(Pipe *p, BlockDriverState *dst, bool progress, bool compress,
                       uint64_t block)
 {
-    uint64_t size = p->src->total_size;
+    uint64_t size = p->src->total_size, unsynced = 0;
     int ret = 0;
 
     for (uint64_t seq = 0;; seq++) {
@@ -230,6 +254,9 @@ static int pipe_write(Pipe *p, BlockDriverState *dst, bool progress, bool compre
             break;
         }
         ret = write_item(dst, it, p->existing, compress, block);
+        if (!it->zero && it->data != it->buf) {
+            bdrv_map_release(p->src, it->data, it->len);
+        }
         pthread_mutex_lock(&p->lock);
         it->ready = false;
         p->consumed = seq + 1;
@@ -238,6 +265,12 @@ static int pipe_write(Pipe *p, BlockDriverState *dst, bool progress, bool compre
         pthread_mutex_unlock(&p->lock);
         if (ret < 0) {
             break;
+        }
+        /* On a disk, the final flush would otherwise wait for all of it. */
+        unsynced += it->zero && !p->existing ? 0 : it->len;
+        if (unsynced >= WRITEBACK_STEP) {
+            bdrv_start_writeback(dst);
+            unsynced = 0;
         }
         if (progress) {
             img_progress((it->off + it->len) * 100.0 / size, false);
