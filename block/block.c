@@ -441,8 +441,9 @@ int bdrv_flush(BlockDriverState *bs, Error **errp)
 void bdrv_start_writeback(BlockDriverState *bs)
 {
     /* Only a hint: the kernel may write any dirty page at any time, so
-     * this changes no ordering; errors show at the next flush. */
-    if (bs->flags & BDRV_O_RDWR) {
+     * this changes no ordering; errors show at the next flush. With no
+     * flush to come (cache=unsafe) there is nothing to prepare. */
+    if ((bs->flags & BDRV_O_RDWR) && !(bs->flags & BDRV_O_NO_FLUSH)) {
         sync_file_range(bs->fd, 0, 0, SYNC_FILE_RANGE_WRITE);
     }
 }

@@ -115,9 +115,17 @@ int img_create_file(const char *filename, Error **errp)
     return fd;
 }
 
+int img_sync(const BlockDriverState *bs, int fd)
+{
+    if (bs && (bs->flags & BDRV_O_NO_FLUSH)) {
+        return 0;
+    }
+    return fdatasync(fd) < 0 ? -errno : 0;
+}
+
 int img_flush(BlockDriverState *bs, Error **errp)
 {
-    if (fdatasync(bs->fd) < 0) {
+    if (img_sync(bs, bs->fd) < 0) {
         return error_setg(errp, -errno, "Could not flush '%s': %s", bs->filename,
                           strerror(errno));
     }

@@ -89,6 +89,9 @@ int img_create_file(const char *filename, Error **errp);
 /* Ops these formats share: flush is fdatasync, discard is an ignored hint,
  * resizing is not supported. */
 int img_flush(BlockDriverState *bs, Error **errp);
+/* fdatasync(fd) of an image opened as bs: 0, or -errno; nothing with
+ * BDRV_O_NO_FLUSH (cache=unsafe). Every flush of image data goes here. */
+int img_sync(const BlockDriverState *bs, int fd);
 int img_discard_ignore(BlockDriverState *bs, uint64_t offset, uint64_t len, Error **errp);
 int img_truncate_unsupported(BlockDriverState *bs, uint64_t size, Error **errp);
 

@@ -198,7 +198,7 @@ int qcow2_amend(BlockDriverState *bs, int version, int lazy_refcounts, Error **e
     if (ret == 0) {
         ret = qcow2_header_write(s, errp);
     }
-    if (ret == 0 && fdatasync(s->fd) < 0) {
+    if (ret == 0 && img_sync(s->bs, s->fd) < 0) {
         ret = error_setg(errp, -errno, "'%s': could not flush: %s", s->filename,
                          strerror(errno));
     }

@@ -473,7 +473,7 @@ int qcow2_header_set_incompat(Qcow2State *s, uint64_t set, uint64_t clear, Error
     s->incompat = (s->incompat | set) & ~clear;
     qcow2_put_be64(b, s->incompat);
     ret = file_pwrite(s->fd, b, 8, 72);
-    if (ret == 0 && fdatasync(s->fd) < 0) {
+    if (ret == 0 && img_sync(s->bs, s->fd) < 0) {
         ret = -errno;
     }
     if (ret < 0) {

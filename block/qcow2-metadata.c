@@ -18,7 +18,7 @@
 
 static int sync_file(Qcow2State *s, Error **errp)
 {
-    if (fdatasync(s->fd) < 0) {
+    if (img_sync(s->bs, s->fd) < 0) {
         return error_setg(errp, -errno, "'%s': could not flush: %s", s->filename,
                           strerror(errno));
     }

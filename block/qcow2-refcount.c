@@ -149,7 +149,7 @@ static int create_block(Qcow2State *s, uint64_t r, uint64_t idx, Error **errp)
     }
     entry_set(s, block, idx % s->refblock_entries, 1);
     ret = file_pwrite(s->fd, block, s->cluster_size, off);
-    if (ret == 0 && fdatasync(s->fd) < 0) {
+    if (ret == 0 && img_sync(s->bs, s->fd) < 0) {
         ret = -errno;
     }
     if (ret == 0) {
@@ -259,7 +259,8 @@ static int grow_table(Qcow2State *s, uint64_t min_entries, Error **errp)
     }
     qcow2_put_be64(hdr, t * cs);
     qcow2_put_be32(hdr + 8, (uint32_t)clusters);
-    if (fdatasync(s->fd) < 0 || file_pwrite(s->fd, hdr, 12, 48) < 0 || fdatasync(s->fd) < 0) {
+    if (img_sync(s->bs, s->fd) < 0 || file_pwrite(s->fd, hdr, 12, 48) < 0 ||
+        img_sync(s->bs, s->fd) < 0) {
         ret = error_setg(errp, -EIO, "'%s': could not switch to the new refcount table",
                          s->filename);
         goto out;

@@ -247,7 +247,7 @@ int qcow2_snapshots_write(Qcow2State *s, Error **errp)
     qcow2_put_be32(hdr, s->nb_snapshots);
     qcow2_put_be64(hdr + 4, off);
     ret = file_pwrite(s->fd, hdr, sizeof(hdr), 60);
-    if (ret == 0 && fdatasync(s->fd) < 0) {
+    if (ret == 0 && img_sync(s->bs, s->fd) < 0) {
         ret = -errno;
     }
     if (ret < 0) {

@@ -377,7 +377,7 @@ static int qcow2_change_backing(BlockDriverState *bs, const char *name, const ch
     bs->backing_format = dup_or_null(name ? fmt : NULL, &fail);
     ret = fail ? error_setg(errp, -ENOMEM, "'%s': out of memory", bs->filename)
                : qcow2_header_write(bs->opaque, errp);
-    if (ret == 0 && fdatasync(bs->fd) < 0) {
+    if (ret == 0 && img_sync(bs, bs->fd) < 0) {
         ret = error_setg(errp, -errno, "Could not flush '%s': %s", bs->filename,
                          strerror(errno));
     }

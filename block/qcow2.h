@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "block/image-util.h"
 #include "mimic/block.h"
 
 #define QCOW2_MAGIC 0x514649fbU

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "block/image-util.h"
 #include "mimic/block.h"
 
 static int raw_probe(const uint8_t *buf, size_t len)
@@ -79,7 +80,7 @@ static int raw_write(BlockDriverState *bs, uint64_t offset, const void *buf, siz
 
 static int raw_flush(BlockDriverState *bs, Error **errp)
 {
-    if (fdatasync(bs->fd) < 0) {
+    if (img_sync(bs, bs->fd) < 0) {
         return error_setg(errp, -errno, "Could not flush '%s': %s", bs->filename,
                           strerror(errno));
     }

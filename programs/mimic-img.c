@@ -21,7 +21,7 @@ static const struct {
     { "info", img_info, "info [-f fmt] [--output=human|json] [--backing-chain] filename" },
     { "check", img_check, "check [-f fmt] [-r leaks|all] [--output=human|json] [-q] filename" },
     { "convert", img_convert,
-      "convert [-f fmt] [-O output_fmt] [-o options] [-c] [-n] [-p] filename output_filename" },
+      "convert [-f fmt] [-O output_fmt] [-o options] [-c] [-n] [-p] [-t cache] [-T src_cache] [-m num] [-W] filename output_filename" },
     { "resize", img_resize, "resize [-f fmt] [-q] filename [+]size" },
     { "compare", img_compare, "compare [-f fmt] [-F fmt] [-p] [-q] [-s] filename1 filename2" },
     { "snapshot", img_snapshot,

@@ -42,6 +42,8 @@ enum {
     BDRV_O_RDWR = 1 << 0,       /* open read/write (default read-only) */
     BDRV_O_NO_BACKING = 1 << 1, /* do not open the backing file */
     BDRV_O_CHECK = 1 << 2,      /* opened by check: skip dirty repair */
+    BDRV_O_NO_FLUSH = 1 << 3,   /* cache=unsafe: no fdatasync at all, so a crash may
+                                 * leave the image inconsistent (qemu-img convert's default) */
 };
 
 /* Key/value pairs of "format-specific" information (qemu-img info). */

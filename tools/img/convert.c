@@ -346,6 +346,19 @@ out:
     return ret;
 }
 
+/* Whether mode is one of qemu's cache modes (-t, -T). */
+static bool cache_mode_valid(const char *mode)
+{
+    static const char *const modes[] = { "none", "writeback", "writethrough", "directsync",
+                                         "unsafe" };
+    for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+        if (!strcmp(mode, modes[i])) {
+            return true;
+        }
+    }
+    return false;
+}
+
 int img_convert(int argc, char **argv)
 {
     const char *fmt = NULL, *out_fmt = "raw", *ospec = NULL;
@@ -356,8 +369,13 @@ int img_convert(int argc, char **argv)
     BlockInfo info;
     Error *err = NULL;
     int c, ret, readers = 8;
+    /* -t: qemu-img convert's default is unsafe, no flush at all (a crash
+     * leaves a half-written output either way); any other mode keeps the
+     * write-ordering flushes and flushes at the end. The source is only
+     * read, so -T is checked and needs nothing. */
+    const char *cache = "unsafe";
 
-    while ((c = getopt(argc, argv, "f:O:o:cnpqUm:W")) != -1) {
+    while ((c = getopt(argc, argv, "f:O:o:cnpqUm:Wt:T:")) != -1) {
         switch (c) {
         case 'f':
             fmt = optarg;
@@ -389,6 +407,19 @@ int img_convert(int argc, char **argv)
             readers = (int)m;
             break;
         }
+        case 't':
+            cache = optarg;
+            if (!cache_mode_valid(cache)) {
+                img_error("Invalid cache option: %s", cache);
+                return 1;
+            }
+            break;
+        case 'T':
+            if (!cache_mode_valid(optarg)) {
+                img_error("Invalid source cache option: %s", optarg);
+                return 1;
+            }
+            break;
         case 'q':
         case 'U':
         case 'W': /* out-of-order writes allowed: ours are in order anyway */
@@ -459,7 +490,9 @@ int img_convert(int argc, char **argv)
         return 1;
     }
     free(spec);
-    dst = img_open(argv[optind + 1], out_fmt, BDRV_O_RDWR | BDRV_O_NO_BACKING);
+    dst = img_open(argv[optind + 1], out_fmt,
+                   BDRV_O_RDWR | BDRV_O_NO_BACKING |
+                       (strcmp(cache, "unsafe") ? 0 : BDRV_O_NO_FLUSH));
     if (!dst) {
         bdrv_close(src, NULL);
         return 1;
