@@ -8,10 +8,11 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define ROUNDS 5000
+#define ROUNDS 2000
 
-static volatile uint64_t flag[2][8]; /* [t][0] used: one cache line each */
-static volatile uint64_t seen[2][8];
+/* Fresh flags for every round (no resets, so one barrier a round). */
+static volatile uint64_t flag[2][ROUNDS];
+static volatile uint64_t seen[2][ROUNDS];
 static atomic_uint arrivals;
 static unsigned forbidden;
 
@@ -26,23 +27,17 @@ static void round_barrier(unsigned round)
 static void *run(void *arg)
 {
     long t = (long)arg;
-    volatile uint64_t *mine = &flag[t][0], *other = &flag[1 - t][0];
-    unsigned round = 0;
-    for (unsigned i = 0; i < ROUNDS; i++) {
-        round_barrier(++round);
+    for (unsigned r = 0; r < ROUNDS; r++) {
+        round_barrier(r + 1);
         uint64_t got;
         __asm__ volatile("sd %2, 0(%1)\n\t"
                          "fence rw, rw\n\t"
                          "ld %0, 0(%3)"
-                         : "=&r"(got) : "r"(mine), "r"(1ull), "r"(other) : "memory");
-        seen[t][0] = got;
-        round_barrier(++round);
-        if (t == 0) {
-            forbidden += seen[0][0] == 0 && seen[1][0] == 0;
-            flag[0][0] = flag[1][0] = 0;
-        }
-        round_barrier(++round);
+                         : "=&r"(got) : "r"(&flag[t][r]), "r"(1ull), "r"(&flag[1 - t][r])
+                         : "memory");
+        seen[t][r] = got;
     }
+    round_barrier(ROUNDS + 1);
     return NULL;
 }
 
@@ -52,6 +47,9 @@ int main(void)
     pthread_create(&other, NULL, run, (void *)1);
     run((void *)0);
     pthread_join(other, NULL);
+    for (unsigned r = 0; r < ROUNDS; r++) {
+        forbidden += seen[0][r] == 0 && seen[1][r] == 0;
+    }
     printf("store buffering with fence rw,rw: %u forbidden outcomes in %d rounds\n", forbidden,
            ROUNDS);
     return 0;
