@@ -18,6 +18,7 @@
  */
 #include <stdint.h>
 
+#include "two-harts.h"
 #include "uart.h"
 
 #define FINISHER (*(volatile uint32_t *)0x100000)
@@ -29,21 +30,10 @@
 #define LITMUS_ROUNDS 1000
 #define TIMER_PERIOD 2000 /* ticks of the 10 MHz timer: an interrupt every 200 µs */
 
-__asm__(".section .text.start\n"
-        ".globl _start\n"
-        "_start:\n"
-        "  csrr t0, mhartid\n"
-        "  la sp, stack0_top\n"
-        "  beqz t0, 1f\n"
-        "  la sp, stack1_top\n"
-        "1: la t1, trap_entry\n"
-        "  csrw mtvec, t1\n"
-        "  mv a0, t0\n"
-        "  call hart_main\n"
-        "2: wfi\n"
-        "  j 2b\n"
-        /* Machine trap entry: saves the caller-saved registers. */
+/* Machine trap entry: saves the caller-saved registers around trap_handler. */
+__asm__(".text\n"
         ".align 4\n"
+        ".globl trap_entry\n"
         "trap_entry:\n"
         "  addi sp, sp, -128\n"
         "  sd ra, 0(sp)\n  sd t0, 8(sp)\n  sd t1, 16(sp)\n  sd t2, 24(sp)\n"
@@ -56,14 +46,7 @@ __asm__(".section .text.start\n"
         "  ld a4, 64(sp)\n  ld a5, 72(sp)\n  ld a6, 80(sp)\n  ld a7, 88(sp)\n"
         "  ld t3, 96(sp)\n  ld t4, 104(sp)\n  ld t5, 112(sp)\n  ld t6, 120(sp)\n"
         "  addi sp, sp, 128\n"
-        "  mret\n"
-        ".bss\n"
-        ".align 4\n"
-        "  .space 8192\n"
-        "stack0_top:\n"
-        "  .space 8192\n"
-        "stack1_top:\n"
-        ".text\n");
+        "  mret\n");
 
 /* The lock word and its neighbours share one 8-byte unit and one line. */
 static struct {
@@ -203,9 +186,11 @@ static void check(const char *what, uint64_t got, uint64_t want)
 
 void hart_main(uint64_t hartid)
 {
+    extern char trap_entry[];
     if (hartid > 1) {
         return;
     }
+    __asm__ volatile("csrw mtvec, %0" : : "r"(trap_entry));
     hammer(hartid);
     while (done < 2) {
     }

@@ -16,6 +16,7 @@
  */
 #include <stdint.h>
 
+#include "two-harts.h"
 #include "uart.h"
 
 #define FINISHER (*(volatile uint32_t *)0x100000)
@@ -23,24 +24,6 @@
 #define MIP_MSIP (1u << 3)
 #define POLL_LIMIT 1000 /* without the wait: one poll a microsecond or so */
 
-__asm__(".section .text.start\n"
-        ".globl _start\n"
-        "_start:\n"
-        "  csrr t0, mhartid\n"
-        "  la sp, stack0_top\n"
-        "  beqz t0, 1f\n"
-        "  la sp, stack1_top\n"
-        "1: mv a0, t0\n"
-        "  call hart_main\n"
-        "2: wfi\n"
-        "  j 2b\n"
-        ".bss\n"
-        ".align 4\n"
-        "  .space 4096\n"
-        "stack0_top:\n"
-        "  .space 4096\n"
-        "stack1_top:\n"
-        ".text\n");
 
 static volatile uint32_t hart1_ready, flag_ipi, flag_quiet, hart1_done;
 static volatile uint64_t polls_ipi, polls_quiet;
