@@ -40,7 +40,9 @@ typedef struct BoundsStub {
     uint32_t site;      /* index into sites */
 } BoundsStub;
 
-/* Register state carried from a brcond to its label (see plan_block). */
+/* Register state carried from a brcond or br to its label (see plan_block). */
+enum LabelKind { LABEL_PLAIN, LABEL_INHERIT, LABEL_MERGE };
+
 typedef struct BranchState {
     int owner[16];
     bool dirty[16];
@@ -70,10 +72,12 @@ typedef struct Gen {
     /* Slow paths of fp ops (codegen-fp.c), emitted after the bounds stubs. */
     FpSlowPath *fp_paths;
     uint32_t nb_fp_paths, cap_fp_paths;
-    /* Labels reached from exactly one brcond and not by falling through:
-     * they inherit the brcond's register state instead of starting empty. */
-    uint8_t *label_inherits;       /* per label: 1 if it inherits */
-    BranchState *label_state;      /* per label: the state to inherit */
+    /* Labels reached from exactly one brcond or br: they take over its
+     * register state instead of starting empty (LABEL_INHERIT), and when
+     * the op before also falls through, that path is brought into the same
+     * state (LABEL_MERGE). See plan_block. */
+    uint8_t *label_kind;           /* per label: a LabelKind */
+    BranchState *label_state;      /* per label: the jump's state */
     uint32_t cap_labels;
     /* Self-loop: a goto_tb back to this block's own pc becomes a jump to
      * loop_head, with the pinned globals kept in their registers. */
@@ -1067,38 +1071,49 @@ static bool global_is_pinned(const Gen *g, int t)
     return false;
 }
 
-/* Pre-pass over the block. A label inherits the register state of its
- * brcond when that brcond is the only way to reach it (no other branch,
- * and the op before the label leaves the block), so the brcond need not
- * write globals back. A goto_tb right after `mov pc, <this block's pc>` is
- * a self-loop: the globals the block uses are pinned to registers. */
+/* Pre-pass over the block. A label reached by exactly one brcond or br
+ * takes over that jump's register state, so the jump need not write
+ * globals back: as it is when nothing falls through into the label (the
+ * op before leaves), else after the fall-through path is brought into the
+ * same state (a merge; an if-then or if-else inside the block). A goto_tb
+ * right after `mov pc, <this block's pc>` is a self-loop: the globals the
+ * block uses are pinned to registers. */
 static void plan_block(Gen *g)
 {
+    enum { JUMPS_MASK = 3, FALL = 4 };
     const IRBlock *b = g->b;
     if (g->cap_labels < b->nb_labels) {
         g->cap_labels = b->nb_labels;
-        g->label_inherits = realloc(g->label_inherits, g->cap_labels);
+        g->label_kind = realloc(g->label_kind, g->cap_labels);
         g->label_state = realloc(g->label_state, g->cap_labels * sizeof(BranchState));
-        if (!g->label_inherits || !g->label_state) {
+        if (!g->label_kind || !g->label_state) {
             abort();
         }
     }
-    /* label_inherits first counts the brconds reaching each label; 2 = no. */
+    /* label_kind first counts the jumps to each label (up to 2) and notes
+     * whether the op before falls through into it. */
     if (b->nb_labels) {
-        memset(g->label_inherits, 0, b->nb_labels);
+        memset(g->label_kind, 0, b->nb_labels);
     }
     for (uint32_t i = 0; i < b->nb_ops; i++) {
         const IROp *op = &b->ops[i];
-        if (op->opc == IR_brcond && g->label_inherits[op->c[1]] < 2) {
-            g->label_inherits[op->c[1]]++;
+        uint8_t *k = NULL;
+        if (op->opc == IR_brcond) {
+            k = &g->label_kind[op->c[1]];
         } else if (op->opc == IR_br) {
-            g->label_inherits[op->c[0]] = 2;
+            k = &g->label_kind[op->c[0]];
         } else if (op->opc == IR_label && (i == 0 || !op_leaves(&b->ops[i - 1]))) {
-            g->label_inherits[op->c[0]] = 2;
+            g->label_kind[op->c[0]] |= FALL;
+        }
+        if (k && (*k & JUMPS_MASK) < 2) {
+            (*k)++;
         }
     }
     for (uint32_t l = 0; l < b->nb_labels; l++) {
-        g->label_inherits[l] = g->label_inherits[l] == 1;
+        uint8_t k = g->label_kind[l];
+        g->label_kind[l] = (k & JUMPS_MASK) != 1 ? LABEL_PLAIN
+                           : (k & FALL)          ? LABEL_MERGE
+                                                 : LABEL_INHERIT;
     }
 
     g->pc_global = -1;
@@ -1242,13 +1257,20 @@ static void gen_self_loop(Gen *g)
     regs_forget_all(g);
 }
 
-/* brcond to a label that inherits: globals stay in their registers, dirty
- * or not; locals die here as at any basic-block end. */
-static void gen_brcond_keep(Gen *g, const IROp *op)
+/* brcond or br to a label that takes over its state: globals stay in
+ * their registers, dirty or not; locals die here as at any basic-block
+ * end. */
+static void gen_jump_keep(Gen *g, const IROp *op)
 {
-    uint32_t label = (uint32_t)op->c[1];
-    gen_compare(g, op->in[0], op->in[1]);
-    add_fixup(g, label, emit_jcc(&g->e, cond_to_cc[op->c[0]]));
+    uint32_t label;
+    if (op->opc == IR_brcond) {
+        label = (uint32_t)op->c[1];
+        gen_compare(g, op->in[0], op->in[1]);
+        add_fixup(g, label, emit_jcc(&g->e, cond_to_cc[op->c[0]]));
+    } else {
+        label = (uint32_t)op->c[0];
+        add_fixup(g, label, emit_jmp(&g->e));
+    }
     BranchState *st = &g->label_state[label];
     for (int r = 0; r < 16; r++) {
         int t = g->owner[r];
@@ -1275,6 +1297,50 @@ static void gen_label_inherit(Gen *g, uint32_t label)
             temp_dirty[t] = st->dirty[r];
         }
     }
+    bind_label(g, label);
+}
+
+/* A merge label: the fall-through path is brought into the state the
+ * jump left (label_state), then the label is bound. A global the jump
+ * kept in register r and the fall-through holds there too stays (dirty if
+ * either path has it dirty); every other global the fall-through holds is
+ * written back if dirty and let go, and what the jump's state has in a
+ * register and the fall-through does not is loaded from env (now exact). */
+static void gen_label_merge(Gen *g, uint32_t label)
+{
+    const BranchState *st = &g->label_state[label];
+    bool dirty[16] = { false };
+    for (int r = 0; r < 16; r++) {
+        int t = g->owner[r];
+        if (t == OWNER_FREE) {
+            continue;
+        }
+        if (t >= 0 && temp(g, (IRTempId)t)->kind == IR_TEMP_GLOBAL && st->owner[r] == t) {
+            dirty[r] = temp_dirty[t];
+            continue;
+        }
+        if (t >= 0 && temp(g, (IRTempId)t)->kind == IR_TEMP_GLOBAL) {
+            global_sync(g, (IRTempId)t);
+        }
+        reg_release(g, r);
+    }
+    for (int r = 0; r < 16; r++) {
+        int t = st->owner[r];
+        if (t < 0) {
+            continue;
+        }
+        if (g->owner[r] != t) {
+            emit_load_env(&g->e, r, REG_ENV, temp(g, (IRTempId)t)->env_offset);
+            reg_assign(g, r, (IRTempId)t);
+        }
+        temp_dirty[t] = dirty[r] || st->dirty[r];
+    }
+    for (uint32_t t = g->b->nb_globals; t < g->b->nb_temps; t++) {
+        temp_loc[t] = LOC_DEAD;
+        temp_slot[t] = -1;
+    }
+    g->nb_slots = 0;
+    g->locked = 0;
     bind_label(g, label);
 }
 
@@ -1325,8 +1391,12 @@ static void gen_op(Gen *g, const IROp *op)
     case IR_call_leaf: gen_call_leaf(g, op); break;
     case IR_fp: gen_fp(g, op); break;
     case IR_label:
-        if (g->label_inherits[op->c[0]]) {
+        if (g->label_kind[op->c[0]] == LABEL_INHERIT) {
             gen_label_inherit(g, (uint32_t)op->c[0]);
+            break;
+        }
+        if (g->label_kind[op->c[0]] == LABEL_MERGE) {
+            gen_label_merge(g, (uint32_t)op->c[0]);
             break;
         }
         globals_sync_all(g);
@@ -1334,13 +1404,18 @@ static void gen_op(Gen *g, const IROp *op)
         bind_label(g, (uint32_t)op->c[0]);
         break;
     case IR_br:
+        if (g->label_kind[op->c[0]] != LABEL_PLAIN) {
+            gen_jump_keep(g, op);
+            regs_forget_all(g);
+            break;
+        }
         globals_sync_all(g);
         add_fixup(g, (uint32_t)op->c[0], emit_jmp(&g->e));
         regs_forget_all(g);
         break;
     case IR_brcond:
-        if (g->label_inherits[op->c[1]]) {
-            gen_brcond_keep(g, op);
+        if (g->label_kind[op->c[1]] != LABEL_PLAIN) {
+            gen_jump_keep(g, op);
             break;
         }
         globals_sync_all(g);

@@ -64,8 +64,18 @@ bool trans_auipc(DisasContext *ctx, const RVArgs *a)
 
 bool trans_jal(DisasContext *ctx, const RVArgs *a)
 {
+    uint64_t target = ctx->pc + (uint64_t)a->imm;
     ir_gen_mov(ctx->b, riscv_dest(ctx, a->rd), riscv_imm(ctx, (int64_t)ctx->next_pc));
-    riscv_gen_jump(ctx, 0, ctx->pc + (uint64_t)a->imm);
+    /* The jump over the else part of an if-else whose else part a skip
+     * reaches: both parts and the join stay in the block. */
+    if (a->rd == 0 && riscv_skip_pending(ctx, ctx->next_pc)) {
+        int label = riscv_skip_label(ctx, target);
+        if (label >= 0) {
+            ir_gen_br(ctx->b, (unsigned)label);
+            return true;
+        }
+    }
+    riscv_gen_jump(ctx, 0, target);
     return true;
 }
 
@@ -83,12 +93,16 @@ bool trans_jalr(DisasContext *ctx, const RVArgs *a)
 }
 
 /* brcond(cond, rs1, rs2, taken); pc = next; goto_tb 1; taken: pc = target; goto_tb 0 */
-/* Side exits a block may have before a branch ends it: chain slots 2 and up. */
-#define RISCV_MAX_SIDE_EXITS (IR_NB_CHAIN_SLOTS - 2)
 
 static bool riscv_gen_branch(DisasContext *ctx, const RVArgs *a, IRCond cond)
 {
     uint64_t target = ctx->pc + (uint64_t)a->imm;
+    int skip = riscv_skip_label(ctx, target);
+    if (skip >= 0) {
+        ir_gen_brcond(ctx->b, cond, riscv_reg(ctx, a->rs1), riscv_reg(ctx, a->rs2),
+                      (unsigned)skip);
+        return true;
+    }
     if (!ctx->system && target > ctx->pc && ctx->side_exits < RISCV_MAX_SIDE_EXITS) {
         /* A forward branch, statically predicted not taken: the block
          * goes on with the next instruction (so loops made of several

@@ -95,9 +95,11 @@ static bool riscv_gen_csr(DisasContext *ctx, const RVArgs *a, RVCsrOp op, IRTemp
     if (writes) {
         ctx->frm_valid = false; /* frm may change */
     }
+    /* A leaf call: the helper touches only fflags, frm and the host clock,
+     * never a guest register, and cannot fault (legality was decided above). */
     IRTempId out = ir_new_local(ctx->b);
-    ir_gen_call(ctx->b, out, &riscv_helper_csr, riscv_imm(ctx, a->imm), src,
-                riscv_imm(ctx, writes ? op : RV_CSR_READ));
+    ir_gen_call_leaf(ctx->b, out, &riscv_helper_csr, riscv_imm(ctx, a->imm), src,
+                     riscv_imm(ctx, writes ? op : RV_CSR_READ));
     ir_gen_mov(ctx->b, riscv_dest(ctx, a->rd), out);
     return true;
 }

@@ -18,6 +18,18 @@
 void riscv_gen_jump(DisasContext *ctx, unsigned slot, uint64_t dest)
 {
     ir_gen_mov(ctx->b, riscv_pc_global(), riscv_imm(ctx, (int64_t)dest));
+    if (ctx->main_slots_used & (1u << slot)) {
+        /* A block that went on past an exit (a skip jumped over it) and
+         * exits again: another slot, or the jump cache. */
+        if (ctx->side_exits >= RISCV_MAX_SIDE_EXITS) {
+            ir_gen_goto_ptr(ctx->b);
+            ctx->end = true;
+            return;
+        }
+        slot = 2 + ctx->side_exits++;
+    } else {
+        ctx->main_slots_used |= 1u << slot;
+    }
     if (ctx->system && (dest & SOFTMMU_PAGE_MASK) != ctx->page) {
         ir_gen_goto_ptr(ctx->b); /* looked up with the new page's mapping */
     } else {
@@ -26,6 +38,65 @@ void riscv_gen_jump(DisasContext *ctx, unsigned slot, uint64_t dest)
     ctx->end = true;
 }
 
+/* How far ahead a skip may go: the if-then and if-else shapes compilers
+ * emit, not a jump across a loop. */
+#define RISCV_SKIP_MAX_BYTES 128
+
+int riscv_skip_label(DisasContext *ctx, uint64_t target)
+{
+    unsigned max = sizeof(ctx->skips) / sizeof(ctx->skips[0]);
+    if (ctx->system || target <= ctx->pc || target - ctx->pc > RISCV_SKIP_MAX_BYTES ||
+        ctx->nb_skips == max) {
+        return -1;
+    }
+    unsigned label = ir_new_label(ctx->b);
+    ctx->skips[ctx->nb_skips].target = target;
+    ctx->skips[ctx->nb_skips].label = label;
+    ctx->skips[ctx->nb_skips].bound = false;
+    ctx->nb_skips++;
+    return (int)label;
+}
+
+bool riscv_skip_pending(const DisasContext *ctx, uint64_t pc)
+{
+    for (unsigned i = 0; i < ctx->nb_skips; i++) {
+        if (!ctx->skips[i].bound && ctx->skips[i].target == pc) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Translation reached pc: the skips to it land here. */
+static void riscv_skip_bind(DisasContext *ctx, uint64_t pc)
+{
+    for (unsigned i = 0; i < ctx->nb_skips; i++) {
+        if (!ctx->skips[i].bound && ctx->skips[i].target == pc) {
+            ir_gen_label(ctx->b, ctx->skips[i].label);
+            ctx->skips[i].bound = true;
+        }
+    }
+}
+
+/* After the block's last exit: the skips whose target the block did not
+ * reach (it ended first, or the target is inside an instruction) leave
+ * through a chain slot of their own, or the jump cache when none is left. */
+static void riscv_skip_leave(DisasContext *ctx)
+{
+    for (unsigned i = 0; i < ctx->nb_skips; i++) {
+        if (ctx->skips[i].bound) {
+            continue;
+        }
+        ir_gen_label(ctx->b, ctx->skips[i].label);
+        ir_gen_mov(ctx->b, riscv_pc_global(), riscv_imm(ctx, (int64_t)ctx->skips[i].target));
+        if (ctx->side_exits < RISCV_MAX_SIDE_EXITS) {
+            ir_gen_goto_tb(ctx->b, 2 + ctx->side_exits++);
+        } else {
+            ir_gen_goto_ptr(ctx->b);
+        }
+        ctx->skips[i].bound = true;
+    }
+}
 
 void riscv_gen_exception(DisasContext *ctx, Excp excp)
 {
@@ -107,21 +178,29 @@ static uint32_t riscv_translate_block(const TranslateRequest *req)
             }
             break;
         }
+        ctx.end = false;
+        riscv_skip_bind(&ctx, pc);
         ir_gen_insn_start(ctx.b, pc);
         ctx.pc = pc;
         ctx.next_pc = pc + len;
         riscv_translate_insn(&ctx, insn, len);
         pc += len;
         n++;
-        if (ctx.end) {
+        if (ctx.end && !riscv_skip_pending(&ctx, pc)) {
+            riscv_skip_leave(&ctx);
             return (uint32_t)(pc - req->pc);
         }
+        /* Past an exit that a skip jumps over (an early return, the end of
+         * an if-else's then part) the block goes on at the skip's target. */
         if (n >= req->max_insns || ctx.b->nb_ops > RISCV_MAX_BLOCK_OPS || ctx.b->overflow) {
             break;
         }
     }
     ctx.pc = pc;
-    riscv_gen_jump(&ctx, 0, pc);
+    if (!ctx.end) {
+        riscv_gen_jump(&ctx, 0, pc);
+    }
+    riscv_skip_leave(&ctx);
     return (uint32_t)(pc - req->pc);
 }
 

@@ -22,6 +22,9 @@
 #define RISCV_GLOBAL_F0 32
 #define RISCV_NB_GLOBALS 64
 
+/* Side exits a block may have before a branch ends it: chain slots 2 and up. */
+#define RISCV_MAX_SIDE_EXITS (IR_NB_CHAIN_SLOTS - 2)
+
 typedef struct DisasContext {
     IRBlock *b;
     uint64_t pc;       /* this instruction */
@@ -40,6 +43,17 @@ typedef struct DisasContext {
     bool fs_dirty_done; /* FS already set to Dirty in this block */
     uint64_t page;      /* guest page of the block's first instruction */
     unsigned side_exits; /* forward branches the block went on past */
+    unsigned main_slots_used; /* chain slots 0 and 1 taken (bit mask) */
+    /* Short forward branches whose target the block will reach: each is a
+     * brcond (or br) to a label bound when translation gets to the target,
+     * so both ways stay in the block (see riscv_skip_bind). A skip whose
+     * target is never reached leaves through its reserved chain slot. */
+    unsigned nb_skips;
+    struct {
+        uint64_t target;
+        unsigned label, slot;
+        bool bound;
+    } skips[8];
 } DisasContext;
 
 /* The IRMemOp of a load or store of this block (the soft-MMU mode added). */
@@ -82,6 +96,11 @@ static inline IRTempId riscv_pc_global(void)
  * mode only to the same page; elsewhere through goto_ptr, whose lookup
  * checks the new page's mapping). */
 void riscv_gen_jump(DisasContext *ctx, unsigned slot, uint64_t dest);
+/* User mode: a label for a short forward jump to target that stays in the
+ * block, or -1 when it must leave (too far, no skip or chain slot left). */
+int riscv_skip_label(DisasContext *ctx, uint64_t target);
+/* Whether a skip not yet bound goes to pc. */
+bool riscv_skip_pending(const DisasContext *ctx, uint64_t pc);
 /* Ends the block: pc = this instruction, exit_tb(excp). */
 void riscv_gen_exception(DisasContext *ctx, Excp excp);
 /* System mode, before an FP instruction: false if FP is off (the caller
