@@ -237,6 +237,16 @@ void ir_gen_brcond(IRBlock *b, IRCond cond, IRTempId a, IRTempId c, unsigned lab
     op->c[1] = label;
 }
 
+void ir_gen_brloop(IRBlock *b, IRCond cond, IRTempId a, IRTempId c, unsigned label,
+                   uint64_t label_pc)
+{
+    IROp *op = ir_emit(b, IR_brloop);
+    op->in[0] = a;
+    op->in[1] = c;
+    op->c[0] = (uint64_t)cond | (uint64_t)label << 8;
+    op->c[1] = label_pc;
+}
+
 void ir_gen_goto_tb(IRBlock *b, unsigned slot)
 {
     ir_emit(b, IR_goto_tb)->c[0] = slot;

@@ -112,6 +112,11 @@ static void dump_print_op(const IRBlock *b, const IROp *op, FILE *f)
         dump_print_operands(b, op, f);
         fprintf(f, ", L%" PRIu64, op->c[1]);
         break;
+    case IR_brloop:
+        fprintf(f, " brloop_%s", dump_cond_name(ir_brloop_cond(op)));
+        dump_print_operands(b, op, f);
+        fprintf(f, ", L%" PRIu32 " (0x%" PRIx64 ")", ir_brloop_label(op), op->c[1]);
+        break;
     default:
         fprintf(f, " %s", name);
         dump_print_operands(b, op, f);

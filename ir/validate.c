@@ -66,6 +66,16 @@ static int validate_consts(ValidateState *s, uint32_t idx, const IROp *op)
         return validate_label_ref(s, idx, op->c[1]);
     case IR_br:
         return validate_label_ref(s, idx, op->c[0]);
+    case IR_brloop:
+        if (ir_brloop_cond(op) >= IR_NB_CONDS) {
+            return validate_fail(s, idx, "bad condition %u", (unsigned)ir_brloop_cond(op));
+        }
+        if (ir_brloop_label(op) >= s->b->nb_labels ||
+            !(s->label_state[ir_brloop_label(op)] & LABEL_DEFINED)) {
+            return validate_fail(s, idx, "brloop to L%u, not defined before it",
+                                 (unsigned)ir_brloop_label(op));
+        }
+        return 0;
     case IR_label:
         if (op->c[0] >= s->b->nb_labels) {
             return validate_fail(s, idx, "label %llu out of range", (unsigned long long)op->c[0]);

@@ -253,6 +253,18 @@ static InterpNext interp_run_block(CPUState *cpu, TranslationBlock **tbp, uintpt
                 i = op->c[1] < b->nb_labels ? ic->label_pos[op->c[1]] : b->nb_ops;
             }
             break;
+        case IR_brloop:
+            if (ir_eval_cond(ir_brloop_cond(op), interp_read(b, cpu, op->in[0]),
+                             interp_read(b, cpu, op->in[1]))) {
+                if (cpu->exit_request) {
+                    cpu->pc = op->c[1];
+                    *ret = TB_EXIT_NOCHAIN;
+                    return INTERP_RETURN;
+                }
+                i = ir_brloop_label(op) < b->nb_labels ? ic->label_pos[ir_brloop_label(op)]
+                                                        : b->nb_ops;
+            }
+            break;
         case IR_goto_tb: {
             unsigned slot = (unsigned)op->c[0];
             TranslationBlock *dest = tb->jmp_dest[slot];

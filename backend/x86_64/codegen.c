@@ -41,7 +41,7 @@ typedef struct BoundsStub {
 } BoundsStub;
 
 /* Register state carried from a brcond or br to its label (see plan_block). */
-enum LabelKind { LABEL_PLAIN, LABEL_INHERIT, LABEL_MERGE };
+enum LabelKind { LABEL_PLAIN, LABEL_INHERIT, LABEL_MERGE, LABEL_LOOP };
 
 typedef struct BranchState {
     int owner[16];
@@ -77,7 +77,9 @@ typedef struct Gen {
      * the op before also falls through, that path is brought into the same
      * state (LABEL_MERGE). See plan_block. */
     uint8_t *label_kind;           /* per label: a LabelKind */
-    BranchState *label_state;      /* per label: the jump's state */
+    BranchState *label_state;      /* per label: the jump's state (a loop
+                                    * head's: the state its back edges restore) */
+    uintptr_t *label_rx;           /* per loop head: its rx address */
     uint32_t cap_labels;
     /* Self-loop: a goto_tb back to this block's own pc becomes a jump to
      * loop_head, with the pinned globals kept in their registers. */
@@ -1086,7 +1088,8 @@ static void plan_block(Gen *g)
         g->cap_labels = b->nb_labels;
         g->label_kind = realloc(g->label_kind, g->cap_labels);
         g->label_state = realloc(g->label_state, g->cap_labels * sizeof(BranchState));
-        if (!g->label_kind || !g->label_state) {
+        g->label_rx = realloc(g->label_rx, g->cap_labels * sizeof(uintptr_t));
+        if (!g->label_kind || !g->label_state || !g->label_rx) {
             abort();
         }
     }
@@ -1114,6 +1117,13 @@ static void plan_block(Gen *g)
         g->label_kind[l] = (k & JUMPS_MASK) != 1 ? LABEL_PLAIN
                            : (k & FALL)          ? LABEL_MERGE
                                                  : LABEL_INHERIT;
+    }
+    /* A loop head (only back edges jump to it) keeps the state it is
+     * reached with; its back edges bring theirs into that state. */
+    for (uint32_t i = 0; i < b->nb_ops; i++) {
+        if (b->ops[i].opc == IR_brloop) {
+            g->label_kind[ir_brloop_label(&b->ops[i])] = LABEL_LOOP;
+        }
     }
 
     g->pc_global = -1;
@@ -1344,6 +1354,110 @@ static void gen_label_merge(Gen *g, uint32_t label)
     bind_label(g, label);
 }
 
+/* Locals die at a basic-block end: registers and stack slots go. */
+static void locals_forget(Gen *g)
+{
+    for (int r = 0; r < 16; r++) {
+        int t = g->owner[r];
+        if (t != OWNER_FREE && (t < 0 || temp(g, (IRTempId)t)->kind != IR_TEMP_GLOBAL)) {
+            reg_release(g, r);
+        }
+    }
+    for (uint32_t t = g->b->nb_globals; t < g->b->nb_temps; t++) {
+        temp_loc[t] = LOC_DEAD;
+        temp_slot[t] = -1;
+    }
+    g->nb_slots = 0;
+    g->locked = 0;
+}
+
+/* A loop head: the globals stay where they are; their places (and which
+ * are dirty) become the state every back edge must restore. */
+static void gen_label_loop(Gen *g, uint32_t label)
+{
+    locals_forget(g);
+    BranchState *st = &g->label_state[label];
+    for (int r = 0; r < 16; r++) {
+        st->owner[r] = g->owner[r];
+        st->dirty[r] = g->owner[r] >= 0 && temp_dirty[g->owner[r]];
+    }
+    bind_label(g, label);
+    g->label_rx[label] = emit_rx(&g->e);
+}
+
+/* A back edge: when taken, the globals are brought into the loop head's
+ * state (written back where the head has them clean or not at all, loaded
+ * where the head has them and this path does not), then the exit check:
+ * jump to the head, or write back and leave naming the head's guest pc.
+ * The fall-through path keeps the state it had. */
+static void gen_brloop(Gen *g, const IROp *op)
+{
+    uint32_t label = ir_brloop_label(op);
+    const BranchState *st = &g->label_state[label];
+    uint8_t *not_taken = NULL;
+    if (op->in[0] != op->in[1]) {
+        gen_compare(g, op->in[0], op->in[1]);
+        not_taken = emit_jcc(&g->e, cond_to_cc[ir_brloop_cond(op)] ^ 1);
+    }
+    locals_forget(g);
+    int saved_owner[16];
+    bool saved_dirty[16];
+    for (int r = 0; r < 16; r++) {
+        saved_owner[r] = g->owner[r];
+        saved_dirty[r] = g->owner[r] >= 0 && temp_dirty[g->owner[r]];
+    }
+    for (int r = 0; r < 16; r++) {
+        int t = g->owner[r];
+        if (t < 0) {
+            continue;
+        }
+        if (st->owner[r] != t || !st->dirty[r]) {
+            global_sync(g, (IRTempId)t);
+        }
+        if (st->owner[r] != t) {
+            reg_release(g, r);
+        }
+    }
+    for (int r = 0; r < 16; r++) {
+        int t = st->owner[r];
+        if (t >= 0 && g->owner[r] != t) {
+            emit_load_env(&g->e, r, REG_ENV, temp(g, (IRTempId)t)->env_offset);
+            reg_assign(g, r, (IRTempId)t);
+        }
+    }
+    Emitter *e = &g->e;
+    emit_modrm_mem(e, 0x83, ALU_CMP, REG_ENV, -1, offsetof(CPUState, exit_request));
+    emit8(e, 0);
+    uint8_t *back = emit_jcc(e, CC_E);
+    if (!e->overflow) {
+        emit_patch_rel32(back, g->label_rx[label]);
+    }
+    for (int r = 0; r < 16; r++) {
+        if (st->owner[r] >= 0 && st->dirty[r]) {
+            emit_store_env(e, r, REG_ENV, temp(g, (IRTempId)st->owner[r])->env_offset);
+        }
+    }
+    emit_mov_ri(e, RAX, op->c[1]);
+    emit_store_env(e, RAX, REG_ENV, offsetof(CPUState, pc));
+    emit_mov_ri(e, RAX, TB_EXIT_NOCHAIN);
+    gen_exit_to_epilogue(g);
+    /* the fall-through: the state from before the back edge */
+    for (int r = 0; r < 16; r++) {
+        if (g->owner[r] != OWNER_FREE) {
+            reg_release(g, r);
+        }
+    }
+    for (int r = 0; r < 16; r++) {
+        if (saved_owner[r] >= 0) {
+            reg_assign(g, r, (IRTempId)saved_owner[r]);
+            temp_dirty[saved_owner[r]] = saved_dirty[r];
+        }
+    }
+    if (not_taken && !e->overflow) {
+        emit_patch_rel32(not_taken, emit_rx(e));
+    }
+}
+
 static void gen_op(Gen *g, const IROp *op)
 {
     switch ((IROpcode)op->opc) {
@@ -1399,6 +1513,10 @@ static void gen_op(Gen *g, const IROp *op)
             gen_label_merge(g, (uint32_t)op->c[0]);
             break;
         }
+        if (g->label_kind[op->c[0]] == LABEL_LOOP) {
+            gen_label_loop(g, (uint32_t)op->c[0]);
+            break;
+        }
         globals_sync_all(g);
         regs_forget_all(g);
         bind_label(g, (uint32_t)op->c[0]);
@@ -1423,6 +1541,7 @@ static void gen_op(Gen *g, const IROp *op)
         add_fixup(g, (uint32_t)op->c[1], emit_jcc(&g->e, cond_to_cc[op->c[0]]));
         regs_forget_all(g);
         break;
+    case IR_brloop: gen_brloop(g, op); break;
     case IR_goto_tb: gen_goto_tb(g, (unsigned)op->c[0]); break;
     case IR_goto_ptr: gen_goto_ptr(g); break;
     case IR_exit_tb: gen_exit_tb(g, (uint32_t)op->c[0]); break;

@@ -218,6 +218,17 @@ void ir_gen_fp(IRBlock *b, IRTempId out, const IRFpEnv *env, uint64_t desc, IRTe
 void ir_gen_label(IRBlock *b, unsigned label);
 void ir_gen_br(IRBlock *b, unsigned label);
 void ir_gen_brcond(IRBlock *b, IRCond cond, IRTempId a, IRTempId c, unsigned label);
+void ir_gen_brloop(IRBlock *b, IRCond cond, IRTempId a, IRTempId c, unsigned label,
+                   uint64_t label_pc);
+/* The condition and the label of a brloop. */
+static inline IRCond ir_brloop_cond(const IROp *op)
+{
+    return (IRCond)(op->c[0] & 0xff);
+}
+static inline uint32_t ir_brloop_label(const IROp *op)
+{
+    return (uint32_t)(op->c[0] >> 8);
+}
 /* Chain slots of a block: goto_tb takes 0 .. IR_NB_CHAIN_SLOTS - 1. */
 #define IR_NB_CHAIN_SLOTS 7
 void ir_gen_goto_tb(IRBlock *b, unsigned slot);

@@ -75,6 +75,18 @@ bool trans_jal(DisasContext *ctx, const RVArgs *a)
             return true;
         }
     }
+    if (a->rd == 0) {
+        int loop = riscv_loop_label(ctx, target);
+        if (loop >= 0) {
+            /* the back edge of a loop inside the block; the exit after it
+             * is never taken but ends the block's IR properly */
+            IRTempId zero = riscv_imm(ctx, 0);
+            ir_gen_brloop(ctx->b, IR_COND_EQ, zero, zero, (unsigned)loop, target);
+        }
+        if (ctx->restart) {
+            return true;
+        }
+    }
     riscv_gen_jump(ctx, 0, target);
     return true;
 }
@@ -97,6 +109,15 @@ bool trans_jalr(DisasContext *ctx, const RVArgs *a)
 static bool riscv_gen_branch(DisasContext *ctx, const RVArgs *a, IRCond cond)
 {
     uint64_t target = ctx->pc + (uint64_t)a->imm;
+    int loop = riscv_loop_label(ctx, target);
+    if (loop >= 0) {
+        ir_gen_brloop(ctx->b, cond, riscv_reg(ctx, a->rs1), riscv_reg(ctx, a->rs2),
+                      (unsigned)loop, target);
+        return true;
+    }
+    if (ctx->restart) {
+        return true;
+    }
     int skip = riscv_skip_label(ctx, target);
     if (skip >= 0) {
         ir_gen_brcond(ctx->b, cond, riscv_reg(ctx, a->rs1), riscv_reg(ctx, a->rs2),

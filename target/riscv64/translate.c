@@ -67,6 +67,43 @@ bool riscv_skip_pending(const DisasContext *ctx, uint64_t pc)
     return false;
 }
 
+int riscv_loop_label(DisasContext *ctx, uint64_t target)
+{
+    if (ctx->system || target <= ctx->block_pc || target >= ctx->pc ||
+        target - ctx->block_pc >= RISCV_LOOP_SPAN) {
+        return -1;
+    }
+    for (unsigned i = 0; i < ctx->nb_loop_heads; i++) {
+        if (ctx->loop_head[i] == target) {
+            return ctx->loop_label[i]; /* -1 if translation did not bind it */
+        }
+    }
+    uint64_t bit = (target - ctx->block_pc) / 2;
+    if (ctx->nb_loop_heads == RISCV_MAX_LOOP_HEADS ||
+        !(ctx->insn_starts[bit / 64] & (1ull << (bit % 64)))) {
+        return -1;
+    }
+    ctx->loop_head[ctx->nb_loop_heads++] = target;
+    ctx->restart = true;
+    ctx->end = true;
+    return -1;
+}
+
+/* Translation reached pc: a loop head gets its label (after the skips'). */
+static void riscv_loop_bind(DisasContext *ctx, uint64_t pc)
+{
+    for (unsigned i = 0; i < ctx->nb_loop_heads; i++) {
+        if (ctx->loop_head[i] == pc && ctx->loop_label[i] < 0) {
+            ctx->loop_label[i] = (int)ir_new_label(ctx->b);
+            ir_gen_label(ctx->b, (unsigned)ctx->loop_label[i]);
+        }
+    }
+    if (pc - ctx->block_pc < RISCV_LOOP_SPAN) {
+        uint64_t bit = (pc - ctx->block_pc) / 2;
+        ctx->insn_starts[bit / 64] |= 1ull << (bit % 64);
+    }
+}
+
 /* Translation reached pc: the skips to it land here. */
 static void riscv_skip_bind(DisasContext *ctx, uint64_t pc)
 {
@@ -151,7 +188,14 @@ static void riscv_translate_insn(DisasContext *ctx, uint32_t insn, unsigned len)
 
 static uint32_t riscv_translate_block(const TranslateRequest *req)
 {
-    DisasContext ctx = { .b = req->b };
+    uint64_t loop_head[RISCV_MAX_LOOP_HEADS];
+    unsigned nb_loop_heads = 0;
+restart:;
+    DisasContext ctx = { .b = req->b, .block_pc = req->pc, .nb_loop_heads = nb_loop_heads };
+    for (unsigned i = 0; i < nb_loop_heads; i++) {
+        ctx.loop_head[i] = loop_head[i];
+        ctx.loop_label[i] = -1;
+    }
     uint64_t pc = req->pc;
     unsigned n = 0;
     const RISCVCPU *cpu = (const RISCVCPU *)req->cpu;
@@ -180,10 +224,20 @@ static uint32_t riscv_translate_block(const TranslateRequest *req)
         }
         ctx.end = false;
         riscv_skip_bind(&ctx, pc);
+        riscv_loop_bind(&ctx, pc);
         ir_gen_insn_start(ctx.b, pc);
         ctx.pc = pc;
         ctx.next_pc = pc + len;
         riscv_translate_insn(&ctx, insn, len);
+        if (ctx.restart) {
+            /* a loop head found: again, with its label */
+            nb_loop_heads = ctx.nb_loop_heads;
+            for (unsigned i = 0; i < nb_loop_heads; i++) {
+                loop_head[i] = ctx.loop_head[i];
+            }
+            ir_block_reset(ctx.b);
+            goto restart;
+        }
         pc += len;
         n++;
         if (ctx.end && !riscv_skip_pending(&ctx, pc)) {

@@ -22,6 +22,10 @@
 #define RISCV_GLOBAL_F0 32
 #define RISCV_NB_GLOBALS 64
 
+/* Loops a block may hold, and how far from its start their heads may be. */
+#define RISCV_MAX_LOOP_HEADS 4
+#define RISCV_LOOP_SPAN 1024
+
 /* Side exits a block may have before a branch ends it: chain slots 2 and up. */
 #define RISCV_MAX_SIDE_EXITS (IR_NB_CHAIN_SLOTS - 2)
 
@@ -54,6 +58,16 @@ typedef struct DisasContext {
         unsigned label, slot;
         bool bound;
     } skips[8];
+    /* Loops inside the block (user mode): a backward branch to an earlier
+     * instruction of the block other than its first becomes a brloop to a
+     * label at that instruction. The first such branch found asks for the
+     * block to be translated again with the label in place (restart). */
+    uint64_t block_pc;
+    unsigned nb_loop_heads;
+    uint64_t loop_head[RISCV_MAX_LOOP_HEADS];
+    int loop_label[RISCV_MAX_LOOP_HEADS]; /* -1 until bound */
+    bool restart;
+    uint64_t insn_starts[RISCV_LOOP_SPAN / 2 / 64]; /* bit (pc - block_pc) / 2 */
 } DisasContext;
 
 /* The IRMemOp of a load or store of this block (the soft-MMU mode added). */
@@ -101,6 +115,10 @@ void riscv_gen_jump(DisasContext *ctx, unsigned slot, uint64_t dest);
 int riscv_skip_label(DisasContext *ctx, uint64_t target);
 /* Whether a skip not yet bound goes to pc. */
 bool riscv_skip_pending(const DisasContext *ctx, uint64_t pc);
+/* A backward jump to target: the label of that loop head, or -1 when the
+ * jump must leave the block; may ask for a restart (ctx->restart, ends the
+ * instruction: the block is translated again with the head). */
+int riscv_loop_label(DisasContext *ctx, uint64_t target);
 /* Ends the block: pc = this instruction, exit_tb(excp). */
 void riscv_gen_exception(DisasContext *ctx, Excp excp);
 /* System mode, before an FP instruction: false if FP is off (the caller

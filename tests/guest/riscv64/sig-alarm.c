@@ -1,7 +1,7 @@
 /*
  * sig-alarm.c — asynchronous signals: alarm() and setitimer() interrupting
  * a busy loop that never makes a system call (the signal must still be
- * delivered, promptly), a blocking read() interrupted by a handler with and
+ * delivered, promptly; also one whose head is inside its block), a blocking read() interrupted by a handler with and
  * without SA_RESTART, and pause() returning EINTR.
  *
  * The one thing to know: the timers are short (tens of milliseconds) except
@@ -70,6 +70,20 @@ int main(void)
     memset(&it, 0, sizeof(it));
     setitimer(ITIMER_REAL, &it, NULL);
     printf("itimer: fired at least 3 times: %d\n", fired >= 3);
+
+    /* A busy loop whose head is not the first instruction of its block:
+     * the translator keeps it inside the block (a brloop), and its back
+     * edge must still let the signal in. */
+    fired = 0;
+    arm_ms(20);
+    __asm__ volatile("   addi %0, %0, 1\n"
+                     "1: lw t0, 0(%1)\n"
+                     "   addi %0, %0, 1\n"
+                     "   beqz t0, 1b\n"
+                     : "+r"(spins)
+                     : "r"(&fired)
+                     : "t0", "memory");
+    printf("loop inside a block: left after the signal: %d\n", fired == 1);
 
     if (pipe(pipe_fd) < 0) {
         return 1;
