@@ -1371,11 +1371,64 @@ static void locals_forget(Gen *g)
     g->locked = 0;
 }
 
-/* A loop head: the globals stay where they are; their places (and which
- * are dirty) become the state every back edge must restore. */
+/* A loop head: the globals the loop uses (up to LOOP_MAX_PINNED, in the
+ * order of first use between the head and its last back edge) are loaded
+ * into registers, those it writes count as dirty, and no other global
+ * stays; that state is what every back edge restores, so an iteration
+ * neither reloads nor writes back what it uses. */
 static void gen_label_loop(Gen *g, uint32_t label)
 {
     locals_forget(g);
+    const IRBlock *b = g->b;
+    uint32_t end = g->op_index;
+    for (uint32_t i = g->op_index + 1; i < b->nb_ops; i++) {
+        if (b->ops[i].opc == IR_brloop && ir_brloop_label(&b->ops[i]) == label) {
+            end = i;
+        }
+    }
+    IRTempId used[LOOP_MAX_PINNED];
+    bool written[LOOP_MAX_PINNED] = { false };
+    unsigned nb_used = 0;
+    for (uint32_t i = g->op_index + 1; i <= end; i++) {
+        const IROp *op = &b->ops[i];
+        const IROpDef *def = &ir_op_defs[op->opc];
+        for (unsigned k = 0; k < def->nb_in + def->nb_out; k++) {
+            bool out = k >= def->nb_in;
+            IRTempId t = out ? op->out[k - def->nb_in] : op->in[k];
+            if (!ir_temp_is_global(b, t) || (int)t == g->pc_global) {
+                continue;
+            }
+            unsigned u = 0;
+            while (u < nb_used && used[u] != t) {
+                u++;
+            }
+            if (u == nb_used && nb_used < LOOP_MAX_PINNED) {
+                used[nb_used++] = t;
+            }
+            if (u < nb_used) {
+                written[u] |= out;
+            }
+        }
+    }
+    /* Globals the loop does not use go, so its temporaries have room. */
+    for (int r = 0; r < 16; r++) {
+        int t = g->owner[r];
+        bool keep = false;
+        for (unsigned u = 0; u < nb_used; u++) {
+            keep |= used[u] == t;
+        }
+        if (t >= 0 && !keep) {
+            global_sync(g, (IRTempId)t);
+            reg_release(g, r);
+        }
+    }
+    for (unsigned u = 0; u < nb_used; u++) {
+        temp_load(g, used[u], 0); /* locked: the next loads keep it */
+    }
+    for (unsigned u = 0; u < nb_used; u++) {
+        temp_dirty[used[u]] |= written[u];
+    }
+    g->locked = 0;
     BranchState *st = &g->label_state[label];
     for (int r = 0; r < 16; r++) {
         st->owner[r] = g->owner[r];
