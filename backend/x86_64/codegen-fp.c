@@ -4,7 +4,10 @@
  *
  * The one thing to know: the operands are copied to xmm0..xmm2 first and
  * stay there, so every exit to the slow path can pass them to the fallback
- * unchanged; the result is computed in xmm3. The fast path is taken only
+ * unchanged; the result is computed in xmm3, and also kept in a mirror
+ * register (xmm4..xmm15) that later fp ops read instead of the GPR (a
+ * GPR-to-xmm move is on the critical path, an xmm copy is not). The slow
+ * path refills the mirrors after its call. The fast path is taken only
  * under the guard described with IRFpEnv (ir.h): inexact already accrued,
  * round-to-nearest-even (MXCSR keeps the host default, RNE with every
  * exception masked, while translated code runs), well-formed operands and
@@ -77,6 +80,18 @@ static bool fp_is_fused(IRFpKind kind)
     return kind >= IR_FP_MADD && kind <= IR_FP_NMADD;
 }
 
+bool jit_fp_result_in_xmm(uint64_t desc)
+{
+    IRFpKind kind = (IRFpKind)(desc & IR_FP_KIND_MASK);
+    return kind <= IR_FP_NMADD || kind == IR_FP_FROM_W || kind == IR_FP_FROM_L;
+}
+
+/* movaps dst, src (xmm to xmm, any of the 16) */
+static void emit_movaps(Emitter *e, int dst, int src)
+{
+    emit_modrm_reg(e, P_0F | 0x28, dst, src);
+}
+
 unsigned jit_fp_nb_inputs(uint64_t desc)
 {
     IRFpKind kind = (IRFpKind)(desc & IR_FP_KIND_MASK);
@@ -86,7 +101,7 @@ unsigned jit_fp_nb_inputs(uint64_t desc)
 /* The conversions after the guard: from an integer (any result is
  * exact enough, see IRFpEnv) or to one (the indefinite value goes slow). */
 static void fp_emit_convert(Emitter *e, IRFpKind kind, uint64_t desc, int a, int ro,
-                            FpSlowPath *sp)
+                            int out_xmm, FpSlowPath *sp)
 {
     bool dbl = desc & IR_FP_DOUBLE;
     bool wide = kind == IR_FP_FROM_L || kind == IR_FP_TO_L;
@@ -97,6 +112,9 @@ static void fp_emit_convert(Emitter *e, IRFpKind kind, uint64_t desc, int a, int
         emit8(e, dbl ? 0xf2 : 0xf3); /* cvtsi2s[sd] xmm, r32/r64 */
         emit_modrm_reg(e, (wide ? P_REXW : 0) | P_0F | 0x2a, XMM_R, a);
         emit_movq_gpr_xmm(e, ro, XMM_R);
+        if (out_xmm >= 0) {
+            emit_movaps(e, out_xmm, XMM_R);
+        }
         return;
     }
     /* cvt(t)s[sd]2si r32/r64, xmm: truncating for RTZ, else MXCSR's RNE */
@@ -111,7 +129,8 @@ static void fp_emit_convert(Emitter *e, IRFpKind kind, uint64_t desc, int a, int
     }
 }
 
-void jit_fp_emit_fast(Emitter *e, const int *in, int ro, int tmp, FpSlowPath *sp)
+void jit_fp_emit_fast(Emitter *e, const int *in, const int *in_xmm, int ro, int out_xmm, int tmp,
+                      FpSlowPath *sp)
 {
     sp->tmp = tmp;
     uint64_t desc = sp->desc;
@@ -120,7 +139,11 @@ void jit_fp_emit_fast(Emitter *e, const int *in, int ro, int tmp, FpSlowPath *sp
     bool dbl = desc & IR_FP_DOUBLE;
     unsigned n = jit_fp_nb_inputs(desc);
     for (unsigned i = 0; i < n; i++) {
-        emit_movq_xmm_gpr(e, XMM_A + (int)i, in[i]);
+        if (in_xmm[i] >= 0) {
+            emit_movaps(e, XMM_A + (int)i, in_xmm[i]);
+        } else {
+            emit_movq_xmm_gpr(e, XMM_A + (int)i, in[i]);
+        }
     }
     if (fp_is_fused(kind) && !host_has_fma) {
         fp_add_jump(sp, emit_jmp(e));
@@ -161,7 +184,7 @@ void jit_fp_emit_fast(Emitter *e, const int *in, int ro, int tmp, FpSlowPath *sp
         fp_add_jump(sp, emit_jcc(e, CC_NE));
     }
     if (kind >= IR_FP_FROM_W) {
-        fp_emit_convert(e, kind, desc, in[0], ro, sp);
+        fp_emit_convert(e, kind, desc, in[0], ro, out_xmm, sp);
         return;
     }
     emit_modrm_reg(e, P_0F | 0x28, XMM_R, XMM_A); /* movaps: keeps a's upper half */
@@ -171,6 +194,9 @@ void jit_fp_emit_fast(Emitter *e, const int *in, int ro, int tmp, FpSlowPath *sp
         emit_sse_scalar(e, sse_arith[kind], dbl, XMM_R, kind == IR_FP_SQRT ? XMM_R : XMM_B);
     }
     emit_movq_gpr_xmm(e, ro, XMM_R);
+    if (out_xmm >= 0) {
+        emit_movaps(e, out_xmm, XMM_R);
+    }
     /* biased exponent - 2 below max - 2, unsigned: normal, not near tiny */
     emit_mov_rr(e, tmp, ro);
     if (dbl) {
@@ -271,6 +297,10 @@ void jit_fp_emit_slow(Emitter *e, const FpSlowPath *sp)
         if (sp->save & (1u << r)) {
             emit_load_env(e, r, RSP, 8 * SAVE_SLOT(r));
         }
+    }
+    /* the call clobbered every xmm register: the mirrors come back */
+    for (unsigned k = 0; k < sp->nb_remat; k++) {
+        emit_movq_xmm_gpr(e, sp->remat_xmm[k], sp->remat_gpr[k]);
     }
     uint8_t *back = emit_jmp(e);
     if (!e->overflow) {

@@ -90,6 +90,12 @@ typedef struct Gen {
     IRTempId pinned[LOOP_MAX_PINNED];
     int pinned_reg[LOOP_MAX_PINNED];
     bool pinned_written[LOOP_MAX_PINNED]; /* an output of some op of the loop */
+    /* xmm mirrors (codegen.h): the temp whose current value xmm
+     * FP_FIRST_MIRROR + k holds, or -1; used only in user mode (the soft
+     * MMU's slow path would clobber them at any load or store). */
+    int xmm_mirror[FP_NB_MIRRORS];
+    uint32_t xmm_use[FP_NB_MIRRORS];
+    bool use_mirrors;
 } Gen;
 
 /* Per-temp state, indexed by temp id (translation is single-threaded). */
@@ -896,6 +902,54 @@ static void gen_call_leaf(Gen *g, const IROp *op)
  * register is chosen before the first jump to the slow path, so spill code
  * runs on both paths; the result register is none of the inputs, so the
  * slow path can resume with exactly the fast path's register state. */
+/* ---- xmm mirrors of FP values ---- */
+
+static void mirrors_forget_all(Gen *g)
+{
+    for (int k = 0; k < FP_NB_MIRRORS; k++) {
+        g->xmm_mirror[k] = -1;
+    }
+}
+
+static void mirrors_forget_temp(Gen *g, IRTempId t)
+{
+    for (int k = 0; k < FP_NB_MIRRORS; k++) {
+        if (g->xmm_mirror[k] == (int)t) {
+            g->xmm_mirror[k] = -1;
+        }
+    }
+}
+
+/* The xmm register mirroring t, or -1. */
+static int mirror_of(Gen *g, IRTempId t)
+{
+    for (int k = 0; k < FP_NB_MIRRORS; k++) {
+        if (g->xmm_mirror[k] == (int)t) {
+            g->xmm_use[k] = g->op_index;
+            return FP_FIRST_MIRROR + k;
+        }
+    }
+    return -1;
+}
+
+/* A mirror register for t: a free one, else the least recently used. */
+static int mirror_take(Gen *g, IRTempId t)
+{
+    int best = 0;
+    for (int k = 0; k < FP_NB_MIRRORS; k++) {
+        if (g->xmm_mirror[k] < 0) {
+            best = k;
+            break;
+        }
+        if (g->xmm_use[k] < g->xmm_use[best]) {
+            best = k;
+        }
+    }
+    g->xmm_mirror[best] = (int)t;
+    g->xmm_use[best] = g->op_index;
+    return FP_FIRST_MIRROR + best;
+}
+
 static void gen_fp(Gen *g, const IROp *op)
 {
     int in[3] = { -1, -1, -1 };
@@ -934,7 +988,29 @@ static void gen_fp(Gen *g, const IROp *op)
             sp->sync_off[sp->nb_sync++] = temp(g, (IRTempId)t)->env_offset;
         }
     }
-    jit_fp_emit_fast(&g->e, in, ro, tmp, sp);
+    int in_xmm[3] = { -1, -1, -1 };
+    int out_xmm = -1;
+    if (g->use_mirrors) {
+        for (unsigned i = 0; i < n; i++) {
+            in_xmm[i] = mirror_of(g, op->in[i]);
+        }
+        mirrors_forget_temp(g, op->out[0]);
+        if (jit_fp_result_in_xmm(sp->desc)) {
+            out_xmm = mirror_take(g, op->out[0]);
+        }
+        /* what the slow path refills; a mirror whose temp has left its
+         * register is dropped */
+        for (int k = 0; k < FP_NB_MIRRORS; k++) {
+            int t = g->xmm_mirror[k];
+            if (t >= 0 && temp_reg[t] < 0) {
+                g->xmm_mirror[k] = -1;
+            } else if (t >= 0) {
+                sp->remat_xmm[sp->nb_remat] = (uint8_t)(FP_FIRST_MIRROR + k);
+                sp->remat_gpr[sp->nb_remat++] = (uint8_t)temp_reg[t];
+            }
+        }
+    }
+    jit_fp_emit_fast(&g->e, in, in_xmm, ro, out_xmm, tmp, sp);
     sp->resume = emit_rx(&g->e);
 }
 
@@ -1600,6 +1676,17 @@ static void gen_op(Gen *g, const IROp *op)
     case IR_exit_tb: gen_exit_tb(g, (uint32_t)op->c[0]); break;
     case IR_NB_OPS: abort();
     }
+    if (g->use_mirrors) {
+        /* a new value in an output ends its mirror; calls clobber them
+         * all; at a label, other paths join */
+        if (op->opc == IR_label || op->opc == IR_call || op->opc == IR_call_leaf) {
+            mirrors_forget_all(g);
+        } else if (op->opc != IR_fp) {
+            for (unsigned k = 0; k < ir_op_defs[op->opc].nb_out; k++) {
+                mirrors_forget_temp(g, op->out[k]);
+            }
+        }
+    }
     op_finish(g);
 }
 
@@ -1661,6 +1748,8 @@ int jit_gen_block(TranslationBlock *tb, IRBlock *b)
     g.nb_slots = 0;
     g.locked = 0;
     g.op_index = 0;
+    g.use_mirrors = exec_config()->softmmu == NULL;
+    mirrors_forget_all(&g);
     memset(g.last_use, 0, sizeof(g.last_use));
 
     plan_block(&g);

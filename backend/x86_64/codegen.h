@@ -44,6 +44,12 @@ typedef struct JitTBData {
 /* The out-of-line slow path of one fp op (codegen-fp.c): the jumps into
  * it, where it returns to, and the register state it must keep. */
 #define FP_MAX_JUMPS 4
+/* FP values the fast paths computed stay in xmm4..xmm15 as mirrors of the
+ * GPR they were written to, so the next fp op reads them from there
+ * instead of moving them back from the GPR (see codegen-fp.c). */
+#define FP_FIRST_MIRROR 4
+#define FP_NB_MIRRORS 12
+
 typedef struct FpSlowPath {
     uint8_t *jumps[FP_MAX_JUMPS]; /* rel32 fields to patch */
     unsigned nb_jumps;
@@ -58,12 +64,20 @@ typedef struct FpSlowPath {
     uint8_t nb_sync;              /* the dirty globals to write back */
     uint8_t sync_reg[NB_ALLOC_REGS];
     int32_t sync_off[NB_ALLOC_REGS];
+    uint8_t nb_remat;             /* xmm mirrors to refill from their GPRs */
+    uint8_t remat_xmm[FP_NB_MIRRORS], remat_gpr[FP_NB_MIRRORS];
 } FpSlowPath;
 
 unsigned jit_fp_nb_inputs(uint64_t desc);
-/* The inline part: operands in in[], result to ro, tmp a scratch GPR;
- * records its exits to the slow path in sp (desc and fe already set). */
-void jit_fp_emit_fast(Emitter *e, const int *in, int ro, int tmp, FpSlowPath *sp);
+/* The inline part: operands in in[] (or, where in_xmm[i] >= 0, the same
+ * value in that xmm register), result to ro (and to xmm out_xmm unless
+ * -1), tmp a scratch GPR; records its exits to the slow path in sp (desc,
+ * fe and the mirrors to refill already set). */
+void jit_fp_emit_fast(Emitter *e, const int *in, const int *in_xmm, int ro, int out_xmm, int tmp,
+                      FpSlowPath *sp);
+/* Whether the fast path leaves an FP result in its result register (the
+ * arithmetic and the conversions from integers), which a mirror can keep. */
+bool jit_fp_result_in_xmm(uint64_t desc);
 /* The slow path, after the block's code: call the fallback, jump back. */
 void jit_fp_emit_slow(Emitter *e, const FpSlowPath *sp);
 
