@@ -431,6 +431,47 @@ static void gen_block(IRBlock *b, unsigned nb_ops)
                               ir_const(b, interesting()));
             }
             ir_gen_label(b, label);
+        } else if (k < 98) {
+            /* A loop inside the block (brloop) running 1 to 4 times: the
+             * counter is r10's upper half, so r10 is intact afterwards.
+             * The body changes globals, loads and stores, and may skip. */
+            uint64_t iters = 1 + rnd() % 4;
+            ir_gen_binary(b, IR_add, LOOP_COUNTER, LOOP_COUNTER, ir_const(b, iters << 32));
+            unsigned head = ir_new_label(b);
+            ir_gen_label(b, head);
+            ir_gen_insn_start(b, pc);
+            uint64_t head_pc = pc;
+            pc += 4;
+            nb_locals = 0;
+            for (unsigned j = 0, n = 1 + rnd() % 6; j < n; j++) {
+                unsigned kind = rnd() % 8;
+                if (kind < 5) {
+                    IRTempId x = pick_input(b, locals, nb_locals);
+                    IRTempId y = pick_input(b, locals, nb_locals);
+                    IRTempId o = pick_output(b, locals, &nb_locals);
+                    ir_gen_binary(b, binary_ops[rnd() % 6], o, x, y);
+                } else if (kind == 5) {
+                    unsigned size = rnd() % 4;
+                    IRTempId a = gen_address(b, locals, &nb_locals, size);
+                    ir_gen_ld(b, pick_output(b, locals, &nb_locals), a, (IRMemOp)size);
+                } else if (kind == 6) {
+                    unsigned size = rnd() % 4;
+                    IRTempId a = gen_address(b, locals, &nb_locals, size);
+                    ir_gen_st(b, pick_input(b, locals, nb_locals), a, (IRMemOp)size);
+                } else {
+                    unsigned skip = ir_new_label(b);
+                    ir_gen_brcond(b, (IRCond)(rnd() % IR_NB_CONDS),
+                                  pick_input(b, locals, nb_locals),
+                                  pick_input(b, locals, nb_locals), skip);
+                    nb_locals = 0;
+                    ir_gen_binary(b, IR_xor, (IRTempId)(rnd() % LOOP_COUNTER),
+                                  (IRTempId)(rnd() % NB_REGS), ir_const(b, interesting()));
+                    ir_gen_label(b, skip);
+                }
+            }
+            ir_gen_binary(b, IR_sub, LOOP_COUNTER, LOOP_COUNTER, ir_const(b, 1ull << 32));
+            ir_gen_brloop(b, IR_COND_GEU, LOOP_COUNTER, ir_const(b, 1ull << 32), head, head_pc);
+            nb_locals = 0;
         } else {
             IRTempId args[3];
             for (int j = 0; j < 3; j++) {
