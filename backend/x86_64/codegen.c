@@ -1343,6 +1343,23 @@ static void gen_self_loop(Gen *g)
     regs_forget_all(g);
 }
 
+/* Locals die at a basic-block end: registers and stack slots go. */
+static void locals_forget(Gen *g)
+{
+    for (int r = 0; r < 16; r++) {
+        int t = g->owner[r];
+        if (t != OWNER_FREE && (t < 0 || temp(g, (IRTempId)t)->kind != IR_TEMP_GLOBAL)) {
+            reg_release(g, r);
+        }
+    }
+    for (uint32_t t = g->b->nb_globals; t < g->b->nb_temps; t++) {
+        temp_loc[t] = LOC_DEAD;
+        temp_slot[t] = -1;
+    }
+    g->nb_slots = 0;
+    g->locked = 0;
+}
+
 /* brcond or br to a label that takes over its state: globals stay in
  * their registers, dirty or not; locals die here as at any basic-block
  * end. */
@@ -1358,14 +1375,8 @@ static void gen_jump_keep(Gen *g, const IROp *op)
         add_fixup(g, label, emit_jmp(&g->e));
     }
     BranchState *st = &g->label_state[label];
+    locals_forget(g);
     for (int r = 0; r < 16; r++) {
-        int t = g->owner[r];
-        if (t != OWNER_FREE && (t < 0 || temp(g, (IRTempId)t)->kind != IR_TEMP_GLOBAL)) {
-            if (t >= 0 && temp(g, (IRTempId)t)->kind == IR_TEMP_LOCAL) {
-                temp_loc[t] = LOC_DEAD;
-            }
-            reg_release(g, r);
-        }
         st->owner[r] = g->owner[r];
         st->dirty[r] = g->owner[r] >= 0 && temp_dirty[g->owner[r]];
     }
@@ -1396,18 +1407,17 @@ static void gen_label_merge(Gen *g, uint32_t label)
 {
     const BranchState *st = &g->label_state[label];
     bool dirty[16] = { false };
+    locals_forget(g);
     for (int r = 0; r < 16; r++) {
         int t = g->owner[r];
-        if (t == OWNER_FREE) {
+        if (t < 0) {
             continue;
         }
-        if (t >= 0 && temp(g, (IRTempId)t)->kind == IR_TEMP_GLOBAL && st->owner[r] == t) {
+        if (st->owner[r] == t) {
             dirty[r] = temp_dirty[t];
             continue;
         }
-        if (t >= 0 && temp(g, (IRTempId)t)->kind == IR_TEMP_GLOBAL) {
-            global_sync(g, (IRTempId)t);
-        }
+        global_sync(g, (IRTempId)t);
         reg_release(g, r);
     }
     for (int r = 0; r < 16; r++) {
@@ -1421,30 +1431,7 @@ static void gen_label_merge(Gen *g, uint32_t label)
         }
         temp_dirty[t] = dirty[r] || st->dirty[r];
     }
-    for (uint32_t t = g->b->nb_globals; t < g->b->nb_temps; t++) {
-        temp_loc[t] = LOC_DEAD;
-        temp_slot[t] = -1;
-    }
-    g->nb_slots = 0;
-    g->locked = 0;
     bind_label(g, label);
-}
-
-/* Locals die at a basic-block end: registers and stack slots go. */
-static void locals_forget(Gen *g)
-{
-    for (int r = 0; r < 16; r++) {
-        int t = g->owner[r];
-        if (t != OWNER_FREE && (t < 0 || temp(g, (IRTempId)t)->kind != IR_TEMP_GLOBAL)) {
-            reg_release(g, r);
-        }
-    }
-    for (uint32_t t = g->b->nb_globals; t < g->b->nb_temps; t++) {
-        temp_loc[t] = LOC_DEAD;
-        temp_slot[t] = -1;
-    }
-    g->nb_slots = 0;
-    g->locked = 0;
 }
 
 /* A loop head: the globals the loop uses (up to LOOP_MAX_PINNED, in the

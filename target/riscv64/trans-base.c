@@ -104,8 +104,9 @@ bool trans_jalr(DisasContext *ctx, const RVArgs *a)
     return true;
 }
 
-/* brcond(cond, rs1, rs2, taken); pc = next; goto_tb 1; taken: pc = target; goto_tb 0 */
-
+/* A conditional branch: the back edge of a loop inside the block, a skip,
+ * a side exit, or at the end of a block
+ * brcond(cond, rs1, rs2, taken); pc = next; goto_tb 1; taken: pc = target; goto_tb 0 */
 static bool riscv_gen_branch(DisasContext *ctx, const RVArgs *a, IRCond cond)
 {
     uint64_t target = ctx->pc + (uint64_t)a->imm;

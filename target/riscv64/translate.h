@@ -48,14 +48,14 @@ typedef struct DisasContext {
     uint64_t page;      /* guest page of the block's first instruction */
     unsigned side_exits; /* forward branches the block went on past */
     unsigned main_slots_used; /* chain slots 0 and 1 taken (bit mask) */
-    /* Short forward branches whose target the block will reach: each is a
-     * brcond (or br) to a label bound when translation gets to the target,
-     * so both ways stay in the block (see riscv_skip_bind). A skip whose
-     * target is never reached leaves through its reserved chain slot. */
+    /* Short forward branches (skips): each is a brcond (or br) to a label
+     * bound when translation gets to the target, so both ways stay in the
+     * block. A skip whose target is never reached gets an exit stub after
+     * the block's last exit (riscv_skip_leave). */
     unsigned nb_skips;
     struct {
         uint64_t target;
-        unsigned label, slot;
+        unsigned label;
         bool bound;
     } skips[8];
     /* Loops inside the block (user mode): a backward branch to an earlier
