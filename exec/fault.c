@@ -29,10 +29,13 @@ void exec_handle_host_fault(CPUState *cpu, uintptr_t host_pc, uint64_t host_addr
         return;
     }
     cpu->in_helper_access = 0;
+    /* the window and the 64 KiB guard on each side (an address below the
+     * window is a wrapped, "negative" guest address) */
     uint64_t end = (uint64_t)guest_base + guest_limit;
-    cpu->fault_addr = host_addr >= guest_base && host_addr < end + 65536 ? host_addr - guest_base
-                                                                        : host_addr;
-    cpu->fault_code = si_code;
+    cpu->fault_addr = host_addr >= guest_base - 65536 && host_addr < end + 65536
+                          ? host_addr - guest_base
+                          : host_addr;
+    cpu->fault_code = si_code; /* linux-user tells MAPERR from ACCERR by its page flags */
     cpu->exit_code = EXCP_SEGV;
     siglongjmp(*cpu->fault_jmp, 1);
 }

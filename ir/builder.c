@@ -167,20 +167,32 @@ void ir_gen_movcond(IRBlock *b, IRCond cond, IRTempId out, IRTempId a, IRTempId 
     op->c[0] = cond;
 }
 
-void ir_gen_ld(IRBlock *b, IRTempId out, IRTempId addr, IRMemOp mo)
+void ir_gen_ld_disp(IRBlock *b, IRTempId out, IRTempId base, int64_t disp, IRMemOp mo)
 {
     IROp *op = ir_emit(b, IR_ld);
     op->out[0] = out;
-    op->in[0] = addr;
+    op->in[0] = base;
     op->c[0] = mo;
+    op->c[1] = (uint64_t)disp;
+}
+
+void ir_gen_st_disp(IRBlock *b, IRTempId val, IRTempId base, int64_t disp, IRMemOp mo)
+{
+    IROp *op = ir_emit(b, IR_st);
+    op->in[0] = val;
+    op->in[1] = base;
+    op->c[0] = mo;
+    op->c[1] = (uint64_t)disp;
+}
+
+void ir_gen_ld(IRBlock *b, IRTempId out, IRTempId addr, IRMemOp mo)
+{
+    ir_gen_ld_disp(b, out, addr, 0, mo);
 }
 
 void ir_gen_st(IRBlock *b, IRTempId val, IRTempId addr, IRMemOp mo)
 {
-    IROp *op = ir_emit(b, IR_st);
-    op->in[0] = val;
-    op->in[1] = addr;
-    op->c[0] = mo;
+    ir_gen_st_disp(b, val, addr, 0, mo);
 }
 
 static void ir_gen_call_op(IRBlock *b, IROpcode opc, IRTempId out, const IRHelper *h,

@@ -82,6 +82,9 @@ static void dump_print_op(const IRBlock *b, const IROp *op, FILE *f)
         fprintf(f, " %s.%u%s", name, 8u << (op->c[0] & IR_MO_SIZE_MASK),
                 (op->c[0] & IR_MO_SIGN) ? "s" : "");
         dump_print_operands(b, op, f);
+        if (op->c[1]) {
+            fprintf(f, " %+lld", (long long)op->c[1]);
+        }
         break;
     case IR_call:
     case IR_call_leaf: {

@@ -91,6 +91,9 @@ static int validate_consts(ValidateState *s, uint32_t idx, const IROp *op)
         if (op->c[0] & ~(uint64_t)(IR_MO_SIZE_MASK | IR_MO_SIGN | IR_MO_MMU_MASK)) {
             return validate_fail(s, idx, "bad memop 0x%llx", (unsigned long long)op->c[0]);
         }
+        if ((int64_t)op->c[1] > IR_MAX_DISP || (int64_t)op->c[1] < -IR_MAX_DISP) {
+            return validate_fail(s, idx, "displacement %lld too large", (long long)op->c[1]);
+        }
         return 0;
     case IR_call:
     case IR_call_leaf: {

@@ -21,8 +21,11 @@
 #define GUEST_PAGE_MASK (~(GUEST_PAGE_SIZE - 1))
 #define GUEST_WINDOW_SIZE (1ULL << 38) /* Sv39 user address space */
 #define GUEST_STACK_SIZE (8ULL << 20)
-/* PROT_NONE bytes reserved past the window (exec/fault.c classifies host
- * faults up to 64 KiB past the window as guest faults). */
+/* PROT_NONE bytes reserved on each side of the window: an access at a
+ * checked base plus a displacement of up to IR_MAX_DISP lands there when it
+ * is off the window (the x86-64 backend checks bases, not addresses), and
+ * exec/fault.c classifies host faults up to 64 KiB either side of the
+ * window as guest faults. */
 #define GUEST_GUARD_SIZE (64ULL << 10)
 
 static inline uint64_t guest_page_align(uint64_t a)

@@ -2,7 +2,7 @@
  * mmap.c — guest mmap/munmap/mprotect/mremap/brk inside the guest window.
  *
  * The one thing to know: the whole window is one PROT_NONE reservation made
- * at start-up; guest mappings are host MAP_FIXED mappings on top of it, and
+ * at start-up (with a 64 KiB guard on each side, never mapped); guest mappings are host MAP_FIXED mappings on top of it, and
  * unmapping puts the PROT_NONE reservation back, so no host allocation can
  * ever land inside the window. mmap_lock() serialises every change of the
  * guest mappings and page flags between threads (and is held while code
@@ -50,12 +50,12 @@ void mmap_lock_after_fork_child(void)
 
 int guest_memory_init(void)
 {
-    void *p = mmap(NULL, GUEST_WINDOW_SIZE + GUEST_GUARD_SIZE, PROT_NONE,
+    void *p = mmap(NULL, GUEST_GUARD_SIZE + GUEST_WINDOW_SIZE + GUEST_GUARD_SIZE, PROT_NONE,
                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (p == MAP_FAILED) {
         return -errno;
     }
-    guest_base = (uintptr_t)p;
+    guest_base = (uintptr_t)p + GUEST_GUARD_SIZE;
     guest_limit = GUEST_WINDOW_SIZE;
     mmap_top = guest_limit - GUEST_STACK_SIZE - GUEST_PAGE_SIZE;
     return 0;

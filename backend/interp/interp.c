@@ -200,7 +200,7 @@ static InterpNext interp_run_block(CPUState *cpu, TranslationBlock **tbp, uintpt
             break;
         case IR_ld: {
             unsigned mo = (unsigned)op->c[0];
-            uint64_t addr = interp_read(b, cpu, op->in[0]);
+            uint64_t addr = interp_read(b, cpu, op->in[0]) + op->c[1];
             if (softmmu) {
                 interp_write(b, cpu, op->out[0], softmmu->load(cpu, addr, mo, 0));
                 break;
@@ -214,7 +214,7 @@ static InterpNext interp_run_block(CPUState *cpu, TranslationBlock **tbp, uintpt
         }
         case IR_st: {
             unsigned mo = (unsigned)op->c[0];
-            uint64_t addr = interp_read(b, cpu, op->in[1]);
+            uint64_t addr = interp_read(b, cpu, op->in[1]) + op->c[1];
             if (softmmu) {
                 softmmu->store(cpu, addr, interp_read(b, cpu, op->in[0]), mo, 0);
                 break;

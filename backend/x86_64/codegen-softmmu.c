@@ -96,9 +96,9 @@ void jit_softmmu_emit(Emitter *e, int ra, int rv, uint64_t memop, bool store)
     emit_modrm_mem(e, P_REXW | 0x8b, R14, REG_ENV, R13,
                    base + (int32_t)offsetof(SoftTLBEntry, addend));
     if (store) {
-        emit_store_sized(e, rv, R14, ra, log2);
+        emit_store_sized(e, rv, R14, ra, 0, log2);
     } else {
-        emit_load_sized(e, rv, R14, ra, log2, (memop & IR_MO_SIGN) != 0);
+        emit_load_sized(e, rv, R14, ra, 0, log2, (memop & IR_MO_SIGN) != 0);
     }
     uint8_t *done = emit_jmp(e);
 

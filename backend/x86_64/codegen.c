@@ -36,7 +36,9 @@ typedef struct LabelFixup {
 
 typedef struct BoundsStub {
     uint8_t *jcc_field; /* jae to the stub */
-    int addr_reg;
+    int addr_reg;       /* the address, or the base when disp != 0 */
+    int32_t disp;       /* the access's displacement */
+    uintptr_t resume;   /* after the jae: where a base + disp found valid goes on */
     uint32_t site;      /* index into sites */
 } BoundsStub;
 
@@ -103,6 +105,11 @@ static int8_t temp_reg[IR_MAX_TEMPS];
 static uint8_t temp_loc[IR_MAX_TEMPS];
 static bool temp_dirty[IR_MAX_TEMPS];
 static int16_t temp_slot[IR_MAX_TEMPS];
+/* User mode: temp t's value was the base (or the address) of an access
+ * that passed its bounds check, since the last label or call, when
+ * temp_checked[t] == check_epoch; see gen_guest_access. */
+static uint32_t temp_checked[IR_MAX_TEMPS];
+static uint32_t check_epoch;
 
 static void *grow(void *p, uint32_t *cap, size_t elem)
 {
@@ -427,8 +434,28 @@ static uint32_t code_offset(Gen *g)
 }
 
 /* Bounds check of a guest address: jae to an out-of-line stub. */
-static void gen_bounds_check(Gen *g, int addr_reg)
+/* A new epoch: no temp counts as checked any more. */
+static void checks_forget_all(void)
 {
+    if (++check_epoch == 0) {
+        memset(temp_checked, 0, sizeof(temp_checked));
+        check_epoch = 1;
+    }
+}
+
+/* User mode: the bounds check of an access at base (in addr_reg) + disp,
+ * unless base was checked before in this epoch. The check is on the base
+ * alone: the window has a 64 KiB PROT_NONE guard on each side, so with
+ * |disp| <= IR_MAX_DISP an address base + disp off the window faults on
+ * the host, at a fault site, like an unmapped page inside it. A base out
+ * of the window whose base + disp is inside goes on from the stub; any base
+ * that passed is within IR_MAX_DISP of the window, so later accesses off it
+ * need no check. */
+static void gen_bounds_check(Gen *g, IRTempId base, int addr_reg, int32_t disp)
+{
+    if (temp(g, base)->kind != IR_TEMP_CONST && temp_checked[base] == check_epoch) {
+        return;
+    }
     emit_alu_rr(&g->e, ALU_CMP, addr_reg, REG_GUEST_LIMIT);
     if (g->nb_stubs == g->cap_stubs) {
         g->stubs = grow(g->stubs, &g->cap_stubs, sizeof(BoundsStub));
@@ -436,7 +463,12 @@ static void gen_bounds_check(Gen *g, int addr_reg)
     BoundsStub *st = &g->stubs[g->nb_stubs++];
     st->jcc_field = emit_jcc(&g->e, CC_AE);
     st->addr_reg = addr_reg;
+    st->disp = disp;
+    st->resume = emit_rx(&g->e);
     st->site = g->nb_sites; /* the site recorded next */
+    if (temp(g, base)->kind != IR_TEMP_CONST) {
+        temp_checked[base] = check_epoch;
+    }
 }
 
 /* ---- op lowering ---- */
@@ -733,9 +765,21 @@ static void gen_movcond(Gen *g, const IROp *op)
 
 /* System mode: the soft-TLB probe and slow path (codegen-softmmu.c); the
  * fault site covers both, so the slow path can unwind through it. */
+/* System mode: the address base + disp in a register of its own. */
+static int softmmu_address(Gen *g, IRTempId base, int64_t disp)
+{
+    int rb = temp_load(g, base, 0);
+    if (disp == 0) {
+        return rb;
+    }
+    int ra = scratch_alloc(g, 0);
+    emit_lea(&g->e, ra, rb, -1, (int32_t)disp);
+    return ra;
+}
+
 static void gen_ld_softmmu(Gen *g, const IROp *op)
 {
-    int ra = temp_load(g, op->in[0], 0);
+    int ra = softmmu_address(g, op->in[0], (int64_t)op->c[1]);
     record_site(g, code_offset(g));
     temps_free_dead(g, op);
     int ro = temp_out(g, op->out[0], -1, 0);
@@ -747,7 +791,7 @@ static void gen_ld_softmmu(Gen *g, const IROp *op)
 static void gen_st_softmmu(Gen *g, const IROp *op)
 {
     int rv = temp_load(g, op->in[0], 0);
-    int ra = temp_load(g, op->in[1], 0);
+    int ra = softmmu_address(g, op->in[1], (int64_t)op->c[1]);
     record_site(g, code_offset(g));
     jit_softmmu_emit(&g->e, ra, rv, op->c[0], true);
     g->sites[g->nb_sites - 1].host_end = code_offset(g);
@@ -761,12 +805,12 @@ static void gen_ld(Gen *g, const IROp *op)
         return;
     }
     int ra = temp_load(g, op->in[0], 0);
-    gen_bounds_check(g, ra);
+    gen_bounds_check(g, op->in[0], ra, (int32_t)op->c[1]);
     record_site(g, code_offset(g));
     temps_free_dead(g, op);
     int ro = temp_out(g, op->out[0], -1, 0);
     g->sites[g->nb_sites - 1].host_start = code_offset(g);
-    emit_load_sized(&g->e, ro, REG_GUEST_BASE, ra, op->c[0] & IR_MO_SIZE_MASK,
+    emit_load_sized(&g->e, ro, REG_GUEST_BASE, ra, (int32_t)op->c[1], op->c[0] & IR_MO_SIZE_MASK,
                     (op->c[0] & IR_MO_SIGN) != 0);
     g->sites[g->nb_sites - 1].host_end = code_offset(g);
 }
@@ -779,9 +823,10 @@ static void gen_st(Gen *g, const IROp *op)
     }
     int rv = temp_load(g, op->in[0], 0);
     int ra = temp_load(g, op->in[1], 0);
-    gen_bounds_check(g, ra);
+    gen_bounds_check(g, op->in[1], ra, (int32_t)op->c[1]);
     record_site(g, code_offset(g));
-    emit_store_sized(&g->e, rv, REG_GUEST_BASE, ra, op->c[0] & IR_MO_SIZE_MASK);
+    emit_store_sized(&g->e, rv, REG_GUEST_BASE, ra, (int32_t)op->c[1],
+                     op->c[0] & IR_MO_SIZE_MASK);
     g->sites[g->nb_sites - 1].host_end = code_offset(g);
     temps_free_dead(g, op);
 }
@@ -1113,7 +1158,7 @@ static void gen_goto_ptr(Gen *g)
     emit_alu_rr(e, ALU_XOR, RCX, RDX);
     emit_alu_ri(e, ALU_AND, RCX, (int32_t)((EXEC_JMP_CACHE_SIZE - 1) << 3));
     emit_mov_ri(e, RDX, (uint64_t)(uintptr_t)exec_jmp_cache);
-    emit_load_sized(e, RDX, RDX, RCX, 3, false);
+    emit_load_sized(e, RDX, RDX, RCX, 0, 3, false);
     emit_test_rr(e, RDX, RDX);
     uint8_t *miss1 = emit_jcc(e, CC_E);
     emit_modrm_mem(e, P_REXW | 0x3b, RAX, RDX, -1, offsetof(TranslationBlock, pc));
@@ -1663,6 +1708,15 @@ static void gen_op(Gen *g, const IROp *op)
     case IR_exit_tb: gen_exit_tb(g, (uint32_t)op->c[0]); break;
     case IR_NB_OPS: abort();
     }
+    /* a new value is unchecked; at a label other paths join, and a call
+     * may change any global */
+    if (op->opc == IR_label || op->opc == IR_call) {
+        checks_forget_all();
+    } else {
+        for (unsigned k = 0; k < ir_op_defs[op->opc].nb_out; k++) {
+            temp_checked[op->out[k]] = 0;
+        }
+    }
     if (g->use_mirrors) {
         /* a new value in an output ends its mirror; calls clobber them
          * all; at a label, other paths join */
@@ -1688,7 +1742,22 @@ static void gen_bounds_stubs(Gen *g)
         if (!e->overflow) {
             emit_patch_rel32(st->jcc_field, emit_rx(e));
         }
+        if (st->disp) {
+            /* the base is out of the window: is base + disp in it? (lea
+             * keeps the flags; the base register is left as it was) */
+            emit_lea(e, st->addr_reg, st->addr_reg, -1, st->disp);
+            emit_alu_rr(e, ALU_CMP, st->addr_reg, REG_GUEST_LIMIT);
+            emit_lea(e, st->addr_reg, st->addr_reg, -1, -st->disp);
+            uint8_t *back = emit_jcc(e, CC_B);
+            if (!e->overflow) {
+                emit_patch_rel32(back, st->resume);
+            }
+        }
         emit_store_env(e, st->addr_reg, REG_ENV, offsetof(CPUState, fault_addr));
+        if (st->disp) {
+            emit_modrm_mem(e, P_REXW | 0x81, ALU_ADD, REG_ENV, -1, offsetof(CPUState, fault_addr));
+            emit32(e, (uint32_t)st->disp);
+        }
         emit_store32_imm(e, REG_ENV, offsetof(CPUState, fault_code), SEGV_MAPERR);
         for (unsigned k = 0; k < s->nb_regs; k++) {
             emit_store_env(e, s->reg[k], REG_ENV, g->b->temps[s->global[k]].env_offset);
@@ -1737,6 +1806,7 @@ int jit_gen_block(TranslationBlock *tb, IRBlock *b)
     g.op_index = 0;
     g.use_mirrors = exec_config()->softmmu == NULL;
     mirrors_forget_all(&g);
+    checks_forget_all();
     memset(g.last_use, 0, sizeof(g.last_use));
 
     plan_block(&g);

@@ -174,18 +174,19 @@ void emit_test_rr(Emitter *e, int a, int b)
     emit_modrm_reg(e, P_REXW | 0x85, b, a);
 }
 
-void emit_load_sized(Emitter *e, int dst, int base, int index, unsigned log2size, bool sign)
+void emit_load_sized(Emitter *e, int dst, int base, int index, int32_t disp, unsigned log2size,
+                     bool sign)
 {
     static const int opc_unsigned[4] = { P_0F | 0xb6, P_0F | 0xb7, 0x8b, P_REXW | 0x8b };
     static const int opc_signed[4] = { P_REXW | P_0F | 0xbe, P_REXW | P_0F | 0xbf, P_REXW | 0x63,
                                        P_REXW | 0x8b };
-    emit_modrm_mem(e, (sign ? opc_signed : opc_unsigned)[log2size & 3], dst, base, index, 0);
+    emit_modrm_mem(e, (sign ? opc_signed : opc_unsigned)[log2size & 3], dst, base, index, disp);
 }
 
-void emit_store_sized(Emitter *e, int src, int base, int index, unsigned log2size)
+void emit_store_sized(Emitter *e, int src, int base, int index, int32_t disp, unsigned log2size)
 {
     static const int opc[4] = { P_BYTEREG | 0x88, P_66 | 0x89, 0x89, P_REXW | 0x89 };
-    emit_modrm_mem(e, opc[log2size & 3], src, base, index, 0);
+    emit_modrm_mem(e, opc[log2size & 3], src, base, index, disp);
 }
 
 void emit_ext(Emitter *e, int dst, int src, unsigned log2size, bool sign)

@@ -113,8 +113,9 @@ void emit_setcc(Emitter *e, int cc, int dst); /* dst = cc ? 1 : 0 (full width) *
 void emit_cmov(Emitter *e, int cc, int dst, int src);
 void emit_test_rr(Emitter *e, int a, int b);
 /* Loads and stores of guest memory at [base + index]. */
-void emit_load_sized(Emitter *e, int dst, int base, int index, unsigned log2size, bool sign);
-void emit_store_sized(Emitter *e, int src, int base, int index, unsigned log2size);
+void emit_load_sized(Emitter *e, int dst, int base, int index, int32_t disp, unsigned log2size,
+                     bool sign);
+void emit_store_sized(Emitter *e, int src, int base, int index, int32_t disp, unsigned log2size);
 /* Sign/zero extension register to register. */
 void emit_ext(Emitter *e, int dst, int src, unsigned log2size, bool sign);
 /* Jumps: return the writable address of the rel32 field for patching. */

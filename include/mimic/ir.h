@@ -208,6 +208,10 @@ void ir_gen_movcond(IRBlock *b, IRCond cond, IRTempId out, IRTempId a, IRTempId 
                     IRTempId vtrue, IRTempId vfalse);
 void ir_gen_ld(IRBlock *b, IRTempId out, IRTempId addr, IRMemOp mo);
 void ir_gen_st(IRBlock *b, IRTempId val, IRTempId addr, IRMemOp mo);
+/* The same at address base + disp (|disp| <= IR_MAX_DISP). */
+#define IR_MAX_DISP 2048
+void ir_gen_ld_disp(IRBlock *b, IRTempId out, IRTempId base, int64_t disp, IRMemOp mo);
+void ir_gen_st_disp(IRBlock *b, IRTempId val, IRTempId base, int64_t disp, IRMemOp mo);
 void ir_gen_call(IRBlock *b, IRTempId out, const IRHelper *h, IRTempId a0, IRTempId a1,
                  IRTempId a2);
 void ir_gen_call_leaf(IRBlock *b, IRTempId out, const IRHelper *h, IRTempId a0, IRTempId a1,

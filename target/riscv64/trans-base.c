@@ -179,24 +179,19 @@ bool trans_bgeu(DisasContext *ctx, const RVArgs *a)
     return riscv_gen_branch(ctx, a, IR_COND_GEU);
 }
 
-static IRTempId riscv_gen_address(DisasContext *ctx, const RVArgs *a)
-{
-    IRTempId addr = ir_new_local(ctx->b);
-    ir_gen_binary(ctx->b, IR_add, addr, riscv_reg(ctx, a->rs1), riscv_imm(ctx, a->imm));
-    return addr;
-}
-
+/* Loads and stores address rs1 + imm: the immediate (12 bits) is the op's
+ * displacement, which the backend folds into the host access. */
 static bool riscv_gen_load(DisasContext *ctx, const RVArgs *a, IRMemOp mo)
 {
-    IRTempId addr = riscv_gen_address(ctx, a);
-    ir_gen_ld(ctx->b, riscv_dest(ctx, a->rd), addr, riscv_memop(ctx, mo));
+    ir_gen_ld_disp(ctx->b, riscv_dest(ctx, a->rd), riscv_reg(ctx, a->rs1), a->imm,
+                   riscv_memop(ctx, mo));
     return true;
 }
 
 static bool riscv_gen_store(DisasContext *ctx, const RVArgs *a, IRMemOp mo)
 {
-    IRTempId addr = riscv_gen_address(ctx, a);
-    ir_gen_st(ctx->b, riscv_reg(ctx, a->rs2), addr, riscv_memop(ctx, mo));
+    ir_gen_st_disp(ctx->b, riscv_reg(ctx, a->rs2), riscv_reg(ctx, a->rs1), a->imm,
+                   riscv_memop(ctx, mo));
     return true;
 }
 

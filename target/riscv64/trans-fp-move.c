@@ -13,36 +13,33 @@
 #define RV_BOX32 0xffffffff00000000ULL
 #define RV_CANONICAL_NAN32 0x7fc00000ULL
 
-static IRTempId riscv_fp_address(DisasContext *ctx, const RVArgs *a)
-{
-    IRTempId addr = ir_new_local(ctx->b);
-    ir_gen_binary(ctx->b, IR_add, addr, riscv_reg(ctx, a->rs1), riscv_imm(ctx, a->imm));
-    return addr;
-}
-
+/* FP loads and stores address rs1 + imm (the op's displacement). */
 bool trans_flw(DisasContext *ctx, const RVArgs *a)
 {
     IRTempId v = ir_new_local(ctx->b);
-    ir_gen_ld(ctx->b, v, riscv_fp_address(ctx, a), riscv_memop(ctx, IR_MO_32));
+    ir_gen_ld_disp(ctx->b, v, riscv_reg(ctx, a->rs1), a->imm, riscv_memop(ctx, IR_MO_32));
     ir_gen_binary(ctx->b, IR_or, riscv_freg(a->rd), v, riscv_imm(ctx, (int64_t)RV_BOX32));
     return true;
 }
 
 bool trans_fld(DisasContext *ctx, const RVArgs *a)
 {
-    ir_gen_ld(ctx->b, riscv_freg(a->rd), riscv_fp_address(ctx, a), riscv_memop(ctx, IR_MO_64));
+    ir_gen_ld_disp(ctx->b, riscv_freg(a->rd), riscv_reg(ctx, a->rs1), a->imm,
+                   riscv_memop(ctx, IR_MO_64));
     return true;
 }
 
 bool trans_fsw(DisasContext *ctx, const RVArgs *a)
 {
-    ir_gen_st(ctx->b, riscv_freg(a->rs2), riscv_fp_address(ctx, a), riscv_memop(ctx, IR_MO_32));
+    ir_gen_st_disp(ctx->b, riscv_freg(a->rs2), riscv_reg(ctx, a->rs1), a->imm,
+                   riscv_memop(ctx, IR_MO_32));
     return true;
 }
 
 bool trans_fsd(DisasContext *ctx, const RVArgs *a)
 {
-    ir_gen_st(ctx->b, riscv_freg(a->rs2), riscv_fp_address(ctx, a), riscv_memop(ctx, IR_MO_64));
+    ir_gen_st_disp(ctx->b, riscv_freg(a->rs2), riscv_reg(ctx, a->rs1), a->imm,
+                   riscv_memop(ctx, IR_MO_64));
     return true;
 }
 

@@ -35,6 +35,7 @@
 #define LOOP_COUNTER (NB_REGS - 2) /* r10: only the self-loop ending writes it */
 #define BLOCK_PC 0x1000
 #define WINDOW_PAGES 2 /* page 0 read/write, page 1 PROT_NONE */
+#define GUARD_PAGES 2  /* PROT_NONE on each side, as linux-user's 64 KiB guards */
 
 typedef struct TestCPU {
     CPUState cs;
@@ -339,16 +340,32 @@ static const IROpcode unary_ops[] = {
 };
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
-/* Address for a memory op: usually inside page 0, sometimes faulting. */
-static IRTempId gen_address(IRBlock *b, IRTempId *locals, unsigned *nb_locals, unsigned size)
+/* Address for a memory op: usually inside page 0, sometimes faulting;
+ * *disp gets the op's displacement: usually none, sometimes one that takes
+ * the access off the window (into a guard: a host fault), sometimes a base
+ * off the window that the displacement brings back into page 0. */
+static IRTempId gen_address(IRBlock *b, IRTempId *locals, unsigned *nb_locals, unsigned size,
+                            int64_t *disp)
 {
     IRTempId base = pick_input(b, locals, *nb_locals);
     IRTempId addr = ir_new_local(b);
     unsigned k = rnd() % 40;
+    *disp = rnd() % 3 ? 0 : (int64_t)(rnd() % (2 * IR_MAX_DISP + 1)) - IR_MAX_DISP;
     if (k == 0) {
         ir_gen_mov(b, addr, ir_const(b, 4096 + (rnd() % 4096))); /* PROT_NONE page: host fault */
     } else if (k == 1) {
         ir_gen_mov(b, addr, ir_const(b, guest_limit + (rnd() % 100000))); /* bounds check */
+    } else if (k == 2) {
+        /* base past the window (or below 0), base + disp in page 0 */
+        int64_t off = (int64_t)(rnd() % 2048) & ~(int64_t)((1u << size) - 1);
+        if (rnd() % 2) {
+            *disp = -(int64_t)(guest_limit - (uint64_t)off) + (int64_t)(rnd() % 8) * 8 - 64;
+            *disp = *disp < -IR_MAX_DISP ? -IR_MAX_DISP : *disp;
+            ir_gen_mov(b, addr, ir_const(b, (uint64_t)off - (uint64_t)*disp));
+        } else {
+            *disp = 2048;
+            ir_gen_mov(b, addr, ir_const(b, (uint64_t)off - 2048));
+        }
     } else {
         ir_gen_binary(b, IR_and, addr, base, ir_const(b, 4096 - (1u << size)));
     }
@@ -389,13 +406,15 @@ static void gen_block(IRBlock *b, unsigned nb_ops)
             ir_gen_movcond(b, (IRCond)(rnd() % IR_NB_CONDS), o, in[0], in[1], in[2], in[3]);
         } else if (k < 85) {
             unsigned size = rnd() % 4;
-            IRTempId a = gen_address(b, locals, &nb_locals, size);
+            int64_t disp;
+            IRTempId a = gen_address(b, locals, &nb_locals, size, &disp);
             IRTempId o = pick_output(b, locals, &nb_locals);
-            ir_gen_ld(b, o, a, (IRMemOp)(size | (rnd() % 2 ? IR_MO_SIGN : 0)));
+            ir_gen_ld_disp(b, o, a, disp, (IRMemOp)(size | (rnd() % 2 ? IR_MO_SIGN : 0)));
         } else if (k < 92) {
             unsigned size = rnd() % 4;
-            IRTempId a = gen_address(b, locals, &nb_locals, size);
-            ir_gen_st(b, pick_input(b, locals, nb_locals), a, (IRMemOp)size);
+            int64_t disp;
+            IRTempId a = gen_address(b, locals, &nb_locals, size, &disp);
+            ir_gen_st_disp(b, pick_input(b, locals, nb_locals), a, disp, (IRMemOp)size);
         } else if (k < 94) {
             IRTempId args[3];
             for (int j = 0; j < 3; j++) {
@@ -452,12 +471,14 @@ static void gen_block(IRBlock *b, unsigned nb_ops)
                     ir_gen_binary(b, binary_ops[rnd() % 6], o, x, y);
                 } else if (kind == 5) {
                     unsigned size = rnd() % 4;
-                    IRTempId a = gen_address(b, locals, &nb_locals, size);
-                    ir_gen_ld(b, pick_output(b, locals, &nb_locals), a, (IRMemOp)size);
+                    int64_t disp;
+                    IRTempId a = gen_address(b, locals, &nb_locals, size, &disp);
+                    ir_gen_ld_disp(b, pick_output(b, locals, &nb_locals), a, disp, (IRMemOp)size);
                 } else if (kind == 6) {
                     unsigned size = rnd() % 4;
-                    IRTempId a = gen_address(b, locals, &nb_locals, size);
-                    ir_gen_st(b, pick_input(b, locals, nb_locals), a, (IRMemOp)size);
+                    int64_t disp;
+                    IRTempId a = gen_address(b, locals, &nb_locals, size, &disp);
+                    ir_gen_st_disp(b, pick_input(b, locals, nb_locals), a, disp, (IRMemOp)size);
                 } else {
                     unsigned skip = ir_new_label(b);
                     ir_gen_brcond(b, (IRCond)(rnd() % IR_NB_CONDS),
@@ -640,10 +661,11 @@ static int setup(void **state)
     }
     globals[NB_REGS] = (IRGlobalDef){ "pc", (int32_t)offsetof(CPUState, pc) };
     long page = sysconf(_SC_PAGESIZE);
-    window = mmap(NULL, (size_t)page * (WINDOW_PAGES + 1), PROT_READ | PROT_WRITE,
-                  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    assert_true(window != MAP_FAILED);
-    mprotect(window + page, (size_t)page * WINDOW_PAGES, PROT_NONE);
+    uint8_t *map = mmap(NULL, (size_t)page * (GUARD_PAGES + WINDOW_PAGES + GUARD_PAGES), PROT_NONE,
+                        MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    assert_true(map != MAP_FAILED);
+    window = map + (size_t)page * GUARD_PAGES;
+    mprotect(window, (size_t)page, PROT_READ | PROT_WRITE);
     guest_base = (uintptr_t)window;
     guest_limit = (uint64_t)page * WINDOW_PAGES;
     ExecConfig cfg = { .backend = &backend_x86_64, .target = &test_target };
