@@ -7,7 +7,8 @@ table of median wall-clock times and the ratios mimic/qemu and mimic/native
 The one thing to know: a run only counts when its output equals the native
 output, so a fast wrong answer shows up as FAIL, not as a good number. The
 table format is stable (bench/RESULTS.md keeps dated copies); --markdown
-prints the same table as Markdown for RESULTS.md.
+prints the same table as Markdown for RESULTS.md. The three runners take
+turns run by run, so a burst of host load does not hit one of them only.
 Usage: bench/run.py [--build build] [--runs 3] [--only NAME,...] [--markdown]
 """
 import argparse
@@ -51,16 +52,23 @@ def timed(cmd):
     return time.perf_counter() - t0, p.returncode, p.stdout
 
 
-def measure(cmd, want, runs):
-    """Median time of runs runs, or None if any run failed or printed
-    something else than want."""
-    times = []
+def measure(cmds, want, runs):
+    """Median times of runs runs of each command, the commands taking turns
+    (run 1 of each, then run 2 of each...) so that a burst of load on the
+    host slows all of them alike instead of one runner's whole series; a
+    command's time is None if any of its runs failed or printed something
+    else than want."""
+    times = [[] for _ in cmds]
+    failed = [False for _ in cmds]
     for _ in range(runs):
-        t, rc, out = timed(cmd)
-        if rc != 0 or (want is not None and out != want):
-            return None
-        times.append(t)
-    return statistics.median(times)
+        for i, cmd in enumerate(cmds):
+            if failed[i]:
+                continue
+            t, rc, out = timed(cmd)
+            if rc != 0 or (want is not None and out != want):
+                failed[i] = True
+            times[i].append(t)
+    return [None if failed[i] else statistics.median(times[i]) for i in range(len(cmds))]
 
 
 def host_description():
@@ -116,9 +124,8 @@ def main():
         if rc != 0:
             print(f"bench: native {name} failed with status {rc}", file=sys.stderr)
             return 1
-        t_native = measure([native], want, args.runs)
-        t_qemu = measure([args.qemu, guest], want, args.runs)
-        t_mimic = measure([mimic, guest], want, args.runs)
+        t_native, t_qemu, t_mimic = measure([[native], [args.qemu, guest], [mimic, guest]], want,
+                                            args.runs)
         rows.append((name, t_native, t_qemu, t_mimic))
         if not args.markdown:
             print(f"  {name:10s} native {fmt_time(t_native)}  qemu {fmt_time(t_qemu)}  "
