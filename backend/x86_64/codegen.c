@@ -1442,40 +1442,79 @@ static void gen_label_inherit(Gen *g, uint32_t label)
     bind_label(g, label);
 }
 
-/* A merge label: the fall-through path is brought into the state the
- * jump left (label_state), then the label is bound. A global the jump
- * kept in register r and the fall-through holds there too stays (dirty if
- * either path has it dirty); every other global the fall-through holds is
- * written back if dirty and let go, and what the jump's state has in a
- * register and the fall-through does not is loaded from env (now exact). */
-static void gen_label_merge(Gen *g, uint32_t label)
+/* The register where st holds global t, or -1. */
+static int state_home(const BranchState *st, int t)
 {
-    const BranchState *st = &g->label_state[label];
-    bool dirty[16] = { false };
-    locals_forget(g);
+    for (int r = 0; r < 16; r++) {
+        if (st->owner[r] == t) {
+            return r;
+        }
+    }
+    return -1;
+}
+
+/* Brings the current register state (globals only: locals are gone) into
+ * st's on the path being generated: globals st does not hold are written
+ * back if dirty and let go; those st holds in another register move there
+ * (a register move when the target is free, else through env: cycles);
+ * those st holds and this path does not are loaded from env. Dirty flags:
+ * fixed (a loop head, whose code already assumes st's flags): a global
+ * dirty here and clean in st is written back; otherwise (a merge label,
+ * bound next) a global is dirty if either side has it dirty. */
+static void state_reconcile(Gen *g, const BranchState *st, bool fixed)
+{
     for (int r = 0; r < 16; r++) {
         int t = g->owner[r];
+        if (t >= 0 && state_home(st, t) < 0) {
+            global_sync(g, (IRTempId)t);
+            reg_release(g, r);
+        }
+    }
+    for (bool moved = true; moved;) {
+        moved = false;
+        for (int h = 0; h < 16; h++) {
+            int t = st->owner[h];
+            int r = t >= 0 ? temp_reg[t] : -1;
+            if (r >= 0 && r != h && g->owner[h] == OWNER_FREE) {
+                bool dirty = temp_dirty[t];
+                emit_mov_rr(&g->e, h, r);
+                reg_release(g, r);
+                reg_assign(g, h, (IRTempId)t);
+                temp_dirty[t] = dirty;
+                moved = true;
+            }
+        }
+    }
+    for (int h = 0; h < 16; h++) {
+        int t = st->owner[h];
+        if (t >= 0 && temp_reg[t] >= 0 && temp_reg[t] != h) {
+            global_sync(g, (IRTempId)t);
+            reg_release(g, temp_reg[t]);
+        }
+    }
+    for (int h = 0; h < 16; h++) {
+        int t = st->owner[h];
         if (t < 0) {
             continue;
         }
-        if (st->owner[r] == t) {
-            dirty[r] = temp_dirty[t];
-            continue;
+        if (g->owner[h] != t) {
+            emit_load_env(&g->e, h, REG_ENV, temp(g, (IRTempId)t)->env_offset);
+            reg_assign(g, h, (IRTempId)t);
+            temp_dirty[t] = false;
         }
-        global_sync(g, (IRTempId)t);
-        reg_release(g, r);
+        if (fixed && temp_dirty[t] && !st->dirty[h]) {
+            global_sync(g, (IRTempId)t);
+        }
+        temp_dirty[t] = fixed ? st->dirty[h] : temp_dirty[t] || st->dirty[h];
     }
-    for (int r = 0; r < 16; r++) {
-        int t = st->owner[r];
-        if (t < 0) {
-            continue;
-        }
-        if (g->owner[r] != t) {
-            emit_load_env(&g->e, r, REG_ENV, temp(g, (IRTempId)t)->env_offset);
-            reg_assign(g, r, (IRTempId)t);
-        }
-        temp_dirty[t] = dirty[r] || st->dirty[r];
-    }
+}
+
+/* A merge label: the fall-through path is brought into the state the
+ * jump left (label_state), then the label is bound. */
+static void gen_label_merge(Gen *g, uint32_t label)
+{
+    locals_forget(g);
+    state_reconcile(g, &g->label_state[label], false);
     bind_label(g, label);
 }
 
@@ -1547,10 +1586,9 @@ static void gen_label_loop(Gen *g, uint32_t label)
 }
 
 /* A back edge: when taken, the globals are brought into the loop head's
- * state (written back where the head has them clean or not at all, loaded
- * where the head has them and this path does not), then the exit check:
- * jump to the head, or write back and leave naming the head's guest pc.
- * The fall-through path keeps the state it had. */
+ * state (state_reconcile), then the exit check: jump to the head, or write
+ * back and leave naming the head's guest pc. The fall-through path keeps
+ * the state it had. */
 static void gen_brloop(Gen *g, const IROp *op)
 {
     uint32_t label = ir_brloop_label(op);
@@ -1567,25 +1605,7 @@ static void gen_brloop(Gen *g, const IROp *op)
         saved_owner[r] = g->owner[r];
         saved_dirty[r] = g->owner[r] >= 0 && temp_dirty[g->owner[r]];
     }
-    for (int r = 0; r < 16; r++) {
-        int t = g->owner[r];
-        if (t < 0) {
-            continue;
-        }
-        if (st->owner[r] != t || !st->dirty[r]) {
-            global_sync(g, (IRTempId)t);
-        }
-        if (st->owner[r] != t) {
-            reg_release(g, r);
-        }
-    }
-    for (int r = 0; r < 16; r++) {
-        int t = st->owner[r];
-        if (t >= 0 && g->owner[r] != t) {
-            emit_load_env(&g->e, r, REG_ENV, temp(g, (IRTempId)t)->env_offset);
-            reg_assign(g, r, (IRTempId)t);
-        }
-    }
+    state_reconcile(g, st, true);
     Emitter *e = &g->e;
     emit_modrm_mem(e, 0x83, ALU_CMP, REG_ENV, -1, offsetof(CPUState, exit_request));
     emit8(e, 0);
