@@ -185,6 +185,20 @@ void ir_gen_st_disp(IRBlock *b, IRTempId val, IRTempId base, int64_t disp, IRMem
     op->c[1] = (uint64_t)disp;
 }
 
+void ir_gen_ld_env32(IRBlock *b, IRTempId out, int32_t offset)
+{
+    IROp *op = ir_emit(b, IR_ld_env32);
+    op->out[0] = out;
+    op->c[0] = (uint64_t)(uint32_t)offset;
+}
+
+void ir_gen_st_env32(IRBlock *b, IRTempId val, int32_t offset)
+{
+    IROp *op = ir_emit(b, IR_st_env32);
+    op->in[0] = val;
+    op->c[0] = (uint64_t)(uint32_t)offset;
+}
+
 void ir_gen_ld(IRBlock *b, IRTempId out, IRTempId addr, IRMemOp mo)
 {
     ir_gen_ld_disp(b, out, addr, 0, mo);

@@ -95,6 +95,12 @@ static int validate_consts(ValidateState *s, uint32_t idx, const IROp *op)
             return validate_fail(s, idx, "displacement %lld too large", (long long)op->c[1]);
         }
         return 0;
+    case IR_ld_env32:
+    case IR_st_env32:
+        if (op->c[0] >= 65536 || (op->c[0] & 3)) {
+            return validate_fail(s, idx, "bad env offset %llu", (unsigned long long)op->c[0]);
+        }
+        return 0;
     case IR_call:
     case IR_call_leaf: {
         const IRHelper *h = (const IRHelper *)(uintptr_t)op->c[0];

@@ -242,6 +242,17 @@ static InterpNext interp_run_block(CPUState *cpu, TranslationBlock **tbp, uintpt
             interp_write(b, cpu, op->out[0], r);
             break;
         }
+        case IR_ld_env32: {
+            uint32_t v;
+            memcpy(&v, (const uint8_t *)cpu + op->c[0], sizeof(v));
+            interp_write(b, cpu, op->out[0], v);
+            break;
+        }
+        case IR_st_env32: {
+            uint32_t v = (uint32_t)interp_read(b, cpu, op->in[0]);
+            memcpy((uint8_t *)cpu + op->c[0], &v, sizeof(v));
+            break;
+        }
         case IR_label:
             break;
         case IR_br:

@@ -1685,6 +1685,17 @@ static void gen_op(Gen *g, const IROp *op)
     case IR_call: gen_call(g, op); break;
     case IR_call_leaf: gen_call_leaf(g, op); break;
     case IR_fp: gen_fp(g, op); break;
+    case IR_ld_env32: {
+        int ro = temp_out(g, op->out[0], -1, 0);
+        emit_modrm_mem(&g->e, 0x8b, ro, REG_ENV, -1, (int32_t)op->c[0]); /* zero-extends */
+        break;
+    }
+    case IR_st_env32: {
+        int rv = temp_load(g, op->in[0], 0);
+        emit_modrm_mem(&g->e, 0x89, rv, REG_ENV, -1, (int32_t)op->c[0]);
+        temps_free_dead(g, op);
+        break;
+    }
     case IR_label:
         if (g->label_kind[op->c[0]] == LABEL_INHERIT) {
             gen_label_inherit(g, (uint32_t)op->c[0]);

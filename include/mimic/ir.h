@@ -217,6 +217,8 @@ void ir_gen_call(IRBlock *b, IRTempId out, const IRHelper *h, IRTempId a0, IRTem
 void ir_gen_call_leaf(IRBlock *b, IRTempId out, const IRHelper *h, IRTempId a0, IRTempId a1,
                       IRTempId a2);
 /* out = fp op desc (IRFpKind | IR_FP_DOUBLE | IR_FP_DYN) on a, b, c. */
+void ir_gen_ld_env32(IRBlock *b, IRTempId out, int32_t offset);
+void ir_gen_st_env32(IRBlock *b, IRTempId val, int32_t offset);
 void ir_gen_fp(IRBlock *b, IRTempId out, const IRFpEnv *env, uint64_t desc, IRTempId a,
                IRTempId c, IRTempId d);
 void ir_gen_label(IRBlock *b, unsigned label);

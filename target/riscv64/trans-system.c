@@ -6,6 +6,9 @@
  * only for the counters (read-only) and the FP status registers, and that
  * is decided here, before any op is emitted.
  */
+#include <stddef.h>
+
+#include "target/riscv64/cpu.h"
 #include "target/riscv64/helper.h"
 #include "target/riscv64/translate.h"
 
@@ -68,6 +71,51 @@ static bool riscv_csr_is_fp(int64_t csr)
     return csr >= 0x001 && csr <= 0x003;
 }
 
+/* User mode, fflags (1), frm (2) or fcsr (3): rd = csr; csr = op(csr, src),
+ * inline on the CPU fields (frrm/fsflags pairs around quiet compares are
+ * common in FP code). */
+static void riscv_gen_fp_csr(DisasContext *ctx, const RVArgs *a, RVCsrOp op, IRTempId src)
+{
+    const int32_t flags_off = (int32_t)offsetof(RISCVCPU, fflags);
+    const int32_t rm_off = (int32_t)offsetof(RISCVCPU, frm);
+    IRBlock *b = ctx->b;
+    IRTempId old = ir_new_local(b);
+    if (a->imm == 1) {
+        ir_gen_ld_env32(b, old, flags_off);
+    } else if (a->imm == 2) {
+        ir_gen_ld_env32(b, old, rm_off);
+    } else {
+        IRTempId flags = ir_new_local(b), rm = ir_new_local(b), rm5 = ir_new_local(b);
+        ir_gen_ld_env32(b, flags, flags_off);
+        ir_gen_ld_env32(b, rm, rm_off);
+        ir_gen_binary(b, IR_shl, rm5, rm, riscv_imm(ctx, 5));
+        ir_gen_binary(b, IR_or, old, rm5, flags);
+    }
+    if (op != RV_CSR_READ) {
+        IRTempId next = src;
+        if (op != RV_CSR_WRITE) {
+            next = ir_new_local(b);
+            ir_gen_binary(b, op == RV_CSR_SET ? IR_or : IR_andn, next, old, src);
+        }
+        if (a->imm != 2) {
+            IRTempId flags = ir_new_local(b);
+            ir_gen_binary(b, IR_and, flags, next, riscv_imm(ctx, 0x1f));
+            ir_gen_st_env32(b, flags, flags_off);
+        }
+        if (a->imm != 1) {
+            IRTempId rm = next;
+            if (a->imm == 3) {
+                rm = ir_new_local(b);
+                ir_gen_binary(b, IR_shr, rm, next, riscv_imm(ctx, 5));
+            }
+            IRTempId rm3 = ir_new_local(b);
+            ir_gen_binary(b, IR_and, rm3, rm, riscv_imm(ctx, 7));
+            ir_gen_st_env32(b, rm3, rm_off);
+        }
+    }
+    ir_gen_mov(b, riscv_dest(ctx, a->rd), old);
+}
+
 /* rd = csr; csr = op(csr, src). writes: whether the instruction writes. */
 static bool riscv_gen_csr(DisasContext *ctx, const RVArgs *a, RVCsrOp op, IRTempId src,
                           bool writes)
@@ -95,8 +143,12 @@ static bool riscv_gen_csr(DisasContext *ctx, const RVArgs *a, RVCsrOp op, IRTemp
     if (writes) {
         ctx->frm_valid = false; /* frm may change */
     }
-    /* A leaf call: the helper touches only fflags, frm and the host clock,
-     * never a guest register, and cannot fault (legality was decided above). */
+    if (riscv_csr_is_fp(a->imm)) {
+        riscv_gen_fp_csr(ctx, a, writes ? op : RV_CSR_READ, src);
+        return true;
+    }
+    /* The counters: a leaf call (the helper reads the host clock, touches
+     * no guest register and cannot fault). */
     IRTempId out = ir_new_local(ctx->b);
     ir_gen_call_leaf(ctx->b, out, &riscv_helper_csr, riscv_imm(ctx, a->imm), src,
                      riscv_imm(ctx, writes ? op : RV_CSR_READ));

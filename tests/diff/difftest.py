@@ -153,6 +153,20 @@ class Gen:
             self.emit(f"fsflags {x(self.reg())}, x0")
         elif r < 0.11:
             self.emit(f"fsrmi {rng.randrange(5)}")
+        elif r < 0.12:
+            # fcsr as a whole: frm a valid mode, bits above 7 ignored
+            t = self.reg()
+            v = rng.randrange(5) << 5 | rng.randrange(32) | rng.randrange(4) << 8
+            self.emit(f"li {x(t)}, {v}")
+            self.emit(f"fscsr {x(self.reg())}, {x(t)}")
+        elif r < 0.135:
+            # set or clear bits of fflags or fcsr (set only flag bits of fcsr,
+            # so frm stays a valid mode; clearing bits of a valid mode is one)
+            t = self.reg()
+            op, csr = rng.choice(["csrrs", "csrrc"]), rng.choice(["fflags", "fcsr"])
+            v = rng.randrange(256) if op == "csrrc" or csr == "fflags" else rng.randrange(32)
+            self.emit(f"li {x(t)}, {v}")
+            self.emit(f"{op} {x(self.reg())}, {csr}, {x(t)}")
 
     def reg(self, pool=REGS):
         return self.rng.choice(pool)

@@ -129,7 +129,7 @@ static void test_eval_ops(void **state)
 static void test_eval_refuses_non_values(void **state)
 {
     static const IROpcode others[] = { IR_insn_start, IR_ld, IR_st, IR_call, IR_call_leaf, IR_label, IR_br,
-                                       IR_brcond, IR_brloop, IR_goto_tb, IR_goto_ptr, IR_exit_tb };
+                                       IR_brcond, IR_brloop, IR_ld_env32, IR_st_env32, IR_goto_tb, IR_goto_ptr, IR_exit_tb };
     uint64_t in[IR_MAX_IN] = { 0 }, c[IR_MAX_CONST] = { 0 }, out;
     for (size_t i = 0; i < sizeof(others) / sizeof(others[0]); i++) {
         assert_false(ir_eval_op(others[i], in, c, &out));
