@@ -943,10 +943,6 @@ static void gen_call_leaf(Gen *g, const IROp *op)
     }
 }
 
-/* fp op: inline SSE under the guard, else the fallback out of line. Every
- * register is chosen before the first jump to the slow path, so spill code
- * runs on both paths; the result register is none of the inputs, so the
- * slow path can resume with exactly the fast path's register state. */
 /* ---- xmm mirrors of FP values ---- */
 
 static void mirrors_forget_all(Gen *g)
@@ -995,6 +991,10 @@ static int mirror_take(Gen *g, IRTempId t)
     return FP_FIRST_MIRROR + best;
 }
 
+/* fp op: inline SSE under the guard, else the fallback out of line. Every
+ * register is chosen before the first jump to the slow path, so spill code
+ * runs on both paths; the result register is none of the inputs, so the
+ * slow path can resume with exactly the fast path's register state. */
 static void gen_fp(Gen *g, const IROp *op)
 {
     int in[3] = { -1, -1, -1 };
