@@ -9,7 +9,7 @@ output, so a fast wrong answer shows up as FAIL, not as a good number. The
 table format is stable (bench/RESULTS.md keeps dated copies); --markdown
 prints the same table as Markdown for RESULTS.md. The three runners take
 turns run by run, so a burst of host load does not hit one of them only.
-Usage: bench/run.py [--build build] [--runs 3] [--only NAME,...] [--markdown]
+Usage: bench/run.py [--build build] [--runs 5] [--only NAME,...] [--markdown]
 """
 import argparse
 import datetime
@@ -102,7 +102,7 @@ def geomean(values):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--build", default="build")
-    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--only", help="comma-separated benchmark names")
     ap.add_argument("--qemu", default="qemu-riscv64")
     ap.add_argument("--markdown", action="store_true")
