@@ -143,7 +143,14 @@ static bool riscv_gen_branch(DisasContext *ctx, const RVArgs *a, IRCond cond)
     }
     unsigned taken = ir_new_label(ctx->b);
     ir_gen_brcond(ctx->b, cond, riscv_reg(ctx, a->rs1), riscv_reg(ctx, a->rs2), taken);
-    riscv_gen_jump(ctx, 1, ctx->next_pc);
+    /* Not taken: when a skip goes to the next instruction the block goes
+     * on there (a loop's exit into the code after it), so fall into it. */
+    int next = riscv_skip_pending(ctx, ctx->next_pc) ? riscv_skip_label(ctx, ctx->next_pc) : -1;
+    if (next >= 0) {
+        ir_gen_br(ctx->b, (unsigned)next);
+    } else {
+        riscv_gen_jump(ctx, 1, ctx->next_pc);
+    }
     ir_gen_label(ctx->b, taken);
     riscv_gen_jump(ctx, 0, ctx->pc + (uint64_t)a->imm);
     return true;
