@@ -140,6 +140,20 @@ mid_insn:
 16: P(t1)
     P(s10)
 
+    /* 8. a loop ending its block (the back edge goes to the block's first
+     * instruction) whose fall-through is also a skip's target: the block
+     * goes on into it */
+    li s1, 0
+    li s2, 5
+    P(s11)                  /* a call: the next block starts at 17 */
+17: addi s2, s2, -1
+    beqz s2, 18f
+    addi s1, s1, 3
+    bnez s2, 17b
+18: addi s1, s1, 100
+    MIX(s1) MIX(s2)
+    P(s11)
+
     li a0, 0
     call exit_a0
 
