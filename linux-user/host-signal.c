@@ -34,7 +34,13 @@ static void host_signal_fault(int sig, siginfo_t *info, void *uc)
     if (sig == SIGSEGV && info->si_code == SEGV_ACCERR && host_addr >= guest_base) {
         uint64_t addr = host_addr - guest_base;
         if (code_pages_unprotect(addr & GUEST_PAGE_MASK, (addr & GUEST_PAGE_MASK) + GUEST_PAGE_SIZE)) {
-            return; /* a store to a page translated code came from: retry it */
+            /* A store to a page translated code came from: retry it, and
+             * leave the running block at its next check (a loop that
+             * rewrote its own body runs the new code from its next pass). */
+            if (host_signal_cpu) {
+                __atomic_store_n(&host_signal_cpu->exit_request, 1, __ATOMIC_RELAXED);
+            }
+            return;
         }
     }
     host_fault_signo = sig;

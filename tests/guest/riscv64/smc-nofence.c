@@ -3,7 +3,9 @@
  * the next time it is called (as under qemu-riscv64 and on hardware with
  * coherent instruction fetch): stores from the program, a read() system
  * call into the code page, a page made writable by mprotect after it ran,
- * and a loop that patches the next iteration of its own function.
+ * a loop that patches the next iteration of its own function, and a loop
+ * that patches its own body while it runs (translated as one block that
+ * loops on itself: it must leave at its back edge to see the new code).
  *
  * The one thing to know: no fence.i or riscv_flush_icache anywhere here;
  * mimic notices the stores because pages that translated code came from
@@ -65,6 +67,23 @@ int main(void)
         sum += fn(0);
         code[0] = enc_addi_a0(i * 10);
     }
-    printf("%ld %ld %ld %ld %ld sum=%ld\n", a, b, c, d, e, sum);
+    /* A loop that rewrites its own first instruction in its first pass:
+     *   1: addi a0, a0, 1 ; sw t0, 0(a1) ; addi a2, a2, -1 ; bnez a2, 1b ; ret
+     * with t0 = addi a0, a0, 100 and three passes: 1 + 100 + 100. */
+    code[0] = enc_addi_a0(1);
+    code[1] = (5u << 20) | (11u << 15) | (2u << 12) | 0x23u;              /* sw t0, 0(a1) */
+    code[2] = ((uint32_t)(-1 & 0xfff) << 20) | (12u << 15) | (12u << 7) | 0x13u; /* addi a2, a2, -1 */
+    code[3] = 0xfe061ae3u;                                                  /* bnez a2, -12 */
+    code[4] = RET;
+    __asm__ volatile("fence.i" ::: "memory");
+    register long a0 __asm__("a0") = 0;
+    register uint32_t *a1 __asm__("a1") = code;
+    register long a2 __asm__("a2") = 3;
+    register uint32_t t0 __asm__("t0") = enc_addi_a0(100);
+    __asm__ volatile("jalr ra, 0(%4)"
+                     : "+r"(a0), "+r"(a2)
+                     : "r"(a1), "r"(t0), "r"(code)
+                     : "ra", "memory");
+    printf("%ld %ld %ld %ld %ld sum=%ld self-patching loop=%ld\n", a, b, c, d, e, sum, a0);
     return 0;
 }
