@@ -89,13 +89,16 @@ int riscv_loop_label(DisasContext *ctx, uint64_t target)
     return -1;
 }
 
-/* Translation reached pc: a loop head gets its label (after the skips'). */
+/* Translation reached pc: a loop head gets its label (after the skips').
+ * Its back edges come from paths the translator has not seen yet (they
+ * may change frm): the next dynamic-mode FP op checks frm again. */
 static void riscv_loop_bind(DisasContext *ctx, uint64_t pc)
 {
     for (unsigned i = 0; i < ctx->nb_loop_heads; i++) {
         if (ctx->loop_head[i] == pc && ctx->loop_label[i] < 0) {
             ctx->loop_label[i] = (int)ir_new_label(ctx->b);
             ir_gen_label(ctx->b, (unsigned)ctx->loop_label[i]);
+            ctx->frm_valid = false;
         }
     }
     if (pc - ctx->block_pc < RISCV_LOOP_SPAN) {
@@ -104,13 +107,16 @@ static void riscv_loop_bind(DisasContext *ctx, uint64_t pc)
     }
 }
 
-/* Translation reached pc: the skips to it land here. */
+/* Translation reached pc: the skips to it land here. A skip may have
+ * jumped over the op that checked frm: the next dynamic-mode FP op checks
+ * it again (frm_valid describes the straight-line path only). */
 static void riscv_skip_bind(DisasContext *ctx, uint64_t pc)
 {
     for (unsigned i = 0; i < ctx->nb_skips; i++) {
         if (!ctx->skips[i].bound && ctx->skips[i].target == pc) {
             ir_gen_label(ctx->b, ctx->skips[i].label);
             ctx->skips[i].bound = true;
+            ctx->frm_valid = false;
         }
     }
 }

@@ -34,9 +34,10 @@ typedef struct DisasContext {
     uint64_t pc;       /* this instruction */
     uint64_t next_pc;  /* pc + its length */
     bool end;          /* the instruction ended the block (it emitted an exit) */
-    /* FP: frm already checked valid earlier in this block (no CSR write
-     * since), so dynamic-rounding helpers cannot fault and can be leaf
-     * calls; fp_may_fault: the current instruction's helper may. */
+    /* FP: frm already checked valid earlier on the straight-line path to
+     * here (no CSR write, no label since), so dynamic-rounding helpers
+     * cannot fault and can be leaf calls; fp_may_fault: the current
+     * instruction's helper may. */
     bool frm_valid;
     bool fp_may_fault;
     /* System mode: the state this block is translated for (TB flags). */
