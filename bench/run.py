@@ -1,15 +1,19 @@
 #!/usr/bin/env python3
 """run.py — `make bench`: builds every program in bench/programs natively and
 for riscv64, runs each under native, qemu-riscv64 and mimic, and prints a
-table of median wall-clock times and the ratios mimic/qemu and mimic/native
-(time ratios: lower is better; mimic/qemu 0.50 means mimic is twice as fast).
+table of the best (shortest) wall-clock time of each and the ratios
+mimic/qemu and mimic/native (time ratios: lower is better; mimic/qemu 0.50
+means mimic is twice as fast).
 
 The one thing to know: a run only counts when its output equals the native
 output, so a fast wrong answer shows up as FAIL, not as a good number. The
 table format is stable (bench/RESULTS.md keeps dated copies); --markdown
 prints the same table as Markdown for RESULTS.md. The three runners take
-turns run by run, so a burst of host load does not hit one of them only.
-Usage: bench/run.py [--build build] [--runs 5] [--only NAME,...] [--markdown]
+turns run by run, and each keeps its best run: on this VM a burst of host
+load slows a run by 10-40%, never speeds one up, so the best of several is
+the most repeatable figure (--median gives medians, as results up to
+2026-12-08 did).
+Usage: bench/run.py [--build build] [--runs 5] [--median] [--only NAME,...] [--markdown]
 """
 import argparse
 import datetime
@@ -52,8 +56,8 @@ def timed(cmd):
     return time.perf_counter() - t0, p.returncode, p.stdout
 
 
-def measure(cmds, want, runs):
-    """Median times of runs runs of each command, the commands taking turns
+def measure(cmds, want, runs, stat):
+    """stat (min or median) of runs runs of each command, the commands taking turns
     (run 1 of each, then run 2 of each...) so that a burst of load on the
     host slows all of them alike instead of one runner's whole series; a
     command's time is None if any of its runs failed or printed something
@@ -68,7 +72,7 @@ def measure(cmds, want, runs):
             if rc != 0 or (want is not None and out != want):
                 failed[i] = True
             times[i].append(t)
-    return [None if failed[i] else statistics.median(times[i]) for i in range(len(cmds))]
+    return [None if failed[i] else stat(times[i]) for i in range(len(cmds))]
 
 
 def host_description():
@@ -106,6 +110,7 @@ def main():
     ap.add_argument("--only", help="comma-separated benchmark names")
     ap.add_argument("--qemu", default="qemu-riscv64")
     ap.add_argument("--markdown", action="store_true")
+    ap.add_argument("--median", action="store_true", help="medians instead of best runs")
     args = ap.parse_args()
     mimic = os.path.join(args.build, "mimic-riscv64")
     if not os.path.exists(mimic):
@@ -115,7 +120,8 @@ def main():
     if args.only:
         names = [n for n in args.only.split(",") if n in names]
     now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    print(f"mimic bench, {now}; host: {host_description()}; median of {args.runs} runs; "
+    stat = "median" if args.median else "best"
+    print(f"mimic bench, {now}; host: {host_description()}; {stat} of {args.runs} runs; "
           f"times in seconds", flush=True)
     rows = []
     for name in names:
@@ -125,7 +131,7 @@ def main():
             print(f"bench: native {name} failed with status {rc}", file=sys.stderr)
             return 1
         t_native, t_qemu, t_mimic = measure([[native], [args.qemu, guest], [mimic, guest]], want,
-                                            args.runs)
+                                            args.runs, statistics.median if args.median else min)
         rows.append((name, t_native, t_qemu, t_mimic))
         if not args.markdown:
             print(f"  {name:10s} native {fmt_time(t_native)}  qemu {fmt_time(t_qemu)}  "
