@@ -42,9 +42,10 @@ typedef struct BoundsStub {
     uint32_t site;      /* index into sites */
 } BoundsStub;
 
-/* Register state carried from a brcond or br to its label (see plan_block). */
 enum LabelKind { LABEL_PLAIN, LABEL_INHERIT, LABEL_MERGE, LABEL_LOOP };
 
+/* Register state: what a label takes over from its jump (see plan_block),
+ * or what a loop's back edges restore. */
 typedef struct BranchState {
     int owner[16];
     bool dirty[16];
@@ -92,6 +93,7 @@ typedef struct Gen {
     IRTempId pinned[LOOP_MAX_PINNED];
     int pinned_reg[LOOP_MAX_PINNED];
     bool pinned_written[LOOP_MAX_PINNED]; /* an output of some op of the loop */
+    BranchState self_loop_state;   /* the pinned globals in their homes */
     /* xmm mirrors (codegen.h): the temp whose current value xmm
      * FP_FIRST_MIRROR + k holds, or -1; used only in user mode (the soft
      * MMU's slow path would clobber them at any load or store). */
@@ -107,7 +109,7 @@ static bool temp_dirty[IR_MAX_TEMPS];
 static int16_t temp_slot[IR_MAX_TEMPS];
 /* User mode: temp t's value was the base (or the address) of an access
  * that passed its bounds check, since the last label or call, when
- * temp_checked[t] == check_epoch; see gen_guest_access. */
+ * temp_checked[t] == check_epoch; see gen_bounds_check. */
 static uint32_t temp_checked[IR_MAX_TEMPS];
 static uint32_t check_epoch;
 
@@ -433,7 +435,6 @@ static uint32_t code_offset(Gen *g)
     return (uint32_t)(g->e.p - g->e.start);
 }
 
-/* Bounds check of a guest address: jae to an out-of-line stub. */
 /* A new epoch: no temp counts as checked any more. */
 static void checks_forget_all(void)
 {
@@ -444,7 +445,8 @@ static void checks_forget_all(void)
 }
 
 /* User mode: the bounds check of an access at base (in addr_reg) + disp,
- * unless base was checked before in this epoch. The check is on the base
+ * a jae to an out-of-line stub, unless base was checked before in this
+ * epoch. The check is on the base
  * alone: the window has a 64 KiB PROT_NONE guard on each side, so with
  * |disp| <= IR_MAX_DISP an address base + disp off the window faults on
  * the host, at a fault site, like an unmapped page inside it. A base out
@@ -763,8 +765,6 @@ static void gen_movcond(Gen *g, const IROp *op)
     emit_cmov(&g->e, cond_to_cc[op->c[0]], ro, rc);
 }
 
-/* System mode: the soft-TLB probe and slow path (codegen-softmmu.c); the
- * fault site covers both, so the slow path can unwind through it. */
 /* System mode: the address base + disp in a register of its own. */
 static int softmmu_address(Gen *g, IRTempId base, int64_t disp)
 {
@@ -777,6 +777,8 @@ static int softmmu_address(Gen *g, IRTempId base, int64_t disp)
     return ra;
 }
 
+/* System mode: the soft-TLB probe and slow path (codegen-softmmu.c); the
+ * fault site covers both, so the slow path can unwind through it. */
 static void gen_ld_softmmu(Gen *g, const IROp *op)
 {
     int ra = softmmu_address(g, op->in[0], (int64_t)op->c[1]);
@@ -1298,9 +1300,56 @@ static void plan_block(Gen *g)
     }
 }
 
+/* The register state now (globals only: locals are gone by then). */
+static void state_save(const Gen *g, BranchState *st)
+{
+    for (int r = 0; r < 16; r++) {
+        st->owner[r] = g->owner[r] >= 0 ? g->owner[r] : OWNER_FREE;
+        st->dirty[r] = g->owner[r] >= 0 && temp_dirty[g->owner[r]];
+    }
+}
+
+/* Takes state st as the register state, forgetting the current one (no
+ * code: the path that gets here already has st). */
+static void state_restore(Gen *g, const BranchState *st)
+{
+    regs_forget_all(g);
+    for (int r = 0; r < 16; r++) {
+        int t = st->owner[r];
+        if (t >= 0) {
+            reg_assign(g, r, (IRTempId)t);
+            temp_dirty[t] = st->dirty[r];
+        }
+    }
+}
+
+/* The end of a loop's back edge, in the head's state st: jump to the head
+ * (head_rx), or, when the exec loop asked, write back st's dirty globals
+ * and leave naming the head's guest pc. */
+static void gen_loop_back(Gen *g, const BranchState *st, uintptr_t head_rx, uint64_t head_pc)
+{
+    Emitter *e = &g->e;
+    emit_modrm_mem(e, 0x83, ALU_CMP, REG_ENV, -1, offsetof(CPUState, exit_request));
+    emit8(e, 0);
+    uint8_t *back = emit_jcc(e, CC_E);
+    if (!e->overflow) {
+        emit_patch_rel32(back, head_rx);
+    }
+    for (int r = 0; r < 16; r++) {
+        if (st->owner[r] >= 0 && st->dirty[r]) {
+            emit_store_env(e, r, REG_ENV, temp(g, (IRTempId)st->owner[r])->env_offset);
+        }
+    }
+    emit_mov_ri(e, RAX, head_pc);
+    emit_store_env(e, RAX, REG_ENV, offsetof(CPUState, pc));
+    emit_mov_ri(e, RAX, TB_EXIT_NOCHAIN);
+    gen_exit_to_epilogue(g);
+}
+
 /* Loop head of a self-looping block: the pinned globals are loaded into
  * their registers; those the loop writes count as dirty, since later
- * iterations do not write them back. */
+ * iterations do not write them back. That is the state the back edge
+ * restores (self_loop_state). */
 static void gen_loop_head(Gen *g)
 {
     for (unsigned k = 0; k < g->nb_pinned; k++) {
@@ -1309,83 +1358,8 @@ static void gen_loop_head(Gen *g)
         reg_assign(g, g->pinned_reg[k], t);
         temp_dirty[t] = g->pinned_written[k];
     }
+    state_save(g, &g->self_loop_state);
     g->loop_head = emit_rx(&g->e);
-}
-
-/* The back edge of a self-loop: every pinned global back in its register
- * (through env when it moved), the other globals written back, then jump
- * to the loop head, or leave if the exec loop asked. */
-static void gen_self_loop(Gen *g)
-{
-    Emitter *e = &g->e;
-    IRTempId pc = (IRTempId)g->pc_global;
-    if (temp_reg[pc] >= 0) {
-        reg_release(g, temp_reg[pc]); /* env->pc is only needed on the way out */
-    }
-    temp_dirty[pc] = false;
-    for (int r = 0; r < 16; r++) {
-        int t = g->owner[r];
-        if (t == OWNER_FREE) {
-            continue;
-        }
-        bool home = false;
-        for (unsigned k = 0; k < g->nb_pinned; k++) {
-            home |= g->pinned[k] == t && g->pinned_reg[k] == r;
-        }
-        if (!home) {
-            if (t >= 0 && temp(g, (IRTempId)t)->kind == IR_TEMP_GLOBAL) {
-                global_sync(g, (IRTempId)t);
-            }
-            reg_release(g, r);
-        }
-    }
-    /* Pinned globals in another register move home when home is free... */
-    for (bool moved = true; moved;) {
-        moved = false;
-        for (unsigned k = 0; k < g->nb_pinned; k++) {
-            IRTempId t = g->pinned[k];
-            int h = g->pinned_reg[k], r = temp_reg[t];
-            if (r >= 0 && r != h && g->owner[h] == OWNER_FREE) {
-                bool dirty = temp_dirty[t];
-                emit_mov_rr(e, h, r);
-                reg_release(g, r);
-                reg_assign(g, h, t);
-                temp_dirty[t] = dirty;
-                moved = true;
-            }
-        }
-    }
-    /* ...and the rest (register cycles, or not in a register) via env. */
-    for (unsigned k = 0; k < g->nb_pinned; k++) {
-        IRTempId t = g->pinned[k];
-        if (temp_reg[t] >= 0 && temp_reg[t] != g->pinned_reg[k]) {
-            global_sync(g, t);
-            reg_release(g, temp_reg[t]);
-        }
-    }
-    for (unsigned k = 0; k < g->nb_pinned; k++) {
-        IRTempId t = g->pinned[k];
-        if (temp_reg[t] != g->pinned_reg[k]) {
-            emit_load_env(e, g->pinned_reg[k], REG_ENV, temp(g, t)->env_offset);
-            reg_assign(g, g->pinned_reg[k], t);
-        }
-    }
-    emit_modrm_mem(e, 0x83, ALU_CMP, REG_ENV, -1, offsetof(CPUState, exit_request));
-    emit8(e, 0);
-    uint8_t *back = emit_jcc(e, CC_E);
-    if (!e->overflow) {
-        emit_patch_rel32(back, g->loop_head);
-    }
-    for (unsigned k = 0; k < g->nb_pinned; k++) {
-        if (g->pinned_written[k]) {
-            emit_store_env(e, g->pinned_reg[k], REG_ENV, temp(g, g->pinned[k])->env_offset);
-        }
-    }
-    emit_mov_ri(e, RAX, g->tb->pc);
-    emit_store_env(e, RAX, REG_ENV, offsetof(CPUState, pc));
-    emit_mov_ri(e, RAX, TB_EXIT_NOCHAIN);
-    gen_exit_to_epilogue(g);
-    regs_forget_all(g);
 }
 
 /* Locals die at a basic-block end: registers and stack slots go. */
@@ -1419,26 +1393,14 @@ static void gen_jump_keep(Gen *g, const IROp *op)
         label = (uint32_t)op->c[0];
         add_fixup(g, label, emit_jmp(&g->e));
     }
-    BranchState *st = &g->label_state[label];
     locals_forget(g);
-    for (int r = 0; r < 16; r++) {
-        st->owner[r] = g->owner[r];
-        st->dirty[r] = g->owner[r] >= 0 && temp_dirty[g->owner[r]];
-    }
+    state_save(g, &g->label_state[label]);
 }
 
 /* A label that inherits: nothing flows in but the brcond's jump. */
 static void gen_label_inherit(Gen *g, uint32_t label)
 {
-    const BranchState *st = &g->label_state[label];
-    regs_forget_all(g);
-    for (int r = 0; r < 16; r++) {
-        int t = st->owner[r];
-        if (t >= 0) {
-            reg_assign(g, r, (IRTempId)t);
-            temp_dirty[t] = st->dirty[r];
-        }
-    }
+    state_restore(g, &g->label_state[label]);
     bind_label(g, label);
 }
 
@@ -1509,6 +1471,22 @@ static void state_reconcile(Gen *g, const BranchState *st, bool fixed)
     }
 }
 
+/* The back edge of a self-loop: every pinned global back in its home
+ * register, the other globals written back (state_reconcile), then jump to
+ * the loop head, or leave if the exec loop asked. */
+static void gen_self_loop(Gen *g)
+{
+    IRTempId pc = (IRTempId)g->pc_global;
+    if (temp_reg[pc] >= 0) {
+        reg_release(g, temp_reg[pc]); /* env->pc is only needed on the way out */
+    }
+    temp_dirty[pc] = false;
+    locals_forget(g);
+    state_reconcile(g, &g->self_loop_state, true);
+    gen_loop_back(g, &g->self_loop_state, g->loop_head, g->tb->pc);
+    regs_forget_all(g);
+}
+
 /* A merge label: the fall-through path is brought into the state the
  * jump left (label_state), then the label is bound. */
 static void gen_label_merge(Gen *g, uint32_t label)
@@ -1576,11 +1554,7 @@ static void gen_label_loop(Gen *g, uint32_t label)
         temp_dirty[used[u]] |= written[u];
     }
     g->locked = 0;
-    BranchState *st = &g->label_state[label];
-    for (int r = 0; r < 16; r++) {
-        st->owner[r] = g->owner[r];
-        st->dirty[r] = g->owner[r] >= 0 && temp_dirty[g->owner[r]];
-    }
+    state_save(g, &g->label_state[label]);
     bind_label(g, label);
     g->label_rx[label] = emit_rx(&g->e);
 }
@@ -1599,43 +1573,13 @@ static void gen_brloop(Gen *g, const IROp *op)
         not_taken = emit_jcc(&g->e, cond_to_cc[ir_brloop_cond(op)] ^ 1);
     }
     locals_forget(g);
-    int saved_owner[16];
-    bool saved_dirty[16];
-    for (int r = 0; r < 16; r++) {
-        saved_owner[r] = g->owner[r];
-        saved_dirty[r] = g->owner[r] >= 0 && temp_dirty[g->owner[r]];
-    }
+    BranchState before;
+    state_save(g, &before);
     state_reconcile(g, st, true);
-    Emitter *e = &g->e;
-    emit_modrm_mem(e, 0x83, ALU_CMP, REG_ENV, -1, offsetof(CPUState, exit_request));
-    emit8(e, 0);
-    uint8_t *back = emit_jcc(e, CC_E);
-    if (!e->overflow) {
-        emit_patch_rel32(back, g->label_rx[label]);
-    }
-    for (int r = 0; r < 16; r++) {
-        if (st->owner[r] >= 0 && st->dirty[r]) {
-            emit_store_env(e, r, REG_ENV, temp(g, (IRTempId)st->owner[r])->env_offset);
-        }
-    }
-    emit_mov_ri(e, RAX, op->c[1]);
-    emit_store_env(e, RAX, REG_ENV, offsetof(CPUState, pc));
-    emit_mov_ri(e, RAX, TB_EXIT_NOCHAIN);
-    gen_exit_to_epilogue(g);
-    /* the fall-through: the state from before the back edge */
-    for (int r = 0; r < 16; r++) {
-        if (g->owner[r] != OWNER_FREE) {
-            reg_release(g, r);
-        }
-    }
-    for (int r = 0; r < 16; r++) {
-        if (saved_owner[r] >= 0) {
-            reg_assign(g, r, (IRTempId)saved_owner[r]);
-            temp_dirty[saved_owner[r]] = saved_dirty[r];
-        }
-    }
-    if (not_taken && !e->overflow) {
-        emit_patch_rel32(not_taken, emit_rx(e));
+    gen_loop_back(g, st, g->label_rx[label], op->c[1]);
+    state_restore(g, &before); /* the fall-through's */
+    if (not_taken && !g->e.overflow) {
+        emit_patch_rel32(not_taken, emit_rx(&g->e));
     }
 }
 

@@ -123,7 +123,8 @@ static void riscv_skip_bind(DisasContext *ctx, uint64_t pc)
 
 /* After the block's last exit: the skips whose target the block did not
  * reach (it ended first, or the target is inside an instruction) leave
- * through a chain slot of their own, or the jump cache when none is left. */
+ * through a jump of their own (riscv_gen_jump picks a free chain slot, or
+ * the jump cache when none is left). */
 static void riscv_skip_leave(DisasContext *ctx)
 {
     for (unsigned i = 0; i < ctx->nb_skips; i++) {
@@ -131,12 +132,7 @@ static void riscv_skip_leave(DisasContext *ctx)
             continue;
         }
         ir_gen_label(ctx->b, ctx->skips[i].label);
-        ir_gen_mov(ctx->b, riscv_pc_global(), riscv_imm(ctx, (int64_t)ctx->skips[i].target));
-        if (ctx->side_exits < RISCV_MAX_SIDE_EXITS) {
-            ir_gen_goto_tb(ctx->b, 2 + ctx->side_exits++);
-        } else {
-            ir_gen_goto_ptr(ctx->b);
-        }
+        riscv_gen_jump(ctx, 0, ctx->skips[i].target);
         ctx->skips[i].bound = true;
     }
 }
